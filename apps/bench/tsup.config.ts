@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup';
+
+// Benchmarks and their worker scripts are separate entries so a benchmark can
+// start `new Worker(new URL('./workers/x.js', import.meta.url))`.
+export default defineConfig({
+  entry: ['src/run.ts', 'src/workers/*.ts'],
+  format: ['esm'],
+  outDir: 'dist',
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  splitting: false,
+  dts: false,
+});
