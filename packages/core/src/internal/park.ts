@@ -1,0 +1,242 @@
+/**
+ * Parking and waking: how a waiter blocked on a gocsp object is woken from any
+ * thread without losing a wakeup and without needless Atomics calls.
+ *
+ * A waiter is a node (world.ts) queued on an object plus a local `Waiter`
+ * record in this thread's Parker. A waker, holding the object's lock, dequeues
+ * the node and sets N_STATE = WOKEN; then, after the lock, calls `wakeNode`:
+ *
+ * - same thread: the local Waiter's `wake()` runs directly; no Atomics call.
+ * - other thread: push the node on the owner slot's woken stack (CAS), add 1 to
+ *   its S_PARK, and call Atomics.notify only if S_SLEEPING says the owner has a
+ *   wait armed.
+ *
+ * The owner, when its wait returns (or while it spins), takes the whole stack
+ * with one exchange and runs each Waiter's `wake()` in FIFO order.
+ *
+ * Lost-wakeup freedom (both sides use sequentially consistent atomics): the
+ * owner stores S_SLEEPING = 1, then reads S_PARK (v), then checks the stack;
+ * the waker pushes, then bumps S_PARK, then reads S_SLEEPING. Either the owner
+ * sees the push, or the waker sees S_SLEEPING = 1 and notifies, and a wait on
+ * S_PARK armed with the stale v returns at once.
+ *
+ * Async waits use Atomics.waitAsync, which does not keep Node's event loop
+ * alive; so while a thread has parked waiters it holds one ref'd interval
+ * handle, and unrefs it the moment it has none (a finished program exits).
+ *
+ * Spinning (synchronous waits only, never on the event loop): spin before
+ * sleeping only if there are spare cores (Go's rule: no more spinners than
+ * cores - 1) and another thread is running that could wake us.
+ */
+import { BlockingOnMainThreadError } from '../errors.js';
+import { threadState } from './env.js';
+import {
+  H_DEATH_EPOCH,
+  H_RUNNING,
+  H_SPINNING,
+  N_OWNER,
+  N_WNEXT,
+  S_BLOCKED,
+  S_PARK,
+  S_SLEEPING,
+  S_WOKEN,
+  slotOf,
+  type World,
+} from './world.js';
+import { isMainThread } from 'node:worker_threads';
+
+/** What a parked operation is told. Both run on the waiter's own thread. */
+export interface Waiter {
+  /** The node was woken (its payload holds the result). Must not block. */
+  wake(): void;
+  /** A thread died somewhere: re-check whether this wait can still end. */
+  deathCheck?(): void;
+}
+
+const SPIN_LIMIT = 4000;
+const NOOP = (): void => {};
+
+/** This thread's parking state in one world. */
+export class Parker {
+  readonly world: World;
+  readonly i32: Int32Array;
+  readonly base: number;
+  private readonly waiters = new Map<number, Waiter>();
+  private armed = false;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private deathEpoch: number;
+  private readonly onAsyncWake = (): void => {
+    this.armed = false;
+    Atomics.store(this.i32, this.base + S_SLEEPING, 0);
+    this.drain();
+    if (this.waiters.size > 0) this.arm();
+  };
+
+  constructor(world: World) {
+    this.world = world;
+    this.i32 = world.i32;
+    this.base = world.slotBase(world.slot);
+    this.deathEpoch = Atomics.load(world.i32, H_DEATH_EPOCH);
+  }
+
+  /** Number of waiters parked on this thread in this world. */
+  get parked(): number {
+    return this.waiters.size;
+  }
+
+  /** Registers an async waiter for `node` and makes sure a wake will reach it. */
+  park(node: number, waiter: Waiter): void {
+    this.waiters.set(node, waiter);
+    if (this.waiters.size === 1) this.ref();
+    if (!this.armed) this.arm();
+  }
+
+  /** Forgets a waiter whose node was cancelled (taken out of its queue by its owner). */
+  unpark(node: number): void {
+    if (this.waiters.delete(node) && this.waiters.size === 0) this.unref();
+  }
+
+  /** Runs a same-thread wake: the waker found that the node's owner is us. */
+  fire(node: number): void {
+    const w = this.waiters.get(node);
+    if (w === undefined) return;
+    this.waiters.delete(node);
+    if (this.waiters.size === 0) this.unref();
+    w.wake();
+  }
+
+  /**
+   * Blocks the thread until `isDone()` holds; `node` is queued and registered
+   * with `waiter`, whose wake() must make `isDone()` true.
+   */
+  parkSync(node: number, waiter: Waiter, isDone: () => boolean): void {
+    if (isMainThread) throw mainThreadError();
+    const i32 = this.i32;
+    const b = this.base;
+    this.waiters.set(node, waiter);
+    if (canSpin(this.world)) {
+      Atomics.add(i32, H_SPINNING, 1);
+      for (let i = 0; i < SPIN_LIMIT && !isDone(); i++) {
+        if (Atomics.load(i32, b + S_WOKEN) !== 0) this.drain();
+      }
+      Atomics.sub(i32, H_SPINNING, 1);
+    }
+    while (!isDone()) {
+      Atomics.store(i32, b + S_SLEEPING, 1);
+      Atomics.store(i32, b + S_BLOCKED, 1);
+      Atomics.sub(i32, H_RUNNING, 1);
+      const v = Atomics.load(i32, b + S_PARK);
+      if (Atomics.load(i32, b + S_WOKEN) === 0) Atomics.wait(i32, b + S_PARK, v);
+      Atomics.add(i32, H_RUNNING, 1);
+      Atomics.store(i32, b + S_BLOCKED, 0);
+      if (!this.armed) Atomics.store(i32, b + S_SLEEPING, 0);
+      this.drain();
+    }
+    this.waiters.delete(node);
+  }
+
+  /** Takes every woken node off our stack and runs their waiters, oldest first. */
+  drain(): void {
+    const i32 = this.i32;
+    let head = Atomics.exchange(i32, this.base + S_WOKEN, 0);
+    if (head !== 0) {
+      const nodes: number[] = [];
+      while (head !== 0) {
+        const node = head - 1;
+        nodes.push(node);
+        head = i32[this.world.nodeBase(node) + N_WNEXT]!;
+      }
+      for (let k = nodes.length - 1; k >= 0; k--) this.fire(nodes[k]!);
+    }
+    const epoch = Atomics.load(i32, H_DEATH_EPOCH);
+    if (epoch !== this.deathEpoch) {
+      this.deathEpoch = epoch;
+      for (const w of [...this.waiters.values()]) w.deathCheck?.();
+    }
+  }
+
+  private arm(): void {
+    const i32 = this.i32;
+    const idx = this.base + S_PARK;
+    for (;;) {
+      Atomics.store(i32, this.base + S_SLEEPING, 1);
+      const v = Atomics.load(i32, idx);
+      if (Atomics.load(i32, this.base + S_WOKEN) !== 0) {
+        Atomics.store(i32, this.base + S_SLEEPING, 0);
+        // Deliver on a microtask, never inside the caller's critical section.
+        this.armed = true;
+        queueMicrotask(this.onAsyncWake);
+        return;
+      }
+      const r = Atomics.waitAsync(i32, idx, v);
+      if (r.async) {
+        this.armed = true;
+        r.value.then(this.onAsyncWake, NOOP);
+        return;
+      }
+      // 'not-equal': a wake raced with us; look again.
+    }
+  }
+
+  private ref(): void {
+    if (this.keepAlive === undefined) this.keepAlive = setInterval(NOOP, 1 << 30);
+    else this.keepAlive.ref();
+  }
+
+  private unref(): void {
+    this.keepAlive?.unref();
+  }
+}
+
+function mainThreadError(): BlockingOnMainThreadError {
+  return new BlockingOnMainThreadError(
+    'a *Sync gocsp call would freeze the main thread: use the async form (await x.lock(), await wg.wait()) on the main thread',
+  );
+}
+
+/** Throws unless blocking the calling thread is allowed (worker threads only). */
+export function assertMayBlock(): void {
+  if (isMainThread) throw mainThreadError();
+}
+
+/** Go's canSpin: spare cores exist and another thread runs that could wake us. */
+export function canSpin(world: World): boolean {
+  const ncpu = world.ncpu;
+  return (
+    ncpu > 1 &&
+    Atomics.load(world.i32, H_RUNNING) > 1 &&
+    Atomics.load(world.i32, H_SPINNING) < ncpu - 1
+  );
+}
+
+/** This thread's Parker for `world`. */
+export function parkerFor(world: World): Parker {
+  const parkers = threadState().parkers as Map<number, Parker>;
+  let p = parkers.get(world.id);
+  if (p === undefined) parkers.set(world.id, (p = new Parker(world)));
+  return p;
+}
+
+/**
+ * Wakes the waiter that owns `node`, on whatever thread it is. The caller has
+ * already set N_STATE = WOKEN under the object's lock and taken the node out
+ * of the queue; it should call this after releasing that lock.
+ */
+export function wakeNode(world: World, node: number): void {
+  const i32 = world.i32;
+  const owner = i32[world.nodeBase(node) + N_OWNER]!;
+  if (owner === world.token) {
+    parkerFor(world).fire(node);
+    return;
+  }
+  if (!world.isAlive(owner)) return; // a dead thread's node: nobody to tell
+  const b = world.slotBase(slotOf(owner));
+  const link = world.nodeBase(node) + N_WNEXT;
+  for (;;) {
+    const head = Atomics.load(i32, b + S_WOKEN);
+    Atomics.store(i32, link, head);
+    if (Atomics.compareExchange(i32, b + S_WOKEN, head, node + 1) === head) break;
+  }
+  Atomics.add(i32, b + S_PARK, 1);
+  if (Atomics.load(i32, b + S_SLEEPING) !== 0) Atomics.notify(i32, b + S_PARK);
+}

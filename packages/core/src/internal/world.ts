@@ -1,0 +1,271 @@
+/**
+ * The world: one growable SharedArrayBuffer that every gocsp thread of a
+ * process shares. It holds the thread slot table (one slot per registered
+ * thread: liveness, park word, woken stack) and the pool of waiter nodes that
+ * every blocking gocsp operation queues on an object.
+ *
+ * How threads get the same world: the first thread to need one creates it and
+ * publishes it with `setEnvironmentData`, so every Worker started afterwards
+ * from that thread (or its descendants) finds it with `getEnvironmentData`. A
+ * thread that was started before gocsp was loaded adopts the world of the first
+ * shared handle it revives. A thread may meet several worlds (rare): each
+ * object belongs to one world, and a thread has one slot per world it uses.
+ *
+ * ## Layout (Int32 words)
+ *
+ * | word | name | meaning | protected by |
+ * | --- | --- | --- | --- |
+ * | 0 | H_MAGIC | 0x67637370 ("gcsp") | immutable |
+ * | 1 | H_VERSION | layout version | immutable |
+ * | 2 | H_WORLD_ID | random id, tells worlds apart after cloning | immutable |
+ * | 3 | H_LOCK | internal lock (ilock.ts) for the free list and growth | itself |
+ * | 4 | H_NEXT_ID | next shared-object id (Atomics.add) | atomic |
+ * | 5 | H_NODE_CAP | nodes that fit in the buffer now | H_LOCK; read racily (only grows) |
+ * | 6 | H_FREE_HEAD | free list head (node index + 1, 0 = empty) | H_LOCK |
+ * | 7 | H_NODE_USED | nodes ever carved from fresh space | H_LOCK |
+ * | 8 | H_RUNNING | registered threads not parked in Atomics.wait | atomic, approximate |
+ * | 9 | H_SPINNING | threads spinning before they park | atomic |
+ * | 10 | H_DEATH_EPOCH | bumped each time a thread is declared dead | atomic |
+ * | 11 | H_NCPU | os.availableParallelism() of the creator | immutable |
+ * | 12 | H_MAX_NODES | node limit (GOCSP_MAX_WAITERS) | immutable |
+ * | 16.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
+ * | NODES_BASE.. | nodes | node pool, NODE_WORDS each | see below |
+ *
+ * Slot (SLOT_WORDS = 8 words):
+ *
+ * | off | name | meaning | written by |
+ * | --- | --- | --- | --- |
+ * | 0 | S_STATE | FREE / CLAIMING / ALIVE / DEAD | CAS; DEAD by anyone who saw the thread die |
+ * | 1 | S_GEN | generation, bumped on every claim (a token names slot + gen) | claimer |
+ * | 2 | S_THREAD | worker_threads threadId + 1 | claimer |
+ * | 3 | S_PARK | wake counter: every cross-thread wake adds 1, then notifies if S_SLEEPING | wakers (Atomics.add) |
+ * | 4 | S_SLEEPING | 1 while the owner has an Atomics.wait/waitAsync armed on S_PARK | owner only |
+ * | 5 | S_WOKEN | Treiber stack of woken nodes (node index + 1, 0 = empty), linked by N_WNEXT | wakers push (CAS), owner takes all (exchange) |
+ * | 6 | S_BLOCKED | 1 while the owner is blocked in a synchronous Atomics.wait (not counted in H_RUNNING) | owner only |
+ *
+ * Node (NODE_WORDS = 8 words): a waiter record, owned by the waiting thread
+ * from `allocNode` to `freeNode`.
+ *
+ * | off | name | meaning |
+ * | --- | --- | --- |
+ * | 0 | N_NEXT | link in an object's wait queue (index + 1); the object's lock protects it |
+ * | 1 | N_WNEXT | link in the owner slot's woken stack |
+ * | 2 | N_OWNER | token of the waiting thread (slot + gen) |
+ * | 3 | N_STATE | WAITING -> WOKEN (by the waker, under the object's lock) or CANCELLED (by the owner, under the same lock) |
+ * | 4..7 | N_A..N_D | payload, meaning set by the primitive (weight, kind, result) |
+ *
+ * ## Invariants
+ * - A token `(gen << 8) | slot` names a live thread iff slot.S_STATE === ALIVE
+ *   and slot.S_GEN === gen. Tokens are never 0 (gen starts at 1).
+ * - A node is in at most one wait queue and, after WOKEN, pushed exactly once
+ *   on its owner's woken stack; so the stack needs no capacity bound.
+ * - The buffer only grows, so a length-tracking view never sees it shrink.
+ *
+ * Rejected designs: a fixed ring of wake tokens per thread (must either bound
+ * the number of parked waiters or handle overflow; the intrusive stack has
+ * neither problem); a SharedArrayBuffer per thread (a waker could not reach a
+ * waiter's park word without a message hop).
+ */
+import { threadId } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { CapacityError, SharedHandleError } from '../errors.js';
+
+export const MAGIC = 0x67637370;
+export const VERSION = 1;
+
+export const H_MAGIC = 0;
+export const H_VERSION = 1;
+export const H_WORLD_ID = 2;
+export const H_LOCK = 3;
+export const H_NEXT_ID = 4;
+export const H_NODE_CAP = 5;
+export const H_FREE_HEAD = 6;
+export const H_NODE_USED = 7;
+export const H_RUNNING = 8;
+export const H_SPINNING = 9;
+export const H_DEATH_EPOCH = 10;
+export const H_NCPU = 11;
+export const H_MAX_NODES = 12;
+export const HEADER_WORDS = 16;
+
+export const MAX_SLOTS = 256;
+export const SLOT_WORDS = 8;
+export const SLOTS_BASE = HEADER_WORDS;
+export const S_STATE = 0;
+export const S_GEN = 1;
+export const S_THREAD = 2;
+export const S_PARK = 3;
+export const S_SLEEPING = 4;
+export const S_WOKEN = 5;
+export const S_BLOCKED = 6;
+
+/** Slot states. */
+export const SLOT_FREE = 0;
+export const SLOT_CLAIMING = 1;
+export const SLOT_ALIVE = 2;
+export const SLOT_DEAD = 3;
+
+export const NODE_WORDS = 8;
+export const NODES_BASE = SLOTS_BASE + MAX_SLOTS * SLOT_WORDS;
+export const N_NEXT = 0;
+export const N_WNEXT = 1;
+export const N_OWNER = 2;
+export const N_STATE = 3;
+export const N_A = 4;
+export const N_B = 5;
+export const N_C = 6;
+export const N_D = 7;
+
+/** Node states. */
+export const NODE_FREE = 0;
+export const NODE_WAITING = 1;
+export const NODE_WOKEN = 2;
+export const NODE_CANCELLED = 3;
+
+const INITIAL_NODES = 4096;
+const DEFAULT_MAX_NODES = 1 << 22; // 4M waiters = 128 MiB of address space, reserved not committed
+
+/** Token of a thread in a world: `(gen << 8) | slot`; never 0. */
+export type Token = number;
+export const slotOf = (token: Token): number => token & 0xff;
+export const genOf = (token: Token): number => token >>> 8;
+
+function maxNodesFromEnv(): number {
+  const raw = process.env.GOCSP_MAX_WAITERS;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_NODES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1024 || n > 1 << 24) {
+    throw new RangeError(
+      `GOCSP_MAX_WAITERS must be an integer between 1024 and ${1 << 24}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
+
+/**
+ * One process-wide shared memory region (see the file header). A thread holds
+ * one `World` object per world it uses; `World.i32` is a length-tracking view,
+ * so it sees growth made by any thread.
+ */
+export class World {
+  readonly sab: SharedArrayBuffer;
+  readonly i32: Int32Array;
+  readonly id: number;
+  /** This thread's token in this world (0 until registered). */
+  token: Token = 0;
+  slot = -1;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.i32 = new Int32Array(sab);
+    if (this.i32[H_MAGIC] !== MAGIC || this.i32[H_VERSION] !== VERSION) {
+      throw new SharedHandleError(
+        'not a gocsp world buffer (or one from an incompatible gocsp version): pass handles made by toShared() of the same gocsp version',
+      );
+    }
+    this.id = this.i32[H_WORLD_ID]!;
+  }
+
+  /** Creates a fresh world buffer. */
+  static create(): World {
+    const maxNodes = maxNodesFromEnv();
+    const maxBytes = (NODES_BASE + maxNodes * NODE_WORDS) * 4;
+    const initialBytes = (NODES_BASE + INITIAL_NODES * NODE_WORDS) * 4;
+    const sab = new SharedArrayBuffer(initialBytes, { maxByteLength: maxBytes });
+    const i32 = new Int32Array(sab);
+    i32[H_MAGIC] = MAGIC;
+    i32[H_VERSION] = VERSION;
+    i32[H_WORLD_ID] = (Math.random() * 0x7fffffff) | 1;
+    i32[H_NEXT_ID] = 1;
+    i32[H_NODE_CAP] = INITIAL_NODES;
+    i32[H_NCPU] = availableParallelism();
+    i32[H_MAX_NODES] = maxNodes;
+    return new World(sab);
+  }
+
+  /** Index of a slot's first word. */
+  slotBase(slot: number): number {
+    return SLOTS_BASE + slot * SLOT_WORDS;
+  }
+
+  /** Index of a node's first word. */
+  nodeBase(node: number): number {
+    return NODES_BASE + node * NODE_WORDS;
+  }
+
+  /** True iff `token` names a thread that is registered and has not died. */
+  isAlive(token: Token): boolean {
+    const b = this.slotBase(slotOf(token));
+    return (
+      Atomics.load(this.i32, b + S_STATE) === SLOT_ALIVE &&
+      Atomics.load(this.i32, b + S_GEN) === genOf(token)
+    );
+  }
+
+  /** Thread id (worker_threads.threadId) behind a token, or -1. */
+  threadIdOf(token: Token): number {
+    return Atomics.load(this.i32, this.slotBase(slotOf(token)) + S_THREAD) - 1;
+  }
+
+  /** Allocates a shared-object id, unique in this world. */
+  nextObjectId(): number {
+    return Atomics.add(this.i32, H_NEXT_ID, 1);
+  }
+
+  get ncpu(): number {
+    return this.i32[H_NCPU]!;
+  }
+}
+
+/** Claims a free slot for the calling thread. */
+export function claimSlot(world: World): void {
+  const i32 = world.i32;
+  for (let s = 0; s < MAX_SLOTS; s++) {
+    const b = world.slotBase(s);
+    if (Atomics.load(i32, b + S_STATE) !== SLOT_FREE) continue;
+    if (Atomics.compareExchange(i32, b + S_STATE, SLOT_FREE, SLOT_CLAIMING) !== SLOT_FREE) continue;
+    let gen = (Atomics.load(i32, b + S_GEN) + 1) & 0x7fffff;
+    if (gen === 0) gen = 1;
+    Atomics.store(i32, b + S_GEN, gen);
+    Atomics.store(i32, b + S_THREAD, threadId + 1);
+    Atomics.store(i32, b + S_SLEEPING, 0);
+    Atomics.store(i32, b + S_WOKEN, 0);
+    Atomics.store(i32, b + S_BLOCKED, 0);
+    Atomics.store(i32, b + S_STATE, SLOT_ALIVE);
+    Atomics.add(i32, H_RUNNING, 1);
+    world.slot = s;
+    world.token = (gen << 8) | s;
+    return;
+  }
+  throw new CapacityError(
+    `gocsp supports at most ${MAX_SLOTS} threads using it at once; end some workers first`,
+  );
+}
+
+/**
+ * Declares every slot held by `deadThreadId` dead, then wakes every live
+ * thread so that waiters blocked on something the dead thread held can notice
+ * (they re-check liveness when the death epoch moves). Idempotent.
+ */
+export function markThreadDead(world: World, deadThreadId: number): void {
+  const i32 = world.i32;
+  let found = false;
+  for (let s = 0; s < MAX_SLOTS; s++) {
+    const b = world.slotBase(s);
+    if (Atomics.load(i32, b + S_THREAD) !== deadThreadId + 1) continue;
+    if (Atomics.compareExchange(i32, b + S_STATE, SLOT_ALIVE, SLOT_DEAD) !== SLOT_ALIVE) continue;
+    found = true;
+    if (Atomics.load(i32, b + S_BLOCKED) === 0) Atomics.sub(i32, H_RUNNING, 1);
+    // The slot can be claimed again: its generation changes, so old tokens stay dead.
+    Atomics.store(i32, b + S_STATE, SLOT_FREE);
+  }
+  if (!found) return;
+  Atomics.add(i32, H_DEATH_EPOCH, 1);
+  for (let s = 0; s < MAX_SLOTS; s++) {
+    const b = world.slotBase(s);
+    if (Atomics.load(i32, b + S_STATE) !== SLOT_ALIVE) continue;
+    Atomics.add(i32, b + S_PARK, 1);
+    Atomics.notify(i32, b + S_PARK);
+  }
+}
+

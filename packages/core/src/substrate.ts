@@ -1,0 +1,33 @@
+/**
+ * The shared-memory substrate, re-exported for gocsp's own packages
+ * (`import { substrate } from '@gocsp/core'`). Layouts and invariants are
+ * documented at the top of each file under ./internal.
+ */
+export {
+  World,
+  NODE_WAITING,
+  NODE_WOKEN,
+  NODE_CANCELLED,
+  N_OWNER,
+  N_STATE,
+  N_A,
+  N_B,
+  N_C,
+  N_D,
+} from './internal/world.js';
+export type { Token } from './internal/world.js';
+export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
+export { ilock, itryLock, iunlock } from './internal/ilock.js';
+export { allocNode, freeNode } from './internal/pool.js';
+export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
+export { Parker, parkerFor, wakeNode, canSpin, assertMayBlock } from './internal/park.js';
+export type { Waiter } from './internal/park.js';
+export {
+  kShare,
+  HANDLE_KEY,
+  registerSharedType,
+  makeHandle,
+  rememberObject,
+} from './internal/shared.js';
+export type { Reviver } from './internal/shared.js';
+export { threadState } from './internal/env.js';

@@ -1,0 +1,75 @@
+/**
+ * The counting semaphore under Mutex (Go's runtime_SemacquireMutex /
+ * runtime_Semrelease): a count word and a wait queue, both under one internal
+ * lock. Release hands the token straight to the first live waiter, so a woken
+ * waiter never has to retry the semaphore itself.
+ *
+ * Words (relative to `base` in the owner's buffer): base+0 COUNT, base+1 LOCK,
+ * base+2..3 queue.
+ */
+import { substrate } from '@gocsp/core';
+import { parkAsync, parkSync } from './wait.js';
+
+type World = substrate.World;
+
+export class Sema {
+  readonly queue: substrate.WaitQueue;
+  constructor(
+    readonly world: World,
+    readonly i32: Int32Array,
+    readonly base: number,
+    private readonly onDeadWaiter: () => void,
+    private readonly deadCheck: () => Error | undefined,
+  ) {
+    this.queue = new substrate.WaitQueue(world, i32, base + 2);
+  }
+
+  /** Queues (front if lifo) unless a token is there; -1 means acquired at once. */
+  private enqueue(lifo: boolean): number {
+    const { world, i32, base } = this;
+    substrate.ilock(world, i32, base + 1);
+    try {
+      if (i32[base]! > 0) {
+        i32[base]!--;
+        return -1;
+      }
+      const err = this.deadCheck();
+      if (err !== undefined) throw err;
+      const node = substrate.allocNode(world);
+      if (lifo) this.queue.pushFront(node);
+      else this.queue.pushBack(node);
+      return node;
+    } finally {
+      substrate.iunlock(i32, base + 1);
+    }
+  }
+
+  acquire(lifo: boolean): Promise<void> | undefined {
+    const node = this.enqueue(lifo);
+    if (node < 0) return undefined;
+    return parkAsync(this.world, this.queue, this.base + 1, node, {
+      deadCheck: this.deadCheck,
+    }).then(() => substrate.freeNode(this.world, node));
+  }
+
+  acquireSync(lifo: boolean): void {
+    const node = this.enqueue(lifo);
+    if (node < 0) return;
+    parkSync(this.world, this.queue, this.base + 1, node, this.deadCheck);
+    substrate.freeNode(this.world, node);
+  }
+
+  release(): void {
+    const { world, i32, base } = this;
+    substrate.ilock(world, i32, base + 1);
+    let node: number;
+    try {
+      node = this.queue.popLive(this.onDeadWaiter);
+      if (node < 0) i32[base]!++;
+      else substrate.markWoken(world, node);
+    } finally {
+      substrate.iunlock(i32, base + 1);
+    }
+    if (node >= 0) substrate.wakeNode(world, node);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Parking a queued node until it is woken: the async form (a Promise, with
+ * AbortSignal and dead-owner checks) and the blocking form (worker threads).
+ *
+ * Protocol, shared by every primitive: under the object's internal lock the
+ * caller allocates a node, queues it and unlocks; then calls `parkAsync` or
+ * `parkSync`. A waker dequeues the node under the same lock, marks it WOKEN,
+ * puts any result in the node's payload, unlocks, and calls `wakeNode`.
+ * Cancellation (abort, dead owner) takes the lock and wins only if the node is
+ * still WAITING; otherwise the wake is already on its way and the primitive
+ * undoes what it was given (`onLateWake`) so that a cancelled call has no
+ * effect.
+ */
+import { substrate } from '@gocsp/core';
+
+type World = substrate.World;
+
+/** Options of a park. */
+export interface ParkOptions {
+  signal?: AbortSignal | undefined;
+  /** Returns an error if the wait can never end (e.g. the owner died). */
+  deadCheck?: () => Error | undefined;
+  /** The wake won a race against an abort: give back what was granted. */
+  onLateWake?: () => void;
+  /** Called under the object's lock after the node left the queue by cancellation. */
+  onCancelled?: () => void;
+}
+
+/**
+ * Parks `node` (already queued in `queue`) until it is woken. Resolves once
+ * woken; the node is still allocated so the caller can read its payload and
+ * must `freeNode` it. Rejects (node freed) on abort or `deadCheck` error.
+ */
+export function parkAsync(
+  world: World,
+  queue: substrate.WaitQueue,
+  lockIdx: number,
+  node: number,
+  opts: ParkOptions,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const parker = substrate.parkerFor(world);
+    const { signal } = opts;
+    let abortedWith: unknown;
+    let aborted = false;
+    const tryCancel = (): boolean => {
+      substrate.ilock(world, queue.obj, lockIdx);
+      let ok: boolean;
+      try {
+        ok = substrate.cancelNode(queue, node);
+        if (ok) opts.onCancelled?.();
+      } finally {
+        substrate.iunlock(queue.obj, lockIdx);
+      }
+      if (ok) {
+        parker.unpark(node);
+        substrate.freeNode(world, node);
+      }
+      return ok;
+    };
+    const onAbort = (): void => {
+      if (tryCancel()) reject(signal!.reason);
+      else {
+        aborted = true;
+        abortedWith = signal!.reason;
+      }
+    };
+    parker.park(node, {
+      wake() {
+        signal?.removeEventListener('abort', onAbort);
+        if (aborted) {
+          opts.onLateWake?.();
+          substrate.freeNode(world, node);
+          reject(abortedWith);
+        } else resolve();
+      },
+      deathCheck() {
+        const err = opts.deadCheck?.();
+        if (err !== undefined && tryCancel()) {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        }
+      },
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Blocks the calling worker thread until `node` (already queued) is woken.
+ * Throws (node freed) if `deadCheck` reports the wait can never end.
+ */
+export function parkSync(
+  world: World,
+  queue: substrate.WaitQueue,
+  lockIdx: number,
+  node: number,
+  deadCheck?: () => Error | undefined,
+): void {
+  const parker = substrate.parkerFor(world);
+  let done = false;
+  let failure: Error | undefined;
+  parker.parkSync(
+    node,
+    {
+      wake() {
+        done = true;
+      },
+      deathCheck() {
+        const err = deadCheck?.();
+        if (err === undefined) return;
+        substrate.ilock(world, queue.obj, lockIdx);
+        let ok: boolean;
+        try {
+          ok = substrate.cancelNode(queue, node);
+        } finally {
+          substrate.iunlock(queue.obj, lockIdx);
+        }
+        if (ok) {
+          failure = err;
+          done = true;
+          substrate.freeNode(world, node);
+        }
+      },
+    },
+    () => done,
+  );
+  if (failure !== undefined) throw failure;
+}
+
+/** Pops every live waiter of `queue` (lock held), marking each woken. */
+export function popAll(queue: substrate.WaitQueue, onDead?: (node: number) => void): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const n = queue.popLive(onDead);
+    if (n < 0) return out;
+    substrate.markWoken(queue.world, n);
+    out.push(n);
+  }
+}
+
+/** Wakes the given (already dequeued, WOKEN) nodes; call after unlocking. */
+export function wakeAll(world: World, nodes: number[]): void {
+  for (const n of nodes) substrate.wakeNode(world, n);
+}

@@ -1,0 +1,168 @@
+/**
+ * WaitGroup: waits for a collection of tasks, on any thread, to finish.
+ *
+ * ## Layout (Int32 words of the object's buffer)
+ *
+ * | word | name | meaning | protected by |
+ * | --- | --- | --- | --- |
+ * | 0 | COUNTER | Go's counter | CAS (never goes negative: a bad add changes nothing) |
+ * | 1 | WAITERS | waiters queued or about to queue | LOCK (read racily by add) |
+ * | 2 | LOCK | internal lock | itself |
+ * | 3..4 | Q | wait queue | LOCK |
+ *
+ * No lost wakeup: a waiter increments WAITERS under LOCK and then re-reads
+ * COUNTER; `add` stores COUNTER, then reads WAITERS (both sequentially
+ * consistent). Either the waiter sees 0 and returns, or `add` sees the waiter
+ * and wakes the queue under LOCK.
+ */
+import { substrate } from '@gocsp/core';
+import { errors } from './errors.js';
+import { SharedBase, registerType } from './internal/base.js';
+import { parkAsync, parkSync, popAll, wakeAll } from './internal/wait.js';
+
+const COUNTER = 0;
+const WAITERS = 1;
+const LOCK = 2;
+const Q = 3;
+const WORDS = 5;
+const TYPE = 'sync.WaitGroup';
+const SPINS = 2000;
+
+/**
+ * Go's `sync.WaitGroup`, in shared memory: `add`/`done` from any thread,
+ * `wait` resolves on every thread once the counter is zero.
+ *
+ * @example
+ * ```ts
+ * const wg = new WaitGroup();
+ * wg.add(2);
+ * new Worker('./w.js', { workerData: toShared({ wg }) }); // w.js calls wg.done()
+ * setTimeout(() => wg.done(), 10);
+ * await wg.wait();
+ * ```
+ */
+export class WaitGroup extends SharedBase {
+  private readonly queue: substrate.WaitQueue;
+
+  constructor() {
+    super(TYPE, WORDS);
+    this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
+  }
+
+  /**
+   * Adds `delta` (may be negative) to the counter; at zero, every waiter is
+   * released. Throws `SyncMisuseError` ("sync: negative WaitGroup counter") and
+   * changes nothing if the counter would go below zero.
+   *
+   * @example
+   * ```ts
+   * wg.add(3);
+   * ```
+   */
+  add(delta: number): void {
+    if (!Number.isInteger(delta) || (delta | 0) !== delta) throw errors.badDelta(delta);
+    const i32 = this.i32;
+    let v = Atomics.load(i32, COUNTER);
+    for (;;) {
+      const nv = v + delta;
+      if (nv < 0) throw errors.negativeCounter();
+      if (nv > 0x7fffffff) throw new RangeError('WaitGroup counter overflows int32');
+      const seen = Atomics.compareExchange(i32, COUNTER, v, nv);
+      if (seen === v) {
+        if (nv === 0 && delta !== 0 && Atomics.load(i32, WAITERS) > 0) this.releaseAll();
+        return;
+      }
+      v = seen;
+    }
+  }
+
+  /**
+   * Decrements the counter by one.
+   *
+   * @example
+   * ```ts
+   * try { work(); } finally { wg.done(); }
+   * ```
+   */
+  done(): void {
+    this.add(-1);
+  }
+
+  /**
+   * Resolves when the counter is zero.
+   *
+   * @example
+   * ```ts
+   * await wg.wait();
+   * ```
+   */
+  wait(): Promise<void> {
+    if (Atomics.load(this.i32, COUNTER) === 0) return Promise.resolve();
+    const node = this.enqueue();
+    if (node < 0) return Promise.resolve();
+    return parkAsync(this.world, this.queue, LOCK, node, {}).then(() =>
+      substrate.freeNode(this.world, node),
+    );
+  }
+
+  /**
+   * Blocks the calling worker thread until the counter is zero (spinning
+   * briefly first when another thread runs). Throws on the main thread.
+   *
+   * @example
+   * ```ts
+   * wg.waitSync(); // in a worker
+   * ```
+   */
+  waitSync(): void {
+    substrate.assertMayBlock();
+    const i32 = this.i32;
+    if (Atomics.load(i32, COUNTER) === 0) return;
+    if (substrate.canSpin(this.world)) {
+      for (let i = 0; i < SPINS; i++) if (Atomics.load(i32, COUNTER) === 0) return;
+    }
+    const node = this.enqueue();
+    if (node < 0) return;
+    parkSync(this.world, this.queue, LOCK, node);
+    substrate.freeNode(this.world, node);
+  }
+
+  /** Current counter (racy: may be stale by the time you read it). */
+  get count(): number {
+    return Atomics.load(this.i32, COUNTER);
+  }
+
+  private enqueue(): number {
+    const { world, i32 } = this;
+    substrate.ilock(world, i32, LOCK);
+    try {
+      Atomics.add(i32, WAITERS, 1);
+      if (Atomics.load(i32, COUNTER) === 0) {
+        Atomics.sub(i32, WAITERS, 1);
+        return -1;
+      }
+      const node = substrate.allocNode(world);
+      this.queue.pushBack(node);
+      return node;
+    } finally {
+      substrate.iunlock(i32, LOCK);
+    }
+  }
+
+  private releaseAll(): void {
+    const { world, i32 } = this;
+    substrate.ilock(world, i32, LOCK);
+    let nodes: number[];
+    try {
+      // Go releases every waiter when the counter reaches zero, even if an
+      // add() races right after (Go calls that reuse a misuse).
+      nodes = popAll(this.queue);
+      Atomics.store(i32, WAITERS, 0);
+    } finally {
+      substrate.iunlock(i32, LOCK);
+    }
+    wakeAll(world, nodes);
+  }
+}
+
+registerType(TYPE, () => new WaitGroup());
