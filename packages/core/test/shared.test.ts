@@ -1,0 +1,101 @@
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import {
+  SharedHandleError,
+  fromShared,
+  isHandle,
+  substrate,
+  toShared,
+} from '@gocsp/core';
+
+/** A minimal shared type for the tests: one Int32 word. */
+class Cell {
+  readonly world = substrate.defaultWorld();
+  readonly sab: SharedArrayBuffer;
+  readonly id: number;
+  readonly i32: Int32Array;
+  constructor(h?: { sab: SharedArrayBuffer; id: number }) {
+    this.sab = h?.sab ?? new SharedArrayBuffer(4);
+    this.id = h?.id ?? this.world.nextObjectId();
+    this.i32 = new Int32Array(this.sab);
+    if (!h) substrate.rememberObject(this.world, this.id, this);
+  }
+  [substrate.kShare]() {
+    return substrate.makeHandle('test.Cell', this.world, this.sab, this.id);
+  }
+}
+substrate.registerSharedType('test.Cell', (h) => new Cell(h));
+
+describe('toShared / fromShared', () => {
+  it('swaps shared objects for handles at any depth and back, keeping identity in-thread', () => {
+    const c = new Cell();
+    const value = { list: [c, 1], map: new Map([['k', c]]), set: new Set([c]), n: 5 };
+    const wire = structuredClone(toShared(value)) as typeof value;
+    expect(isHandle(wire.list[0])).toBe(true);
+    const back = fromShared<typeof value>(wire);
+    expect(back.list[0]).toBe(c);
+    expect(back.map.get('k')).toBe(c);
+    expect([...back.set][0]).toBe(c);
+    expect(back.n).toBe(5);
+  });
+
+  it('keeps cycles and leaves non-shared values to structured clone', () => {
+    const o: Record<string, unknown> = { d: new Date(0), big: 1n };
+    o.self = o;
+    const back = fromShared<typeof o>(structuredClone(toShared(o)));
+    expect(back.self).toBe(back);
+    expect(back.d).toEqual(new Date(0));
+  });
+
+  it('gives a hand-made worker live objects over the same memory, in the same world', async () => {
+    const c = new Cell();
+    const w = new Worker(new URL('./fixtures/echo-shared.mjs', import.meta.url), {
+      workerData: toShared({
+        c,
+        map: new Map([[1, c]]),
+        set: new Set([c]),
+        date: new Date(),
+        deep: { a: [{ b: 'x' }] },
+      }),
+    });
+    const msg = await new Promise<{
+      sameWorld: number;
+      kinds: Record<string, unknown>;
+      back: unknown;
+    }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    expect(msg.sameWorld).toBe(substrate.defaultWorld().id);
+    expect(msg.kinds).toEqual({ map: true, set: true, date: true, nested: 'x', sameCell: true });
+    expect(c.i32[0]).toBe(41); // the worker wrote to the same memory
+    const back = fromShared<{ c: Cell }>(msg.back);
+    expect(back.c).toBe(c);
+  });
+
+  it('rejects handles of unknown types and JSON-mangled handles with a clear error', () => {
+    const c = new Cell();
+    const h = toShared(c) as Record<string, unknown>;
+    expect(() => fromShared({ ...h, __gocspShared__: 'nope.Type' })).toThrow(SharedHandleError);
+    expect(() => fromShared({ ...h, __gocspShared__: 'nope.Type' })).toThrow(/import the gocsp package/);
+    const mangled = JSON.parse(JSON.stringify(h)) as unknown;
+    expect(() => fromShared(mangled)).toThrow(/JSON-serialized/);
+  });
+});
+
+describe('thread slots', () => {
+  it('marks a terminated worker dead (seen by its parent) and a normally exited one too', async () => {
+    const world = substrate.defaultWorld();
+    expect(world.isAlive(world.token)).toBe(true);
+    const src = new URL('./fixtures/slot-token.mjs', import.meta.url);
+    for (const how of ['terminate', 'exit'] as const) {
+      const w = new Worker(src, { workerData: { how } });
+      const token = await new Promise<number>((resolve) => w.once('message', resolve));
+      expect(world.isAlive(token)).toBe(true);
+      if (how === 'terminate') await w.terminate();
+      else await new Promise((r) => w.once('exit', r));
+      await new Promise((r) => setImmediate(r));
+      expect(world.isAlive(token)).toBe(false);
+    }
+  });
+});
