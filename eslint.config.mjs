@@ -1,6 +1,7 @@
 // ESLint flat config: type-aware typescript-eslint for every project.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -10,6 +11,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
+      globals: { ...globals.node },
       parserOptions: {
         projectService: {
           allowDefaultProject: ['*.mjs', '*.js', 'test/fixtures/*.mjs', 'tools/*.mjs'],

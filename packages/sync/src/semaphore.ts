@@ -79,6 +79,7 @@ export class Semaphore extends SharedBase {
   acquire(w = 1, opts: AcquireOptions = {}): Promise<void> {
     this.checkWeight(w);
     const { signal } = opts;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- Go/AbortSignal contract: reject with the signal's reason as is
     if (signal?.aborted) return Promise.reject(signal.reason);
     const { world, i32 } = this;
     let node: number;

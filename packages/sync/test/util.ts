@@ -57,7 +57,7 @@ export function runWorker(scenario: string, args: unknown, timeoutMs = 30_000): 
         resolve(m.value);
       } else if (m.kind === 'error') {
         clearTimeout(timer);
-        reject(m.error as Error);
+        reject(m.error instanceof Error ? m.error : new Error(String(m.error)));
       }
     });
     worker.on('error', (e) => {

@@ -59,6 +59,7 @@ export function parkAsync(
       return ok;
     };
     const onAbort = (): void => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- Go/AbortSignal contract: reject with the signal's reason as is
       if (tryCancel()) reject(signal!.reason);
       else {
         aborted = true;
@@ -71,6 +72,7 @@ export function parkAsync(
         if (aborted) {
           opts.onLateWake?.();
           substrate.freeNode(world, node);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- Go/AbortSignal contract: reject with the signal's reason as is
           reject(abortedWith);
         } else resolve();
       },
