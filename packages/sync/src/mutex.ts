@@ -142,15 +142,12 @@ export class Mutex extends SharedBase {
    */
   unlock(): void {
     const i32 = this.i32;
-    const owner = Atomics.load(i32, OWNER);
+    // Cleared first: if the mutex turns out unlocked (misuse), OWNER was 0 already.
     Atomics.store(i32, OWNER, 0);
     if (Atomics.compareExchange(i32, STATE, LOCKED, 0) === LOCKED) return;
     let old = Atomics.load(i32, STATE);
     for (;;) {
-      if ((old & LOCKED) === 0) {
-        Atomics.compareExchange(i32, OWNER, 0, owner);
-        throw errors.unlockUnlocked();
-      }
+      if ((old & LOCKED) === 0) throw errors.unlockUnlocked();
       const seen = Atomics.compareExchange(i32, STATE, old, old - LOCKED);
       if (seen === old) break;
       old = seen;
