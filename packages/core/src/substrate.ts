@@ -18,16 +18,28 @@ export {
 export type { Token } from './internal/world.js';
 export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
 export { ilock, itryLock, iunlock } from './internal/ilock.js';
-export { allocNode, freeNode } from './internal/pool.js';
+export { allocNode, freeNode, allocBlock, freeBlock, classFor } from './internal/heap.js';
+export {
+  allocObject,
+  retain,
+  release,
+  pin,
+  refsOf,
+  childOf,
+  typeIdOf,
+  TYPE_IDS,
+  OBJ_HEADER,
+} from './internal/object.js';
+export type { TypeName } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
 export { Parker, parkerFor, wakeNode, canSpin, assertMayBlock } from './internal/park.js';
 export type { Waiter } from './internal/park.js';
 export {
-  kShare,
+  kShared,
   HANDLE_KEY,
   registerSharedType,
-  makeHandle,
   rememberObject,
+  reviveRef,
 } from './internal/shared.js';
-export type { Reviver } from './internal/shared.js';
+export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';

@@ -1,30 +1,23 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import {
-  SharedHandleError,
-  fromShared,
-  isHandle,
-  substrate,
-  toShared,
-} from '@gocsp/core';
+import { SharedHandleError, fromShared, isHandle, substrate, toShared } from '@gocsp/core';
 
-/** A minimal shared type for the tests: one Int32 word. */
+/** A minimal shared type for the tests: one Int32 word in the world heap. */
 class Cell {
-  readonly world = substrate.defaultWorld();
-  readonly sab: SharedArrayBuffer;
-  readonly id: number;
+  readonly world: substrate.World;
+  readonly ref: number;
   readonly i32: Int32Array;
-  constructor(h?: { sab: SharedArrayBuffer; id: number }) {
-    this.sab = h?.sab ?? new SharedArrayBuffer(4);
-    this.id = h?.id ?? this.world.nextObjectId();
-    this.i32 = new Int32Array(this.sab);
-    if (!h) substrate.rememberObject(this.world, this.id, this);
+  constructor(revive?: substrate.SharedRef) {
+    this.world = revive?.world ?? substrate.defaultWorld();
+    this.ref = revive?.ref ?? substrate.allocObject(this.world, substrate.TYPE_IDS['test.Cell'], 1);
+    this.i32 = new Int32Array(this.world.sab, (this.ref + substrate.OBJ_HEADER) * 4, 1);
+    if (!revive) substrate.rememberObject(this.world, this.ref, this);
   }
-  [substrate.kShare]() {
-    return substrate.makeHandle('test.Cell', this.world, this.sab, this.id);
+  get [substrate.kShared](): substrate.SharedRef {
+    return { world: this.world, ref: this.ref };
   }
 }
-substrate.registerSharedType('test.Cell', (h) => new Cell(h));
+substrate.registerSharedType(substrate.TYPE_IDS['test.Cell'], 'test.Cell', (world, ref) => new Cell({ world, ref }));
 
 describe('toShared / fromShared', () => {
   it('swaps shared objects for handles at any depth and back, keeping identity in-thread', () => {
@@ -73,11 +66,17 @@ describe('toShared / fromShared', () => {
     expect(back.c).toBe(c);
   });
 
-  it('rejects handles of unknown types and JSON-mangled handles with a clear error', () => {
+  it('rejects objects of unknown types and JSON-mangled handles with a clear error', () => {
     const c = new Cell();
     const h = toShared(c) as Record<string, unknown>;
-    expect(() => fromShared({ ...h, __gocspShared__: 'nope.Type' })).toThrow(SharedHandleError);
-    expect(() => fromShared({ ...h, __gocspShared__: 'nope.Type' })).toThrow(/import the gocsp package/);
+    const world = substrate.defaultWorld();
+    const unknownType = substrate.allocObject(world, 999, 1);
+    expect(() => fromShared({ ...h, __gocspShared__: unknownType })).toThrow(SharedHandleError);
+    expect(() => fromShared({ ...h, __gocspShared__: unknownType })).toThrow(
+      /import the gocsp package/,
+    );
+    expect(substrate.refsOf(world, unknownType)).toBe(1); // a failed revival takes no reference
+    substrate.release(world, unknownType);
     const mangled = JSON.parse(JSON.stringify(h)) as unknown;
     expect(() => fromShared(mangled)).toThrow(/JSON-serialized/);
   });

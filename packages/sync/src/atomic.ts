@@ -84,7 +84,7 @@ export class AtomicInt64 extends SharedBase {
   private readonly a: BigInt64Array;
   constructor(v = 0n) {
     super('sync.AtomicInt64', 2);
-    this.a = new BigInt64Array(this.sab);
+    this.a = new BigInt64Array(this.world.sab, this.i32.byteOffset, 1);
     if (!this.revived) this.a[0] = checkI64(v);
   }
   /** Reads the value. @example `total.load()` */

@@ -17,7 +17,6 @@ import { isShareable, substrate } from '@gocsp/core';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 import { parkAsync, parkSync, popAll, wakeAll } from './internal/wait.js';
-import { fromShared, toShared } from '@gocsp/core';
 
 const LOCK = 0;
 const Q = 1;
@@ -50,20 +49,28 @@ export class Cond extends SharedBase {
   private readonly queue: substrate.WaitQueue;
 
   constructor(locker: Locker) {
-    super(TYPE, WORDS);
+    if (!reviving && (typeof locker?.lock !== 'function' || typeof locker.unlock !== 'function')) {
+      throw errors.badLocker();
+    }
+    // A shared locker is kept alive by the Cond's block (its child) and travels with it.
+    super(TYPE, WORDS, !reviving && isShareable(locker) ? locker[substrate.kShared] : undefined);
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
-    const l = this.revived ? fromShared<Locker>(this.handleExtra) : locker;
-    if (typeof l?.lock !== 'function' || typeof l.unlock !== 'function') throw errors.badLocker();
-    this.locker = l;
+    if (this.revived) {
+      const child = substrate.childOf(this.world, this.ref);
+      this.locker = substrate.reviveRef(this.world, child, false) as Locker;
+    } else {
+      this.locker = locker;
+    }
   }
 
-  protected override shareExtra(): unknown {
+  /** @internal */
+  override get [substrate.kShared](): substrate.SharedRef {
     if (!isShareable(this.locker)) {
       throw new TypeError(
         'this Cond uses a plain JS locker, which cannot cross threads: build it on a Mutex or RWMutex from @gocsp/sync',
       );
     }
-    return toShared(this.locker);
+    return super[substrate.kShared];
   }
 
   /**
@@ -78,7 +85,7 @@ export class Cond extends SharedBase {
    */
   async wait(): Promise<void> {
     const node = this.enqueue();
-    await parkAsync(this.world, this.queue, LOCK, node, {});
+    await parkAsync(this.world, this.queue, LOCK, node, { owner: this });
     substrate.freeNode(this.world, node);
     await this.locker.lock();
   }
@@ -163,4 +170,12 @@ export class Cond extends SharedBase {
   }
 }
 
-registerType(TYPE, () => new Cond(undefined as unknown as Locker));
+let reviving = false;
+registerType(TYPE, () => {
+  reviving = true;
+  try {
+    return new Cond(undefined as unknown as Locker);
+  } finally {
+    reviving = false;
+  }
+});

@@ -29,12 +29,13 @@ export const errors = {
     new RangeError(
       `semaphore weight must be an integer between 0 and the semaphore's size ${size}, got ${String(w)}`,
     ),
-  badDelta: (n: unknown) =>
-    new TypeError(`WaitGroup.add needs an integer delta, got ${String(n)}`),
+  badDelta: (n: unknown) => new TypeError(`WaitGroup.add needs an integer delta, got ${String(n)}`),
   badInt32: (v: unknown) =>
     new RangeError(`AtomicInt32 takes integers in [-2^31, 2^31), got ${String(v)}`),
   badInt64: (v: unknown) =>
     new TypeError(`AtomicInt64 takes bigints in [-2^63, 2^63), got ${String(v)}`),
   badLocker: () =>
-    new TypeError('Cond needs a Mutex or RWMutex from @gocsp/sync (or any { lock(), unlock() } locker)'),
+    new TypeError(
+      'Cond needs a Mutex or RWMutex from @gocsp/sync (or any { lock(), unlock() } locker)',
+    ),
 } as const;

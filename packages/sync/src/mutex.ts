@@ -77,6 +77,7 @@ export class Mutex extends SharedBase {
       SEMA,
       () => void Atomics.sub(this.i32, STATE, WAITER),
       () => this.deadOwner(),
+      this,
     );
   }
 
@@ -201,7 +202,11 @@ export class Mutex extends SharedBase {
     for (;;) {
       // Spin only in normal mode while the lock is held (ownership is handed
       // off in starvation mode, so spinning would be useless).
-      if ((old & (LOCKED | STARVING)) === LOCKED && iter < ACTIVE_SPIN && substrate.canSpin(this.world)) {
+      if (
+        (old & (LOCKED | STARVING)) === LOCKED &&
+        iter < ACTIVE_SPIN &&
+        substrate.canSpin(this.world)
+      ) {
         // Tell unlock not to wake others: we are about to take it.
         if (
           !awoke &&

@@ -77,7 +77,10 @@ export class Once extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
-    await parkAsync(this.world, this.queue, LOCK, node, { deadCheck: () => this.deadRunner() });
+    await parkAsync(this.world, this.queue, LOCK, node, {
+      owner: this,
+      deadCheck: () => this.deadRunner(),
+    });
     substrate.freeNode(this.world, node);
   }
 
@@ -111,7 +114,8 @@ export class Once extends SharedBase {
 
   private deadRunner(): Error | undefined {
     const r = Atomics.load(this.i32, RUNNER);
-    if (Atomics.load(this.i32, STATE) !== RUNNING || r === 0 || this.world.isAlive(r)) return undefined;
+    if (Atomics.load(this.i32, STATE) !== RUNNING || r === 0 || this.world.isAlive(r))
+      return undefined;
     return new OwnerDiedError(
       `Once ${this.id}: thread ${this.world.threadIdOf(r)} died while running the function; it will never finish`,
     );

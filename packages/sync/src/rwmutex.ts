@@ -67,9 +67,10 @@ export class RWMutex extends SharedBase {
   lock(): Promise<void> {
     const node = this.enqueueWriter();
     if (node < 0) return Promise.resolve();
-    return parkAsync(this.world, this.wq, LOCK, node, { deadCheck: () => this.deadWriter() }).then(
-      () => substrate.freeNode(this.world, node),
-    );
+    return parkAsync(this.world, this.wq, LOCK, node, {
+      owner: this,
+      deadCheck: () => this.deadWriter(),
+    }).then(() => substrate.freeNode(this.world, node));
   }
 
   /**
@@ -139,9 +140,10 @@ export class RWMutex extends SharedBase {
   rLock(): Promise<void> {
     const node = this.enqueueReader();
     if (node < 0) return Promise.resolve();
-    return parkAsync(this.world, this.rq, LOCK, node, { deadCheck: () => this.deadWriter() }).then(
-      () => substrate.freeNode(this.world, node),
-    );
+    return parkAsync(this.world, this.rq, LOCK, node, {
+      owner: this,
+      deadCheck: () => this.deadWriter(),
+    }).then(() => substrate.freeNode(this.world, node));
   }
 
   /**

@@ -97,6 +97,7 @@ export class Semaphore extends SharedBase {
     }
     let wasFront = false;
     return parkAsync(world, this.queue, LOCK, node, {
+      owner: this,
       signal,
       onCancelled: () => {
         // We left the head: those behind us may fit now (x/sync does this too).

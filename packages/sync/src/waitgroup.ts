@@ -100,7 +100,7 @@ export class WaitGroup extends SharedBase {
     if (Atomics.load(this.i32, COUNTER) === 0) return Promise.resolve();
     const node = this.enqueue();
     if (node < 0) return Promise.resolve();
-    return parkAsync(this.world, this.queue, LOCK, node, {}).then(() =>
+    return parkAsync(this.world, this.queue, LOCK, node, { owner: this }).then(() =>
       substrate.freeNode(this.world, node),
     );
   }

@@ -29,7 +29,7 @@ describe('Mutex', () => {
     mu.unlock();
   });
 
-  it('throws Go\'s message on unlock of an unlocked mutex and stays usable', async () => {
+  it("throws Go's message on unlock of an unlocked mutex and stays usable", async () => {
     const mu = new Mutex();
     expect(() => mu.unlock()).toThrow(SyncMisuseError);
     expect(() => mu.unlock()).toThrow('sync: unlock of unlocked mutex');

@@ -13,15 +13,15 @@ export interface ThreadState {
   defaultWorld: unknown;
   /** World id -> Parker (park.ts). */
   parkers: Map<number, unknown>;
-  /** Shared type name -> reviver (shared.ts). */
-  types: Map<string, unknown>;
-  /** (world id, object id) -> WeakRef of the live object (shared.ts). */
+  /** Shared type id -> reviver (shared.ts). */
+  types: Map<number, unknown>;
+  /** `${world id}:${address}` -> WeakRef of the live object (shared.ts). */
   revived: Map<string, WeakRef<object>>;
   deathWatch: boolean;
 }
 
 const KEY = Symbol.for('gocsp.core.thread-state');
-const STATE_VERSION = 1;
+const STATE_VERSION = 2;
 
 /** The calling thread's gocsp state, created on first use. */
 export function threadState(): ThreadState {

@@ -51,6 +51,8 @@ export interface Waiter {
   wake(): void;
   /** A thread died somewhere: re-check whether this wait can still end. */
   deathCheck?(): void;
+  /** Kept reachable while parked (the object waited on; see object.ts invariants). */
+  owner?: object;
 }
 
 const SPIN_LIMIT = 4000;

@@ -3,74 +3,111 @@
  * `toShared` / `fromShared`, which swap every shared object inside a value
  * (objects, arrays, Maps, Sets, at any depth) for a cloneable handle and back.
  *
- * A handle is a plain object `{ [HANDLE_KEY]: type, world, sab, id, extra }`
- * holding SharedArrayBuffers, so structured clone (postMessage, workerData)
- * carries it with its memory shared, not copied. Reviving a handle gives the
- * live object over the same memory; reviving the same object twice in one
- * thread gives the same JS object while it is reachable.
+ * A shared object lives in a block of the world's heap (object.ts). Its handle
+ * is `{ [HANDLE_KEY]: address, world: SharedArrayBuffer }`: structured clone
+ * (postMessage, workerData) shares the world's memory, and the address finds
+ * the object in it. Reviving gives the live object over the same memory;
+ * reviving the same object twice in one thread gives the same JS object while
+ * it is reachable. Reference counting of blocks is explained in object.ts.
  */
 import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
-import { adoptWorld } from './worlds.js';
+import { pin, release, retain, typeIdOf } from './object.js';
+import { adoptWorld, knownWorlds } from './worlds.js';
 import type { World } from './world.js';
 
-/** Property naming a handle's shared type; unlikely to collide with user data. */
+/** Property naming a handle's object address; unlikely to collide with user data. */
 export const HANDLE_KEY = '__gocspShared__';
 
-/** The method by which a shared object describes itself. */
-export const kShare: unique symbol = Symbol.for('gocsp.share') as never;
+/** The property by which a shared object tells where it lives. */
+export const kShared: unique symbol = Symbol.for('gocsp.shared') as never;
 
-/** Cloneable description of a shared object. */
-export interface SharedHandle {
-  readonly [HANDLE_KEY]: string;
-  readonly world: SharedArrayBuffer;
-  readonly sab: SharedArrayBuffer;
-  readonly id: number;
-  readonly extra?: unknown;
+/** Where a shared object lives: its world and block address. */
+export interface SharedRef {
+  readonly world: World;
+  readonly ref: number;
 }
 
 /** What a shared class implements so it can cross threads. */
 export interface Shareable {
-  [kShare](): SharedHandle;
+  readonly [kShared]: SharedRef;
 }
 
-/** Rebuilds a live object of a registered type from its handle. */
-export type Reviver = (handle: SharedHandle, world: World) => object;
+/** Cloneable description of a shared object (made by `toShared`). */
+export interface SharedHandle {
+  readonly [HANDLE_KEY]: number;
+  readonly world: SharedArrayBuffer;
+}
+
+/** Rebuilds a live JS object over the shared object at `ref`. */
+export type Reviver = (world: World, ref: number) => object;
+
+interface Types {
+  byId: Map<number, { name: string; revive: Reviver }>;
+}
+
+function types(): Types['byId'] {
+  return threadState().types as unknown as Types['byId'];
+}
 
 /**
- * Registers a shared type so that `fromShared` can revive it. Each gocsp
- * package registers its classes when it is loaded.
+ * Registers a shared type (by its id in object.ts TYPE_IDS) so that handles
+ * and encoded values of it can be revived. Each gocsp package registers its
+ * classes when it is loaded.
  */
-export function registerSharedType(type: string, revive: Reviver): void {
-  threadState().types.set(type, revive);
+export function registerSharedType(typeId: number, name: string, revive: Reviver): void {
+  types().set(typeId, { name, revive });
 }
 
-/** Makes the handle of a shared object (helper for `[kShare]` implementations). */
-export function makeHandle(
-  type: string,
-  world: World,
-  sab: SharedArrayBuffer,
-  id: number,
-  extra?: unknown,
-): SharedHandle {
-  return { [HANDLE_KEY]: type, world: world.sab, sab, id, extra };
+const finalizers = new FinalizationRegistry<{ worldId: number; ref: number; key: string }>(
+  ({ worldId, ref, key }) => {
+    const map = threadState().revived;
+    const live = map.get(key);
+    if (live !== undefined && live.deref() === undefined) map.delete(key);
+    const world = knownWorlds().get(worldId);
+    if (world !== undefined) release(world, ref);
+  },
+);
+
+/**
+ * Binds a JS object to the block at `ref` for this thread: later revivals in
+ * this thread return it, and when it is garbage-collected the thread's
+ * reference is given back. The caller must own one reference for it.
+ */
+export function rememberObject(world: World, ref: number, obj: object): void {
+  const key = `${world.id}:${ref}`;
+  threadState().revived.set(key, new WeakRef(obj));
+  finalizers.register(obj, { worldId: world.id, ref, key });
 }
 
-/** Remembers a freshly made object so revivals in this thread return it. */
-export function rememberObject(world: World, id: number, obj: object): void {
-  threadState().revived.set(`${world.id}:${id}`, new WeakRef(obj));
-  registry.register(obj, `${world.id}:${id}`);
+/**
+ * The live JS object for the block at `ref` in this thread. With `consume`,
+ * the caller hands over one reference it owns (an encoded copy in flight);
+ * without, a reference is taken if a new JS object has to be made.
+ */
+export function reviveRef(world: World, ref: number, consume: boolean): object {
+  const key = `${world.id}:${ref}`;
+  const live = threadState().revived.get(key)?.deref();
+  if (live !== undefined) {
+    if (consume) release(world, ref);
+    return live;
+  }
+  const typeId = typeIdOf(world, ref);
+  const t = types().get(typeId);
+  if (t === undefined) {
+    throw new SharedHandleError(
+      `cannot revive a shared object of type id ${typeId}: import the gocsp package that defines it (e.g. @gocsp/sync, @gocsp/channels) in this thread first`,
+    );
+  }
+  if (!consume) retain(world, ref);
+  const obj = t.revive(world, ref);
+  rememberObject(world, ref, obj);
+  return obj;
 }
-
-const registry = new FinalizationRegistry<string>((key) => {
-  const map = threadState().revived;
-  const ref = map.get(key);
-  if (ref !== undefined && ref.deref() === undefined) map.delete(key);
-});
 
 /** True if `v` is a shared gocsp object. */
 export function isShareable(v: unknown): v is Shareable {
-  return typeof v === 'object' && v !== null && kShare in v;
+  return typeof v === 'object' && v !== null && kShared in v;
 }
 
 /** True if `v` is a handle made by `toShared`. */
@@ -78,28 +115,30 @@ export function isHandle(v: unknown): v is SharedHandle {
   return typeof v === 'object' && v !== null && HANDLE_KEY in v;
 }
 
+/** The handle of one shared object; pins it (see object.ts, Lifetime). */
+function handleOf(obj: Shareable): SharedHandle {
+  const { world, ref } = obj[kShared];
+  pin(world, ref);
+  return { [HANDLE_KEY]: ref, world: world.sab };
+}
+
 function reviveHandle(h: SharedHandle): object {
-  const type = h[HANDLE_KEY];
-  const revive = threadState().types.get(type) as Reviver | undefined;
-  if (revive === undefined) {
+  const ref = h[HANDLE_KEY];
+  if (!(h.world instanceof SharedArrayBuffer) || !Number.isInteger(ref) || ref <= 0) {
     throw new SharedHandleError(
-      `cannot revive a shared "${type}": import the gocsp package that defines it in this thread first`,
+      'a gocsp handle lost its shared memory: was it JSON-serialized? Send what toShared() returned with postMessage or workerData, as is',
     );
   }
-  const world = adoptWorld(h.world);
-  const key = `${world.id}:${h.id}`;
-  const live = threadState().revived.get(key)?.deref();
-  if (live !== undefined) return live;
-  const obj = revive(h, world);
-  rememberObject(world, h.id, obj);
-  return obj;
+  return reviveRef(adoptWorld(h.world), ref, false);
 }
 
 /**
  * Gives a cloneable form of `value` to send to a hand-made worker with
  * `postMessage` or `workerData`: every gocsp shared object inside it (at any
  * depth in objects, arrays, Maps, Sets) becomes a handle; everything else is
- * left to structured clone.
+ * left to structured clone. Objects shared this way are pinned: they stay
+ * allocated for the life of the process, so share long-lived objects this way
+ * and send short-lived ones over channels.
  *
  * @example
  * ```ts
@@ -127,9 +166,14 @@ export function fromShared<T = unknown>(handle: unknown): T {
   return decode(handle, new Map()) as T;
 }
 
+const isPlain = (v: object): boolean => {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
 function encode(v: unknown, seen: Map<object, unknown>): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  if (isShareable(v)) return v[kShare]();
+  if (isShareable(v)) return handleOf(v);
   const prior = seen.get(v);
   if (prior !== undefined) return prior;
   if (Array.isArray(v)) {
@@ -150,7 +194,7 @@ function encode(v: unknown, seen: Map<object, unknown>): unknown {
     for (const x of v) out.add(encode(x, seen));
     return out;
   }
-  if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
+  if (isPlain(v)) {
     const out: Record<string, unknown> = {};
     seen.set(v, out);
     for (const k of Object.keys(v)) out[k] = encode((v as Record<string, unknown>)[k], seen);
@@ -162,32 +206,21 @@ function encode(v: unknown, seen: Map<object, unknown>): unknown {
 function decode(v: unknown, seen: Map<object, unknown>): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (isHandle(v)) return reviveHandle(v);
-  const prior = seen.get(v);
-  if (prior !== undefined) return prior;
+  if (seen.has(v)) return v;
+  seen.set(v, v);
   if (Array.isArray(v)) {
-    seen.set(v, v);
     for (let i = 0; i < v.length; i++) v[i] = decode(v[i], seen);
-    return v;
-  }
-  if (v instanceof Map) {
-    seen.set(v, v);
+  } else if (v instanceof Map) {
     const entries = [...v.entries()];
     v.clear();
     for (const [k, x] of entries) v.set(decode(k, seen), decode(x, seen));
-    return v;
-  }
-  if (v instanceof Set) {
-    seen.set(v, v);
+  } else if (v instanceof Set) {
     const items = [...v];
     v.clear();
     for (const x of items) v.add(decode(x, seen));
-    return v;
-  }
-  if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
-    seen.set(v, v);
+  } else if (isPlain(v)) {
     const o = v as Record<string, unknown>;
     for (const k of Object.keys(o)) o[k] = decode(o[k], seen);
-    return v;
   }
   return v;
 }

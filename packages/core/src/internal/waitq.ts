@@ -11,7 +11,7 @@
  * that lock is what protects head, tail and every N_NEXT of queued nodes.
  * Waiters of dead threads are dropped as they reach the head (`popLive`).
  */
-import { freeNode } from './pool.js';
+import { freeNode } from './heap.js';
 import {
   NODE_CANCELLED,
   NODE_WAITING,

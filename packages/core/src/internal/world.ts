@@ -18,18 +18,17 @@
  * | 0 | H_MAGIC | 0x67637370 ("gcsp") | immutable |
  * | 1 | H_VERSION | layout version | immutable |
  * | 2 | H_WORLD_ID | random id, tells worlds apart after cloning | immutable |
- * | 3 | H_LOCK | internal lock (ilock.ts) for the free list and growth | itself |
- * | 4 | H_NEXT_ID | next shared-object id (Atomics.add) | atomic |
- * | 5 | H_NODE_CAP | nodes that fit in the buffer now | H_LOCK; read racily (only grows) |
- * | 6 | H_FREE_HEAD | free list head (node index + 1, 0 = empty) | H_LOCK |
- * | 7 | H_NODE_USED | nodes ever carved from fresh space | H_LOCK |
+ * | 3 | H_LOCK | internal lock (ilock.ts) for the heap's free lists and growth | itself |
+ * | 4 | H_HEAP_TOP | first never-allocated word of the heap | H_LOCK |
+ * | 5 | H_HEAP_END | words that fit in the buffer now | H_LOCK; read racily (only grows) |
+ * | 6 | H_MAX_WORDS | limit of the buffer (GOCSP_MAX_MEMORY) | immutable |
  * | 8 | H_RUNNING | registered threads not parked in Atomics.wait | atomic, approximate |
  * | 9 | H_SPINNING | threads spinning before they park | atomic |
  * | 10 | H_DEATH_EPOCH | bumped each time a thread is declared dead | atomic |
  * | 11 | H_NCPU | os.availableParallelism() of the creator | immutable |
- * | 12 | H_MAX_NODES | node limit (GOCSP_MAX_WAITERS) | immutable |
- * | 16.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
- * | NODES_BASE.. | nodes | node pool, NODE_WORDS each | see below |
+ * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word | H_LOCK |
+ * | SLOTS_BASE.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
+ * | HEAP_BASE.. | heap | blocks of 8 << k words (heap.ts): waiter nodes and shared objects | see heap.ts |
  *
  * Slot (SLOT_WORDS = 8 words):
  *
@@ -43,7 +42,8 @@
  * | 5 | S_WOKEN | Treiber stack of woken nodes (node index + 1, 0 = empty), linked by N_WNEXT | wakers push (CAS), owner takes all (exchange) |
  * | 6 | S_BLOCKED | 1 while the owner is blocked in a synchronous Atomics.wait (not counted in H_RUNNING) | owner only |
  *
- * Node (NODE_WORDS = 8 words): a waiter record, owned by the waiting thread
+ * Node (NODE_WORDS = 8 words, one block of size class 0, addressed by its
+ * word index in the buffer): a waiter record, owned by the waiting thread
  * from `allocNode` to `freeNode`.
  *
  * | off | name | meaning |
@@ -59,7 +59,8 @@
  *   and slot.S_GEN === gen. Tokens are never 0 (gen starts at 1).
  * - A node is in at most one wait queue and, after WOKEN, pushed exactly once
  *   on its owner's woken stack; so the stack needs no capacity bound.
- * - The buffer only grows, so a length-tracking view never sees it shrink.
+ * - The buffer only grows, so a length-tracking view never sees it shrink,
+ *   and a block's address is stable for its lifetime.
  *
  * Rejected designs: a fixed ring of wake tokens per thread (must either bound
  * the number of parked waiters or handle overflow; the intrusive stack has
@@ -77,16 +78,16 @@ export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_WORLD_ID = 2;
 export const H_LOCK = 3;
-export const H_NEXT_ID = 4;
-export const H_NODE_CAP = 5;
-export const H_FREE_HEAD = 6;
-export const H_NODE_USED = 7;
+export const H_HEAP_TOP = 4;
+export const H_HEAP_END = 5;
+export const H_MAX_WORDS = 6;
 export const H_RUNNING = 8;
 export const H_SPINNING = 9;
 export const H_DEATH_EPOCH = 10;
 export const H_NCPU = 11;
-export const H_MAX_NODES = 12;
-export const HEADER_WORDS = 16;
+export const H_FREE = 16;
+export const SIZE_CLASSES = 32;
+export const HEADER_WORDS = 48;
 
 export const MAX_SLOTS = 256;
 export const SLOT_WORDS = 8;
@@ -106,7 +107,7 @@ export const SLOT_ALIVE = 2;
 export const SLOT_DEAD = 3;
 
 export const NODE_WORDS = 8;
-export const NODES_BASE = SLOTS_BASE + MAX_SLOTS * SLOT_WORDS;
+export const HEAP_BASE = SLOTS_BASE + MAX_SLOTS * SLOT_WORDS;
 export const N_NEXT = 0;
 export const N_WNEXT = 1;
 export const N_OWNER = 2;
@@ -122,25 +123,25 @@ export const NODE_WAITING = 1;
 export const NODE_WOKEN = 2;
 export const NODE_CANCELLED = 3;
 
-const INITIAL_NODES = 4096;
-const DEFAULT_MAX_NODES = 1 << 22; // 4M waiters = 128 MiB of address space, reserved not committed
+const INITIAL_HEAP_WORDS = 1 << 16; // 256 KiB
+const DEFAULT_MAX_BYTES = 1 << 30; // address space reserved, not committed
+
+function maxBytesFromEnv(): number {
+  const raw = process.env.GOCSP_MAX_MEMORY;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_BYTES;
+  const mib = Number(raw);
+  if (!Number.isInteger(mib) || mib < 16 || mib > 8191) {
+    throw new RangeError(
+      `GOCSP_MAX_MEMORY is the size of gocsp's shared heap in MiB, an integer from 16 to 8191; got ${JSON.stringify(raw)}`,
+    );
+  }
+  return mib * 1024 * 1024;
+}
 
 /** Token of a thread in a world: `(gen << 8) | slot`; never 0. */
 export type Token = number;
 export const slotOf = (token: Token): number => token & 0xff;
 export const genOf = (token: Token): number => token >>> 8;
-
-function maxNodesFromEnv(): number {
-  const raw = process.env.GOCSP_MAX_WAITERS;
-  if (raw === undefined || raw === '') return DEFAULT_MAX_NODES;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1024 || n > 1 << 24) {
-    throw new RangeError(
-      `GOCSP_MAX_WAITERS must be an integer between 1024 and ${1 << 24}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return n;
-}
 
 /**
  * One process-wide shared memory region (see the file header). A thread holds
@@ -168,18 +169,18 @@ export class World {
 
   /** Creates a fresh world buffer. */
   static create(): World {
-    const maxNodes = maxNodesFromEnv();
-    const maxBytes = (NODES_BASE + maxNodes * NODE_WORDS) * 4;
-    const initialBytes = (NODES_BASE + INITIAL_NODES * NODE_WORDS) * 4;
-    const sab = new SharedArrayBuffer(initialBytes, { maxByteLength: maxBytes });
+    const maxBytes = maxBytesFromEnv();
+    const sab = new SharedArrayBuffer((HEAP_BASE + INITIAL_HEAP_WORDS) * 4, {
+      maxByteLength: maxBytes,
+    });
     const i32 = new Int32Array(sab);
     i32[H_MAGIC] = MAGIC;
     i32[H_VERSION] = VERSION;
     i32[H_WORLD_ID] = (Math.random() * 0x7fffffff) | 1;
-    i32[H_NEXT_ID] = 1;
-    i32[H_NODE_CAP] = INITIAL_NODES;
+    i32[H_HEAP_TOP] = HEAP_BASE;
+    i32[H_HEAP_END] = HEAP_BASE + INITIAL_HEAP_WORDS;
+    i32[H_MAX_WORDS] = Math.floor(maxBytes / 4);
     i32[H_NCPU] = availableParallelism();
-    i32[H_MAX_NODES] = maxNodes;
     return new World(sab);
   }
 
@@ -188,9 +189,9 @@ export class World {
     return SLOTS_BASE + slot * SLOT_WORDS;
   }
 
-  /** Index of a node's first word. */
+  /** Index of a node's first word (a node is named by its address). */
   nodeBase(node: number): number {
-    return NODES_BASE + node * NODE_WORDS;
+    return node;
   }
 
   /** True iff `token` names a thread that is registered and has not died. */
@@ -205,11 +206,6 @@ export class World {
   /** Thread id (worker_threads.threadId) behind a token, or -1. */
   threadIdOf(token: Token): number {
     return Atomics.load(this.i32, this.slotBase(slotOf(token)) + S_THREAD) - 1;
-  }
-
-  /** Allocates a shared-object id, unique in this world. */
-  nextObjectId(): number {
-    return Atomics.add(this.i32, H_NEXT_ID, 1);
   }
 
   get ncpu(): number {
@@ -268,4 +264,3 @@ export function markThreadDead(world: World, deadThreadId: number): void {
     Atomics.notify(i32, b + S_PARK);
   }
 }
-

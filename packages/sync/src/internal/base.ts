@@ -1,67 +1,65 @@
 /**
- * Common ground of every @gocsp/sync object: its own small SharedArrayBuffer
- * of Int32 words, the world (core) its waiters park in, an id unique in that
- * world, and the handle through which it crosses threads.
+ * Common ground of every @gocsp/sync object: a block of the world's shared
+ * heap (core: object.ts) holding its Int32 words, the world its waiters park
+ * in, and the reference through which it crosses threads.
  *
- * Revival without a public constructor argument: `revive()` parks the handle
- * in `pending` and calls the public constructor, which takes it from there.
+ * Revival without a public constructor argument: the reviver parks the
+ * (world, address) pair in `pending` and calls the public constructor, which
+ * takes it from there.
  */
-import { substrate, type SharedHandle } from '@gocsp/core';
+import { substrate } from '@gocsp/core';
 
 type World = substrate.World;
 
-let pending: { handle: SharedHandle; world: World } | undefined;
+let pending: substrate.SharedRef | undefined;
 
 /** Base of shared sync objects; `words` Int32 words of state. */
 export abstract class SharedBase {
   /** @internal */ readonly world: World;
-  /** @internal */ readonly i32: Int32Array;
-  /** @internal */ readonly sab: SharedArrayBuffer;
-  /** Id of this object, unique in its world; the same on every thread. */
-  readonly id: number;
-  /** @internal true when this instance was revived from a handle. */
+  /** @internal the object's words (a view into the world's heap). */
+  readonly i32: Int32Array;
+  /** @internal address of the object's block in the world heap. */
+  readonly ref: number;
+  /** @internal true when this instance was revived from another thread's object. */
   protected readonly revived: boolean;
-  /** @internal the handle's extra data when revived. */
-  protected readonly handleExtra: unknown;
 
-  protected constructor(
-    private readonly type: string,
-    words: number,
-  ) {
+  protected constructor(type: substrate.TypeName, words: number, child?: substrate.SharedRef) {
     const p = pending;
     pending = undefined;
     if (p !== undefined) {
       this.world = p.world;
-      this.sab = p.handle.sab;
-      this.id = p.handle.id;
+      this.ref = p.ref;
       this.revived = true;
-      this.handleExtra = p.handle.extra;
     } else {
-      this.world = substrate.defaultWorld();
-      this.sab = new SharedArrayBuffer(words * 4);
-      this.id = this.world.nextObjectId();
+      this.world = child?.world ?? substrate.defaultWorld();
+      this.ref = substrate.allocObject(
+        this.world,
+        substrate.TYPE_IDS[type],
+        words,
+        child?.ref ?? 0,
+      );
       this.revived = false;
-      this.handleExtra = undefined;
-      substrate.rememberObject(this.world, this.id, this);
+      substrate.rememberObject(this.world, this.ref, this);
     }
-    this.i32 = new Int32Array(this.sab);
+    const byteOffset = (this.ref + substrate.OBJ_HEADER) * 4;
+    this.i32 = new Int32Array(this.world.sab, byteOffset, words);
   }
 
-  /** Extra data a subclass puts in its handle. */
-  protected shareExtra(): unknown {
-    return undefined;
+  /** @internal where this object lives (used by toShared and codecs). */
+  get [substrate.kShared](): substrate.SharedRef {
+    return { world: this.world, ref: this.ref };
   }
 
-  /** The cloneable handle of this object (used by `toShared`). */
-  [substrate.kShare](): SharedHandle {
-    return substrate.makeHandle(this.type, this.world, this.sab, this.id, this.shareExtra());
+  /** Id of this object, the same on every thread (its address in the shared heap). */
+  get id(): number {
+    return this.ref;
   }
 }
 
-/** Registers `ctor` as the reviver of `type`: handle -> live object. */
-export function registerType<T extends object>(type: string, make: () => T): void {
-  substrate.registerSharedType(type, (handle, world) => {
-    pending = { handle, world };
+/** Registers the reviver of a shared sync type: (world, address) -> live object. */
+export function registerType<T extends object>(type: substrate.TypeName, make: () => T): void {
+  substrate.registerSharedType(substrate.TYPE_IDS[type], type, (world, ref) => {
+    pending = { world, ref };
     try {
       return make();
     } finally {
@@ -69,4 +67,3 @@ export function registerType<T extends object>(type: string, make: () => T): voi
     }
   });
 }
-

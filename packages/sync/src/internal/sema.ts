@@ -20,6 +20,7 @@ export class Sema {
     readonly base: number,
     private readonly onDeadWaiter: () => void,
     private readonly deadCheck: () => Error | undefined,
+    private readonly owner: object,
   ) {
     this.queue = new substrate.WaitQueue(world, i32, base + 2);
   }
@@ -48,6 +49,7 @@ export class Sema {
     const node = this.enqueue(lifo);
     if (node < 0) return undefined;
     return parkAsync(this.world, this.queue, this.base + 1, node, {
+      owner: this.owner,
       deadCheck: this.deadCheck,
     }).then(() => substrate.freeNode(this.world, node));
   }

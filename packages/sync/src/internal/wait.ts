@@ -17,6 +17,12 @@ type World = substrate.World;
 
 /** Options of a park. */
 export interface ParkOptions {
+  /**
+   * The JS object the node waits on. Kept reachable while parked: if it were
+   * collected, its thread's reference would be released and the block (with
+   * our node in its queue) could be freed and reused under us.
+   */
+  owner: object;
   signal?: AbortSignal | undefined;
   /** Returns an error if the wait can never end (e.g. the owner died). */
   deadCheck?: () => Error | undefined;
@@ -67,6 +73,7 @@ export function parkAsync(
       }
     };
     parker.park(node, {
+      owner: opts.owner,
       wake() {
         signal?.removeEventListener('abort', onAbort);
         if (aborted) {

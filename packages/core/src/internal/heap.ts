@@ -1,0 +1,154 @@
+/**
+ * The world's shared heap (layout of the world: world.ts): blocks of
+ * size class k = 8 << k Int32 words (32 bytes << k), addressed by the word
+ * index of their first word, which never moves (the buffer only grows).
+ *
+ * - Allocation: pop the class's free list, else carve from H_HEAP_TOP,
+ *   growing the buffer (doubling) up to H_MAX_WORDS. All under H_LOCK.
+ * - A free block's first word links the free list (address, 0 = end).
+ * - No coalescing: a freed block is only reused for its own class. Blocks are
+ *   a power of two times 32 bytes, so the waste is under half a block.
+ * - Waiter nodes (class 0) are the hot case: each thread caches up to
+ *   2 x BATCH free nodes and trades them with the free list in batches, so a
+ *   park costs a plain array pop. Nodes cached by a thread that dies leak
+ *   (at most 2 x BATCH per dead thread).
+ *
+ * Addresses start at HEAP_BASE > 0, so 0 means "no block" everywhere.
+ */
+import { CapacityError } from '../errors.js';
+import { ilock, iunlock } from './ilock.js';
+import {
+  HEAP_BASE,
+  H_FREE,
+  H_HEAP_END,
+  H_HEAP_TOP,
+  H_LOCK,
+  H_MAX_WORDS,
+  NODE_WAITING,
+  N_NEXT,
+  N_OWNER,
+  N_STATE,
+  N_WNEXT,
+  SIZE_CLASSES,
+  type World,
+} from './world.js';
+
+const BATCH = 32;
+const caches = new WeakMap<World, number[]>();
+
+/** Words in a block of class `k`. */
+export const classWords = (k: number): number => 8 << k;
+
+/** Smallest size class holding `words` words. */
+export function classFor(words: number): number {
+  let k = 0;
+  while (8 << k < words) k++;
+  if (k >= SIZE_CLASSES - 1)
+    throw new CapacityError(`a shared block of ${words * 4} bytes is too large`);
+  return k;
+}
+
+/** Allocates a zero-filled block of class `k`; returns its address. */
+export function allocBlock(world: World, k: number): number {
+  const i32 = world.i32;
+  let p: number;
+  ilock(world, i32, H_LOCK);
+  try {
+    p = takeLocked(world, k);
+  } finally {
+    iunlock(i32, H_LOCK);
+  }
+  i32.fill(0, p, p + classWords(k));
+  return p;
+}
+
+/** Returns a block of class `k` to the heap. */
+export function freeBlock(world: World, p: number, k: number): void {
+  const i32 = world.i32;
+  ilock(world, i32, H_LOCK);
+  try {
+    i32[p] = i32[H_FREE + k]!;
+    i32[H_FREE + k] = p;
+  } finally {
+    iunlock(i32, H_LOCK);
+  }
+}
+
+function takeLocked(world: World, k: number): number {
+  const i32 = world.i32;
+  const head = i32[H_FREE + k]!;
+  if (head !== 0) {
+    i32[H_FREE + k] = i32[head]!;
+    return head;
+  }
+  const words = classWords(k);
+  const top = i32[H_HEAP_TOP]!;
+  if (top + words > i32[H_HEAP_END]!) grow(world, top + words);
+  i32[H_HEAP_TOP] = top + words;
+  return top;
+}
+
+function grow(world: World, needEnd: number): void {
+  const i32 = world.i32;
+  const max = i32[H_MAX_WORDS]!;
+  if (needEnd > max) {
+    throw new CapacityError(
+      `gocsp's shared heap is full (${Math.round((max * 4) / 1048576)} MiB: waiting operations and shared objects); raise it with the environment variable GOCSP_MAX_MEMORY=<MiB> before gocsp starts`,
+    );
+  }
+  let end = i32[H_HEAP_END]!;
+  while (end < needEnd) end = Math.min(max, Math.max(end * 2, HEAP_BASE + 1024));
+  world.sab.grow(end * 4);
+  Atomics.store(i32, H_HEAP_END, end);
+}
+
+function cacheOf(world: World): number[] {
+  let c = caches.get(world);
+  if (!c) caches.set(world, (c = []));
+  return c;
+}
+
+/** Allocates a waiter node owned by the calling thread: WAITING, links cleared. */
+export function allocNode(world: World): number {
+  const cache = cacheOf(world);
+  const node = cache.length > 0 ? cache.pop()! : refill(world, cache);
+  const i32 = world.i32;
+  i32[node + N_NEXT] = 0;
+  i32[node + N_WNEXT] = 0;
+  i32[node + N_OWNER] = world.token;
+  Atomics.store(i32, node + N_STATE, NODE_WAITING);
+  return node;
+}
+
+/** Returns a node. Only its owner frees it, after it left every queue and stack. */
+export function freeNode(world: World, node: number): void {
+  Atomics.store(world.i32, node + N_STATE, 0);
+  const cache = cacheOf(world);
+  cache.push(node);
+  if (cache.length >= 2 * BATCH) spill(world, cache);
+}
+
+function refill(world: World, cache: number[]): number {
+  const i32 = world.i32;
+  ilock(world, i32, H_LOCK);
+  try {
+    for (let k = 0; k < BATCH; k++) cache.push(takeLocked(world, 0));
+  } finally {
+    iunlock(i32, H_LOCK);
+  }
+  return cache.pop()!;
+}
+
+function spill(world: World, cache: number[]): void {
+  const i32 = world.i32;
+  ilock(world, i32, H_LOCK);
+  try {
+    for (let k = 0; k < BATCH; k++) {
+      const node = cache.pop()!;
+      i32[node] = i32[H_FREE]!;
+      i32[H_FREE] = node;
+    }
+  } finally {
+    iunlock(i32, H_LOCK);
+  }
+}
