@@ -16,7 +16,6 @@
 import { isShareable, substrate } from '@gocsp/core';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
-import { parkAsync, parkSync, popAll, wakeAll } from './internal/wait.js';
 
 const LOCK = 0;
 const Q = 1;
@@ -85,7 +84,7 @@ export class Cond extends SharedBase {
    */
   async wait(): Promise<void> {
     const node = this.enqueue();
-    await parkAsync(this.world, this.queue, LOCK, node, { owner: this });
+    await substrate.parkAsync(this.world, this.queue, LOCK, node, { owner: this });
     substrate.freeNode(this.world, node);
     await this.locker.lock();
   }
@@ -104,7 +103,7 @@ export class Cond extends SharedBase {
       throw new TypeError('Cond.waitSync needs a locker with lockSync() (Mutex or RWMutex)');
     }
     const node = this.enqueue();
-    parkSync(this.world, this.queue, LOCK, node);
+    substrate.parkSync(this.world, this.queue, LOCK, node);
     substrate.freeNode(this.world, node);
     this.locker.lockSync();
   }
@@ -143,11 +142,11 @@ export class Cond extends SharedBase {
     substrate.ilock(world, i32, LOCK);
     let nodes: number[];
     try {
-      nodes = popAll(this.queue);
+      nodes = substrate.popAll(this.queue);
     } finally {
       substrate.iunlock(i32, LOCK);
     }
-    wakeAll(world, nodes);
+    substrate.wakeAll(world, nodes);
   }
 
   /** Queues a waiter, then releases the locker (undoing the queueing if that throws). */

@@ -17,7 +17,6 @@
  */
 import { OwnerDiedError, substrate } from '@gocsp/core';
 import { SharedBase, registerType } from './internal/base.js';
-import { parkAsync, popAll, wakeAll } from './internal/wait.js';
 
 const STATE = 0;
 const RUNNER = 1;
@@ -77,7 +76,7 @@ export class Once extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
-    await parkAsync(this.world, this.queue, LOCK, node, {
+    await substrate.parkAsync(this.world, this.queue, LOCK, node, {
       owner: this,
       deadCheck: () => this.deadRunner(),
     });
@@ -90,11 +89,11 @@ export class Once extends SharedBase {
     let nodes: number[];
     try {
       Atomics.store(i32, STATE, DONE);
-      nodes = popAll(this.queue);
+      nodes = substrate.popAll(this.queue);
     } finally {
       substrate.iunlock(i32, LOCK);
     }
-    wakeAll(world, nodes);
+    substrate.wakeAll(world, nodes);
   }
 
   private enqueue(): number {

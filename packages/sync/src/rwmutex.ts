@@ -26,7 +26,6 @@
 import { OwnerDiedError, substrate } from '@gocsp/core';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
-import { parkAsync, parkSync, popAll, wakeAll } from './internal/wait.js';
 
 const LOCK = 0;
 const READERS = 1;
@@ -67,10 +66,12 @@ export class RWMutex extends SharedBase {
   lock(): Promise<void> {
     const node = this.enqueueWriter();
     if (node < 0) return Promise.resolve();
-    return parkAsync(this.world, this.wq, LOCK, node, {
-      owner: this,
-      deadCheck: () => this.deadWriter(),
-    }).then(() => substrate.freeNode(this.world, node));
+    return substrate
+      .parkAsync(this.world, this.wq, LOCK, node, {
+        owner: this,
+        deadCheck: () => this.deadWriter(),
+      })
+      .then(() => substrate.freeNode(this.world, node));
   }
 
   /**
@@ -85,7 +86,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueWriter();
     if (node < 0) return;
-    parkSync(this.world, this.wq, LOCK, node, () => this.deadWriter());
+    substrate.parkSync(this.world, this.wq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }
 
@@ -119,14 +120,14 @@ export class RWMutex extends SharedBase {
       const i32 = this.i32;
       if (i32[WRITER] === 0) throw errors.rwUnlockUnlocked();
       i32[WRITER] = 0;
-      const readers = popAll(this.rq);
+      const readers = substrate.popAll(this.rq);
       if (readers.length > 0) {
         i32[READERS] = readers.length;
         return readers;
       }
       return this.grantWriter();
     });
-    wakeAll(this.world, woken);
+    substrate.wakeAll(this.world, woken);
   }
 
   /**
@@ -140,10 +141,12 @@ export class RWMutex extends SharedBase {
   rLock(): Promise<void> {
     const node = this.enqueueReader();
     if (node < 0) return Promise.resolve();
-    return parkAsync(this.world, this.rq, LOCK, node, {
-      owner: this,
-      deadCheck: () => this.deadWriter(),
-    }).then(() => substrate.freeNode(this.world, node));
+    return substrate
+      .parkAsync(this.world, this.rq, LOCK, node, {
+        owner: this,
+        deadCheck: () => this.deadWriter(),
+      })
+      .then(() => substrate.freeNode(this.world, node));
   }
 
   /**
@@ -158,7 +161,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueReader();
     if (node < 0) return;
-    parkSync(this.world, this.rq, LOCK, node, () => this.deadWriter());
+    substrate.parkSync(this.world, this.rq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }
 
@@ -194,7 +197,7 @@ export class RWMutex extends SharedBase {
       if (--i32[READERS]! > 0) return [];
       return this.grantWriter();
     });
-    wakeAll(this.world, woken);
+    substrate.wakeAll(this.world, woken);
   }
 
   /**

@@ -19,7 +19,6 @@
 import { substrate } from '@gocsp/core';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
-import { parkAsync } from './internal/wait.js';
 
 const LOCK = 0;
 const SIZE = 1;
@@ -96,21 +95,26 @@ export class Semaphore extends SharedBase {
       substrate.iunlock(i32, LOCK);
     }
     let wasFront = false;
-    return parkAsync(world, this.queue, LOCK, node, {
-      owner: this,
-      signal,
-      onCancelled: () => {
-        // We left the head: those behind us may fit now (x/sync does this too).
-        wasFront = true;
-      },
-      onLateWake: () => this.release(w),
-    }).then(
-      () => substrate.freeNode(world, node),
-      (e: unknown) => {
-        if (wasFront) this.wakeWaiters();
-        throw e;
-      },
-    );
+    return substrate
+      .parkAsync(world, this.queue, LOCK, node, {
+        owner: this,
+        signal,
+        onCancelled: () => {
+          // We left the head: those behind us may fit now (x/sync does this too).
+          wasFront = true;
+        },
+        onLateWake: () => {
+          this.release(w); // granted after the abort: give it back, stay cancelled
+          return false;
+        },
+      })
+      .then(
+        () => substrate.freeNode(world, node),
+        (e: unknown) => {
+          if (wasFront) this.wakeWaiters();
+          throw e;
+        },
+      );
   }
 
   /**

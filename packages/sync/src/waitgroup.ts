@@ -18,7 +18,6 @@
 import { substrate } from '@gocsp/core';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
-import { parkAsync, parkSync, popAll, wakeAll } from './internal/wait.js';
 
 const COUNTER = 0;
 const WAITERS = 1;
@@ -100,9 +99,9 @@ export class WaitGroup extends SharedBase {
     if (Atomics.load(this.i32, COUNTER) === 0) return Promise.resolve();
     const node = this.enqueue();
     if (node < 0) return Promise.resolve();
-    return parkAsync(this.world, this.queue, LOCK, node, { owner: this }).then(() =>
-      substrate.freeNode(this.world, node),
-    );
+    return substrate
+      .parkAsync(this.world, this.queue, LOCK, node, { owner: this })
+      .then(() => substrate.freeNode(this.world, node));
   }
 
   /**
@@ -123,7 +122,7 @@ export class WaitGroup extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
-    parkSync(this.world, this.queue, LOCK, node);
+    substrate.parkSync(this.world, this.queue, LOCK, node);
     substrate.freeNode(this.world, node);
   }
 
@@ -156,12 +155,12 @@ export class WaitGroup extends SharedBase {
     try {
       // Go releases every waiter when the counter reaches zero, even if an
       // add() races right after (Go calls that reuse a misuse).
-      nodes = popAll(this.queue);
+      nodes = substrate.popAll(this.queue);
       Atomics.store(i32, WAITERS, 0);
     } finally {
       substrate.iunlock(i32, LOCK);
     }
-    wakeAll(world, nodes);
+    substrate.wakeAll(world, nodes);
   }
 }
 

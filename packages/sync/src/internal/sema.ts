@@ -8,7 +8,6 @@
  * base+2..3 queue.
  */
 import { substrate } from '@gocsp/core';
-import { parkAsync, parkSync } from './wait.js';
 
 type World = substrate.World;
 
@@ -48,16 +47,18 @@ export class Sema {
   acquire(lifo: boolean): Promise<void> | undefined {
     const node = this.enqueue(lifo);
     if (node < 0) return undefined;
-    return parkAsync(this.world, this.queue, this.base + 1, node, {
-      owner: this.owner,
-      deadCheck: this.deadCheck,
-    }).then(() => substrate.freeNode(this.world, node));
+    return substrate
+      .parkAsync(this.world, this.queue, this.base + 1, node, {
+        owner: this.owner,
+        deadCheck: this.deadCheck,
+      })
+      .then(() => substrate.freeNode(this.world, node));
   }
 
   acquireSync(lifo: boolean): void {
     const node = this.enqueue(lifo);
     if (node < 0) return;
-    parkSync(this.world, this.queue, this.base + 1, node, this.deadCheck);
+    substrate.parkSync(this.world, this.queue, this.base + 1, node, this.deadCheck);
     substrate.freeNode(this.world, node);
   }
 

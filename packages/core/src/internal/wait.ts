@@ -11,9 +11,11 @@
  * undoes what it was given (`onLateWake`) so that a cancelled call has no
  * effect.
  */
-import { substrate } from '@gocsp/core';
-
-type World = substrate.World;
+import { cancelNode, markWoken, type WaitQueue } from './waitq.js';
+import { freeNode } from './heap.js';
+import { ilock, iunlock } from './ilock.js';
+import { parkerFor, wakeNode } from './park.js';
+import type { World } from './world.js';
 
 /** Options of a park. */
 export interface ParkOptions {
@@ -26,8 +28,12 @@ export interface ParkOptions {
   signal?: AbortSignal | undefined;
   /** Returns an error if the wait can never end (e.g. the owner died). */
   deadCheck?: () => Error | undefined;
-  /** The wake won a race against an abort: give back what was granted. */
-  onLateWake?: () => void;
+  /**
+   * The wake won a race against an abort. Return true to resolve anyway (the
+   * operation took effect, e.g. a channel value was handed over), false to
+   * reject with the abort reason after giving back what was granted.
+   */
+  onLateWake?: () => boolean;
   /** Called under the object's lock after the node left the queue by cancellation. */
   onCancelled?: () => void;
 }
@@ -36,31 +42,32 @@ export interface ParkOptions {
  * Parks `node` (already queued in `queue`) until it is woken. Resolves once
  * woken; the node is still allocated so the caller can read its payload and
  * must `freeNode` it. Rejects (node freed) on abort or `deadCheck` error.
+ * An abort that loses the race to a wake calls `onLateWake`.
  */
 export function parkAsync(
   world: World,
-  queue: substrate.WaitQueue,
+  queue: WaitQueue,
   lockIdx: number,
   node: number,
   opts: ParkOptions,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const parker = substrate.parkerFor(world);
+    const parker = parkerFor(world);
     const { signal } = opts;
     let abortedWith: unknown;
     let aborted = false;
     const tryCancel = (): boolean => {
-      substrate.ilock(world, queue.obj, lockIdx);
+      ilock(world, queue.obj, lockIdx);
       let ok: boolean;
       try {
-        ok = substrate.cancelNode(queue, node);
+        ok = cancelNode(queue, node);
         if (ok) opts.onCancelled?.();
       } finally {
-        substrate.iunlock(queue.obj, lockIdx);
+        iunlock(queue.obj, lockIdx);
       }
       if (ok) {
         parker.unpark(node);
-        substrate.freeNode(world, node);
+        freeNode(world, node);
       }
       return ok;
     };
@@ -76,9 +83,8 @@ export function parkAsync(
       owner: opts.owner,
       wake() {
         signal?.removeEventListener('abort', onAbort);
-        if (aborted) {
-          opts.onLateWake?.();
-          substrate.freeNode(world, node);
+        if (aborted && opts.onLateWake?.() !== true) {
+          freeNode(world, node);
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- Go/AbortSignal contract: reject with the signal's reason as is
           reject(abortedWith);
         } else resolve();
@@ -101,12 +107,12 @@ export function parkAsync(
  */
 export function parkSync(
   world: World,
-  queue: substrate.WaitQueue,
+  queue: WaitQueue,
   lockIdx: number,
   node: number,
   deadCheck?: () => Error | undefined,
 ): void {
-  const parker = substrate.parkerFor(world);
+  const parker = parkerFor(world);
   let done = false;
   let failure: Error | undefined;
   parker.parkSync(
@@ -118,17 +124,17 @@ export function parkSync(
       deathCheck() {
         const err = deadCheck?.();
         if (err === undefined) return;
-        substrate.ilock(world, queue.obj, lockIdx);
+        ilock(world, queue.obj, lockIdx);
         let ok: boolean;
         try {
-          ok = substrate.cancelNode(queue, node);
+          ok = cancelNode(queue, node);
         } finally {
-          substrate.iunlock(queue.obj, lockIdx);
+          iunlock(queue.obj, lockIdx);
         }
         if (ok) {
           failure = err;
           done = true;
-          substrate.freeNode(world, node);
+          freeNode(world, node);
         }
       },
     },
@@ -138,17 +144,17 @@ export function parkSync(
 }
 
 /** Pops every live waiter of `queue` (lock held), marking each woken. */
-export function popAll(queue: substrate.WaitQueue, onDead?: (node: number) => void): number[] {
+export function popAll(queue: WaitQueue, onDead?: (node: number) => void): number[] {
   const out: number[] = [];
   for (;;) {
     const n = queue.popLive(onDead);
     if (n < 0) return out;
-    substrate.markWoken(queue.world, n);
+    markWoken(queue.world, n);
     out.push(n);
   }
 }
 
 /** Wakes the given (already dequeued, WOKEN) nodes; call after unlocking. */
 export function wakeAll(world: World, nodes: number[]): void {
-  for (const n of nodes) substrate.wakeNode(world, n);
+  for (const n of nodes) wakeNode(world, n);
 }
