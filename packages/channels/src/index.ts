@@ -1,1 +1,24 @@
-export const VERSION = '0.0.0';
+/**
+ * @gocsp/channels: Go channels and select over shared memory, between any
+ * threads (main, gocsp goroutines, hand-made worker_threads).
+ */
+
+// Channels.
+export { chan, Channel, registerCodec } from './channel.js';
+export type { ChanOptions, OpOptions } from './channel.js';
+
+// Select.
+export { select, onRecv, onSend, onDefault } from './select.js';
+export type { SelectCase } from './select.js';
+
+// Timers.
+export { after, tick, setClock, realClock } from './time.js';
+export type { Clock, Ticker } from './time.js';
+
+// Codecs.
+export { codecs } from './codec.js';
+export type { Codec } from './codec.js';
+
+// Errors.
+export { ClosedChannelError } from './errors.js';
+export { toShared, fromShared } from '@gocsp/core';

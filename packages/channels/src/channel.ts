@@ -1,0 +1,471 @@
+/**
+ * Channel<T>: the public face of a Go channel (internal/hchan.ts holds the
+ * shared-memory side and its invariants). Operations encode values outside
+ * the channel's lock, then take the lock for a few words of bookkeeping; a
+ * blocked operation parks through core's parker, so a same-thread hand-off
+ * never touches Atomics.notify and a cross-thread one notifies only a
+ * sleeping thread.
+ */
+import { substrate } from '@gocsp/core';
+import { codecs, type Codec } from './codec.js';
+import { errors } from './errors.js';
+import { CAP, CLOSED, HChan, LEN, LOCK, channelWords, initChannel } from './internal/hchan.js';
+import { storeValue, takeValue } from './internal/values.js';
+
+const { N_A, N_B, N_C } = substrate;
+const CODEC = 10; // data word: codec id (see CODEC_IDS)
+const TYPE = 'chan.Channel';
+const FULL = -2;
+const NONE = -1;
+const DEFAULT_SLOT_BYTES = 128;
+
+const CODEC_IDS = new Map<Codec<unknown>, number>([
+  [codecs.structured, 0],
+  [codecs.json, 1],
+  [codecs.string, 2],
+  [codecs.bytes, 3],
+  [codecs.int32, 4],
+  [codecs.float64, 5],
+]);
+const CODECS_BY_ID = new Map([...CODEC_IDS].map(([c, id]) => [id, c]));
+
+/**
+ * Makes a custom codec usable on channels that cross threads: register it
+ * under the same id (100..65535) in every thread that uses such a channel.
+ *
+ * @example
+ * ```ts
+ * registerCodec(100, myPointCodec);
+ * const ch = chan<Point>(16, { codec: myPointCodec });
+ * ```
+ */
+export function registerCodec(id: number, codec: Codec<unknown>): void {
+  if (!Number.isInteger(id) || id < 100 || id > 65535) {
+    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${String(id)}`);
+  }
+  CODEC_IDS.set(codec, id);
+  CODECS_BY_ID.set(id, codec);
+}
+
+/** Options of `chan`. */
+export interface ChanOptions<T> {
+  /** How values become bytes; default `codecs.structured`. */
+  codec?: Codec<T>;
+  /**
+   * Bytes a ring slot holds inline (default 128; 4 for int32, 8 for float64).
+   * Larger values are stored out of line in the shared heap, so this is a
+   * speed/memory trade-off, not a size limit: the limit on one value is the
+   * shared heap (GOCSP_MAX_MEMORY, 1 GiB by default).
+   */
+  slotBytes?: number;
+}
+
+/** Options of a blocking operation. */
+export interface OpOptions {
+  /** Aborting rejects the operation with the signal's reason; it then had no effect. */
+  signal?: AbortSignal;
+}
+
+let reviving: substrate.SharedRef | undefined;
+
+/**
+ * A Go channel over shared memory, usable between any threads: main, gocsp
+ * goroutines, hand-made workers (send it inside any value, or with
+ * `toShared`).
+ *
+ * @example
+ * ```ts
+ * const ch = chan<number>(); // unbuffered
+ * void (async () => { for (let i = 0; i < 3; i++) await ch.send(i); ch.close(); })();
+ * for await (const v of ch) console.log(v); // 0 1 2
+ * ```
+ */
+export class Channel<T = unknown> {
+  /** @internal */ readonly h: HChan;
+  /** @internal */ readonly codec: Codec<T>;
+
+  /** Use `chan(capacity, options)`. */
+  constructor(capacity = 0, options: ChanOptions<T> = {}) {
+    const r = reviving;
+    reviving = undefined;
+    let world: substrate.World;
+    let ref: number;
+    let words: number;
+    if (r !== undefined) {
+      world = r.world;
+      ref = r.ref;
+      const head = new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, 16);
+      const codec = CODECS_BY_ID.get(head[CODEC]!);
+      if (codec === undefined) {
+        throw new TypeError(
+          `a channel arrived with custom codec id ${head[CODEC]}: call registerCodec(${head[CODEC]}, codec) in this thread first`,
+        );
+      }
+      this.codec = codec as Codec<T>;
+      words = 16 + head[CAP]! * head[5]!;
+    } else {
+      if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1 << 24) {
+        throw errors.badCapacity(capacity);
+      }
+      const codec = (options.codec ?? codecs.structured) as Codec<T>;
+      const codecId = CODEC_IDS.get(codec) ?? -1;
+      const slotBytes =
+        options.slotBytes ?? (codecId === 4 ? 4 : codecId === 5 ? 8 : DEFAULT_SLOT_BYTES);
+      if (!Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > 65536) {
+        throw errors.badSlotBytes(slotBytes);
+      }
+      world = substrate.defaultWorld();
+      words = channelWords(capacity, slotBytes);
+      ref = substrate.allocObject(world, substrate.TYPE_IDS[TYPE], words);
+      this.codec = codec;
+      const i32 = new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words);
+      initChannel(i32, capacity, slotBytes);
+      i32[CODEC] = codecId;
+      substrate.rememberObject(world, ref, this);
+    }
+    this.h = new HChan(
+      world,
+      new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words),
+      ref,
+    );
+  }
+
+  /** @internal */
+  get [substrate.kShared](): substrate.SharedRef {
+    if (this.h.i32[CODEC] === -1) {
+      throw new TypeError(
+        `this channel's codec "${this.codec.name}" is not registered: call registerCodec(id, codec) on every thread, then make the channel`,
+      );
+    }
+    return { world: this.h.world, ref: this.h.ref };
+  }
+
+  /** Id of the channel, the same on every thread. */
+  get id(): number {
+    return this.h.ref;
+  }
+
+  /** Values buffered now (racy, as in Go). */
+  get len(): number {
+    return Atomics.load(this.h.i32, LEN);
+  }
+
+  /** Capacity. */
+  get cap(): number {
+    return this.h.i32[CAP]!;
+  }
+
+  /**
+   * Sends `v`: resolves once a receiver took it (unbuffered) or it is in the
+   * buffer. Rejects with ClosedChannelError if the channel is or gets closed.
+   *
+   * @example
+   * ```ts
+   * await ch.send({ id: 1 }, { signal: AbortSignal.timeout(100) });
+   * ```
+   */
+  send(v: T, opts: OpOptions = {}): Promise<void> {
+    const bytes = this.codec.encode(v);
+    const { signal } = opts;
+    if (signal?.aborted) {
+      this.codec.dispose?.(bytes);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
+      return Promise.reject(signal.reason);
+    }
+    let node: number;
+    try {
+      node = this.sendOrEnqueue(bytes, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (node < 0) return Promise.resolve();
+    const { world, sendq } = this.h;
+    let cancelledValue = 0;
+    return substrate
+      .parkAsync(world, sendq, LOCK, node, {
+        owner: this,
+        signal,
+        onCancelled: () => (cancelledValue = world.i32[node + N_A]!),
+        onLateWake: () => true,
+      })
+      .then(
+        () => this.afterSendWake(node),
+        (e: unknown) => {
+          if (cancelledValue !== 0) this.codec.dispose?.(takeValue(world, cancelledValue));
+          throw e;
+        },
+      );
+  }
+
+  /**
+   * Sends without waiting: false if it would block. Throws ClosedChannelError
+   * on a closed channel.
+   *
+   * @example
+   * ```ts
+   * if (!ch.trySend(job)) dropped++;
+   * ```
+   */
+  trySend(v: T): boolean {
+    const bytes = this.codec.encode(v);
+    return this.sendOrEnqueue(bytes, false) !== FULL;
+  }
+
+  /**
+   * Blocking send for worker threads (throws on the main thread).
+   *
+   * @example
+   * ```ts
+   * ch.sendSync(42);
+   * ```
+   */
+  sendSync(v: T): void {
+    substrate.assertMayBlock();
+    const node = this.sendOrEnqueue(this.codec.encode(v), true);
+    if (node < 0) return;
+    substrate.parkSync(this.h.world, this.h.sendq, LOCK, node);
+    this.afterSendWake(node);
+  }
+
+  /**
+   * Receives a value; `undefined` once the channel is closed and drained.
+   *
+   * @example
+   * ```ts
+   * const v = await ch.recv();
+   * ```
+   */
+  async recv(opts: OpOptions = {}): Promise<T | undefined> {
+    return (await this.recvOk(opts))[0];
+  }
+
+  /**
+   * Receives with Go's `v, ok := <-ch`: `[v, true]`, or `[undefined, false]`
+   * once closed and drained.
+   *
+   * @example
+   * ```ts
+   * const [v, ok] = await ch.recvOk();
+   * ```
+   */
+  recvOk(opts: OpOptions = {}): Promise<[T, true] | [undefined, false]> {
+    const { signal } = opts;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const r = this.recvOrEnqueue(true);
+    if (typeof r !== 'number') return Promise.resolve(this.decoded(r));
+    const { world, recvq } = this.h;
+    return substrate
+      .parkAsync(world, recvq, LOCK, r, { owner: this, signal, onLateWake: () => true })
+      .then(() => this.afterRecvWake(r));
+  }
+
+  /**
+   * Receives without waiting: `undefined` if it would block, else like `recvOk`.
+   *
+   * @example
+   * ```ts
+   * const got = ch.tryRecv(); if (got && got[1]) use(got[0]);
+   * ```
+   */
+  tryRecv(): [T, true] | [undefined, false] | undefined {
+    const r = this.recvOrEnqueue(false);
+    return r === NONE ? undefined : this.decoded(r as Uint8Array | null);
+  }
+
+  /**
+   * Blocking receive for worker threads (throws on the main thread).
+   *
+   * @example
+   * ```ts
+   * const v = ch.recvSync();
+   * ```
+   */
+  recvSync(): T | undefined {
+    substrate.assertMayBlock();
+    const r = this.recvOrEnqueue(true);
+    if (typeof r !== 'number') return this.decoded(r)[0];
+    substrate.parkSync(this.h.world, this.h.recvq, LOCK, r);
+    return this.afterRecvWake(r)[0];
+  }
+
+  /**
+   * Closes the channel: receivers drain the buffer then get `[undefined,
+   * false]`; blocked and later senders get ClosedChannelError. Closing twice
+   * throws.
+   *
+   * @example
+   * ```ts
+   * ch.close();
+   * ```
+   */
+  close(): void {
+    const h = this.h;
+    const w = h.world.i32;
+    const woken: number[] = [];
+    h.lock();
+    try {
+      if (h.i32[CLOSED] !== 0) throw errors.closeOfClosed();
+      Atomics.store(h.i32, CLOSED, 1);
+      for (let r = h.popWaiter(h.recvq); r >= 0; r = h.popWaiter(h.recvq)) {
+        w[r + N_B] = 0;
+        substrate.markWoken(h.world, r);
+        woken.push(r);
+      }
+      for (let s = h.popWaiter(h.sendq); s >= 0; s = h.popWaiter(h.sendq)) {
+        w[s + N_B] = 1;
+        substrate.markWoken(h.world, s);
+        woken.push(s);
+      }
+    } finally {
+      h.unlock();
+    }
+    substrate.wakeAll(h.world, woken);
+  }
+
+  /**
+   * Go's `for v := range ch`: yields values until the channel is closed and drained.
+   *
+   * @example
+   * ```ts
+   * for await (const v of ch) handle(v);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const [v, ok] = await this.recvOk();
+      if (!ok) return;
+      yield v;
+    }
+  }
+
+  /**
+   * Send step under the lock: -1 done at once (a receiver is woken), FULL
+   * (only when !block), or a queued sender node to park.
+   */
+  private sendOrEnqueue(bytes: Uint8Array, block: boolean): number {
+    const h = this.h;
+    let wake = NONE;
+    let result = NONE;
+    h.lock();
+    try {
+      if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
+      const r = h.popWaiter(h.recvq);
+      if (r >= 0) {
+        h.handToReceiver(r, bytes);
+        wake = r;
+      } else if (h.i32[LEN]! < h.i32[CAP]!) {
+        h.pushRing(bytes);
+      } else if (!block) {
+        result = FULL;
+      } else {
+        const node = substrate.allocNode(h.world);
+        const w = h.world.i32;
+        w[node + N_A] = storeValue(h.world, bytes);
+        w[node + N_B] = 0;
+        w[node + N_C] = 0;
+        h.sendq.pushBack(node);
+        result = node;
+      }
+    } catch (e) {
+      this.codec.dispose?.(bytes);
+      throw e;
+    } finally {
+      h.unlock();
+    }
+    if (wake >= 0) substrate.wakeNode(h.world, wake);
+    if (result === FULL) this.codec.dispose?.(bytes);
+    return result;
+  }
+
+  private afterSendWake(node: number): void {
+    const w = this.h.world.i32;
+    const closed = w[node + N_B] === 1;
+    const v = w[node + N_A]!;
+    substrate.freeNode(this.h.world, node);
+    if (closed) {
+      this.codec.dispose?.(takeValue(this.h.world, v));
+      throw errors.sendOnClosed();
+    }
+  }
+
+  /**
+   * Receive step under the lock: bytes (got one), null (closed and drained),
+   * NONE (would block, when !block) or a queued receiver node to park.
+   */
+  private recvOrEnqueue(block: boolean): Uint8Array | null | number {
+    const h = this.h;
+    const w = h.world.i32;
+    let wake = NONE;
+    let result: Uint8Array | null | number;
+    h.lock();
+    try {
+      const s = h.popWaiter(h.sendq);
+      if (s >= 0) {
+        // A blocked sender means the buffer is full (or there is none): take
+        // the oldest value and move the sender's value in behind it.
+        if (h.i32[CAP] === 0) {
+          result = takeValue(h.world, w[s + N_A]!);
+        } else {
+          result = h.shiftRing();
+          h.pushRingBlock(w[s + N_A]!);
+        }
+        w[s + N_B] = 0;
+        substrate.markWoken(h.world, s);
+        wake = s;
+      } else if (h.i32[LEN]! > 0) {
+        result = h.shiftRing();
+      } else if (h.i32[CLOSED] !== 0) {
+        result = null;
+      } else if (!block) {
+        result = NONE;
+      } else {
+        const node = substrate.allocNode(h.world);
+        w[node + N_B] = 0;
+        w[node + N_C] = 0;
+        h.recvq.pushBack(node);
+        result = node;
+      }
+    } finally {
+      h.unlock();
+    }
+    if (wake >= 0) substrate.wakeNode(h.world, wake);
+    return result;
+  }
+
+  private afterRecvWake(node: number): [T, true] | [undefined, false] {
+    const w = this.h.world.i32;
+    const got = w[node + N_B] === 1;
+    const v = w[node + N_A]!;
+    substrate.freeNode(this.h.world, node);
+    return this.decoded(got ? takeValue(this.h.world, v) : null);
+  }
+
+  /** @internal */
+  decoded(bytes: Uint8Array | null): [T, true] | [undefined, false] {
+    return bytes === null ? [undefined, false] : [this.codec.decode(bytes), true];
+  }
+}
+
+substrate.registerSharedType(substrate.TYPE_IDS[TYPE], TYPE, (world, ref) => {
+  reviving = { world, ref };
+  try {
+    return new Channel();
+  } finally {
+    reviving = undefined;
+  }
+});
+
+/**
+ * Makes a channel: unbuffered (rendezvous) for capacity 0, else a FIFO buffer
+ * of `capacity` values.
+ *
+ * @example
+ * ```ts
+ * const jobs = chan<Job>(100);
+ * const nums = chan<number>(1024, { codec: codecs.int32 });
+ * ```
+ */
+export function chan<T = unknown>(capacity = 0, options: ChanOptions<T> = {}): Channel<T> {
+  return new Channel<T>(capacity, options);
+}

@@ -1,0 +1,26 @@
+/**
+ * Errors of @gocsp/channels. Go panics on these misuses; gocsp throws.
+ */
+import { GocspError } from '@gocsp/core';
+
+/**
+ * A send on a closed channel (also for senders already blocked when the
+ * channel is closed), or a close of a closed channel. The message is Go's.
+ *
+ * @example
+ * ```ts
+ * try { await ch.send(1); } catch (e) { if (e instanceof ClosedChannelError) stop(); }
+ * ```
+ */
+export class ClosedChannelError extends GocspError {
+  override name = 'ClosedChannelError';
+}
+
+export const errors = {
+  sendOnClosed: () => new ClosedChannelError('send on closed channel'),
+  closeOfClosed: () => new ClosedChannelError('close of closed channel'),
+  badCapacity: (c: unknown) =>
+    new RangeError(`channel capacity must be an integer from 0 to 2^24, got ${String(c)}`),
+  badSlotBytes: (c: unknown) =>
+    new RangeError(`slotBytes must be an integer from 4 to 65536, got ${String(c)}`),
+} as const;

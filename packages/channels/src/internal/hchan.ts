@@ -1,0 +1,180 @@
+/**
+ * The channel in shared memory (Go's hchan, runtime/chan.go): one block of
+ * the world heap holding the state, the two wait queues and the ring buffer.
+ * Buffered and unbuffered channels share this code, as in Go: an unbuffered
+ * channel is one whose ring has no slots.
+ *
+ * ## Layout (Int32 words of the channel's block data)
+ *
+ * | word | name | meaning | protected by |
+ * | --- | --- | --- | --- |
+ * | 0 | LOCK | internal lock (core ilock) | itself |
+ * | 1 | CAP | capacity (ring slots) | immutable |
+ * | 2 | LEN | values in the ring | LOCK; read racily by `len` |
+ * | 3 | HEAD | ring index of the oldest value | LOCK |
+ * | 4 | CLOSED | 1 once closed | LOCK; read racily by fast checks |
+ * | 5 | SLOT_WORDS | words per ring slot (1 + inline payload) | immutable |
+ * | 6..7 | RECVQ | blocked receivers (core WaitQueue) | LOCK |
+ * | 8..9 | SENDQ | blocked senders | LOCK |
+ * | 16.. | ring | CAP slots of SLOT_WORDS words | LOCK |
+ *
+ * Ring slot: word 0 = byte length when the value is inline (>= 0), or -1
+ * when it is out of line, with word 1 = the value block's address
+ * (values.ts). Inline capacity is (SLOT_WORDS - 1) * 4 bytes.
+ *
+ * Waiter nodes (core world.ts) carry, in their payload words:
+ *
+ * | word | receiver node | sender node |
+ * | --- | --- | --- |
+ * | N_A | value block handed to it (set by the sender) | its value block |
+ * | N_B | 1 = got a value, 0 = woken by close | 0 = delivered, 1 = woken by close |
+ * | N_C | select group block, 0 if not in a select | same |
+ * | N_D | case index within the select | same |
+ *
+ * ## Invariants (Go's)
+ * - At least one of RECVQ and SENDQ is empty, except that a select may sit
+ *   in both (as a sender on one case, a receiver on another).
+ * - RECVQ non-empty implies LEN == 0; SENDQ non-empty implies LEN == CAP.
+ * - Values leave the ring in FIFO order; blocked senders and receivers are
+ *   served in FIFO order.
+ * - A select's nodes are claimed with one CAS on its group word (0 -> case
+ *   index + 1); a waker that loses the CAS skips the node and leaves it to
+ *   the select's owner, who takes its other nodes out afterwards.
+ *
+ * Lock order: a channel's LOCK, then core's heap lock (allocation) -- never
+ * the reverse. Several channels (select): in increasing address order.
+ */
+import { substrate } from '@gocsp/core';
+import { storeValue, takeValue, bytesOf } from './values.js';
+
+type World = substrate.World;
+
+export const LOCK = 0;
+export const CAP = 1;
+export const LEN = 2;
+export const HEAD = 3;
+export const CLOSED = 4;
+export const SLOT_WORDS = 5;
+export const RECVQ = 6;
+export const SENDQ = 8;
+export const RING = 16;
+
+const { N_A, N_B, N_C, N_D } = substrate;
+
+/** Words a channel of `cap` slots of `slotBytes` inline bytes needs. */
+export function channelWords(cap: number, slotBytes: number): number {
+  return RING + cap * (1 + Math.ceil(slotBytes / 4));
+}
+
+/** Initializes fresh channel words. */
+export function initChannel(i32: Int32Array, cap: number, slotBytes: number): void {
+  i32[CAP] = cap;
+  i32[SLOT_WORDS] = 1 + Math.ceil(slotBytes / 4);
+}
+
+/** Shared-memory side of one channel, as seen from one thread. */
+export class HChan {
+  readonly recvq: substrate.WaitQueue;
+  readonly sendq: substrate.WaitQueue;
+  /** Absolute word index of the ring in the world buffer. */
+  private readonly ringBase: number;
+
+  constructor(
+    readonly world: World,
+    readonly i32: Int32Array,
+    readonly ref: number,
+  ) {
+    this.recvq = new substrate.WaitQueue(world, i32, RECVQ);
+    this.sendq = new substrate.WaitQueue(world, i32, SENDQ);
+    this.ringBase = i32.byteOffset / 4 + RING;
+  }
+
+  lock(): void {
+    substrate.ilock(this.world, this.i32, LOCK);
+  }
+
+  unlock(): void {
+    substrate.iunlock(this.i32, LOCK);
+  }
+
+  /**
+   * Pops the first waiter of `q` that can be claimed: a plain node, or a
+   * select node whose group this call wins. -1 if none. LOCK held.
+   */
+  popWaiter(q: substrate.WaitQueue): number {
+    const w = this.world.i32;
+    for (;;) {
+      const node = q.popLive();
+      if (node < 0) return -1;
+      const group = w[node + N_C]!;
+      if (group === 0) return node;
+      if (Atomics.compareExchange(w, group, 0, w[node + N_D]! + 1) === 0) return node;
+      // A stale select node (another case of that select fired): its owner cleans it up.
+    }
+  }
+
+  /** Hands `bytes` to a claimed receiver node (LOCK held); wake it after unlocking. */
+  handToReceiver(node: number, bytes: Uint8Array): void {
+    const w = this.world.i32;
+    w[node + N_A] = storeValue(this.world, bytes);
+    w[node + N_B] = 1;
+    substrate.markWoken(this.world, node);
+  }
+
+  /** Appends a value at the ring's tail (LOCK held, LEN < CAP). */
+  pushRing(bytes: Uint8Array): void {
+    const i32 = this.i32;
+    const cap = i32[CAP]!;
+    const sw = i32[SLOT_WORDS]!;
+    let tail = i32[HEAD]! + i32[LEN]!;
+    if (tail >= cap) tail -= cap;
+    const slot = this.ringBase + tail * sw;
+    const w = this.world.i32;
+    if (bytes.length <= (sw - 1) * 4) {
+      w[slot] = bytes.length;
+      bytesOf(this.world).set(bytes, (slot + 1) * 4);
+    } else {
+      w[slot] = -1;
+      w[slot + 1] = storeValue(this.world, bytes);
+    }
+    i32[LEN] = i32[LEN]! + 1;
+  }
+
+  /** Appends a value already in a value block (moves it inline if it fits). */
+  pushRingBlock(v: number): void {
+    const w = this.world.i32;
+    const sw = this.i32[SLOT_WORDS]!;
+    if (w[v]! <= (sw - 1) * 4) {
+      this.pushRing(takeValue(this.world, v));
+      return;
+    }
+    const i32 = this.i32;
+    const cap = i32[CAP]!;
+    let tail = i32[HEAD]! + i32[LEN]!;
+    if (tail >= cap) tail -= cap;
+    const slot = this.ringBase + tail * sw;
+    w[slot] = -1;
+    w[slot + 1] = v;
+    i32[LEN] = i32[LEN]! + 1;
+  }
+
+  /** Removes and returns the oldest ring value (LOCK held, LEN > 0). */
+  shiftRing(): Uint8Array {
+    const i32 = this.i32;
+    const head = i32[HEAD]!;
+    const slot = this.ringBase + head * i32[SLOT_WORDS]!;
+    const w = this.world.i32;
+    const len = w[slot]!;
+    let out: Uint8Array;
+    if (len >= 0) {
+      const start = (slot + 1) * 4;
+      out = bytesOf(this.world).slice(start, start + len);
+    } else {
+      out = takeValue(this.world, w[slot + 1]!);
+    }
+    const next = head + 1;
+    i32[HEAD] = next === i32[CAP] ? 0 : next;
+    i32[LEN] = i32[LEN]! - 1;
+    return out;
+  }
+}

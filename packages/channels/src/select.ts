@@ -1,0 +1,284 @@
+/**
+ * select: Go's select statement over channels (runtime/select.go), as fixed
+ * steps over the cases' channels:
+ *
+ * 1. Encode every send value (outside any lock) and shuffle the cases
+ *    (uniform random poll order: fairness).
+ * 2. Lock every distinct channel, in increasing address order (the one lock
+ *    order, see internal/hchan.ts).
+ * 3. Pass 1: in poll order, the first case that can proceed now does (a
+ *    waiting partner, buffer room/values, or a closed channel). With one, or
+ *    with a default case, unlock and return: so a non-blocking select acts on
+ *    one instant's state and never takes default while a case is ready.
+ * 4. Pass 2: queue one node per case, all sharing one group word, unlock, and
+ *    park. A partner claims the select by a CAS on the group word (0 -> case
+ *    index + 1); only that node is woken.
+ * 5. Pass 3: take the other nodes out of their queues (each under its
+ *    channel's lock; a node may already be gone, popped as stale).
+ */
+import { substrate } from '@gocsp/core';
+import type { Channel } from './channel.js';
+import { errors } from './errors.js';
+import { CAP, CLOSED, LEN, type HChan } from './internal/hchan.js';
+import { storeValue, takeValue } from './internal/values.js';
+
+const { N_A, N_B, N_C, N_D } = substrate;
+
+/** One case of a select: build it with onRecv, onSend or onDefault. */
+export interface SelectCase<R> {
+  /** @internal */ readonly kind: 'recv' | 'send' | 'default';
+  /** @internal */ readonly ch: Channel<never> | null;
+  /** @internal */ readonly value?: unknown;
+  /** @internal */ readonly fn?: ((v: unknown, ok: boolean) => R) | (() => R);
+}
+
+/**
+ * A receive case: fires with the value (and ok = false once the channel is
+ * closed and drained). A `null` channel is never ready.
+ *
+ * @example
+ * ```ts
+ * await select([onRecv(ch, (v, ok) => ok ? v : 'closed'), onRecv(after(100), () => 'timeout')]);
+ * ```
+ */
+export function onRecv<T, R = T | undefined>(
+  ch: Channel<T> | null | undefined,
+  fn?: (v: T | undefined, ok: boolean) => R,
+): SelectCase<R> {
+  return {
+    kind: 'recv',
+    ch: (ch ?? null) as Channel<never> | null,
+    fn: (fn ?? ((v: unknown) => v)) as (v: unknown, ok: boolean) => R,
+  };
+}
+
+/**
+ * A send case: fires once `v` was sent. A `null` channel is never ready; a
+ * closed channel makes the select throw ClosedChannelError, as in Go.
+ *
+ * @example
+ * ```ts
+ * await select([onSend(out, item), onRecv(ctx.done(), () => 'cancelled')]);
+ * ```
+ */
+export function onSend<T, R = undefined>(
+  ch: Channel<T> | null | undefined,
+  v: T,
+  fn?: () => R,
+): SelectCase<R> {
+  return {
+    kind: 'send',
+    ch: (ch ?? null) as Channel<never> | null,
+    value: v,
+    fn: (fn ?? (() => undefined)) as () => R,
+  };
+}
+
+/**
+ * The default case: taken when no other case is ready. At most one.
+ *
+ * @example
+ * ```ts
+ * const got = await select([onRecv(ch), onDefault(() => 'nothing yet')]);
+ * ```
+ */
+export function onDefault<R = undefined>(fn?: () => R): SelectCase<R> {
+  return { kind: 'default', ch: null, fn: (fn ?? (() => undefined)) as () => R };
+}
+
+interface Active {
+  index: number;
+  kind: 'recv' | 'send';
+  ch: Channel<unknown>;
+  bytes: Uint8Array | undefined;
+  node: number;
+}
+
+const NEVER = new Promise<never>(() => {});
+
+/**
+ * Go's select: waits until one case can proceed, performs exactly that one,
+ * and resolves with its callback's result. Cases ready at once are chosen
+ * uniformly at random.
+ *
+ * @example
+ * ```ts
+ * const r = await select([
+ *   onRecv(results, (v) => ({ v })),
+ *   onSend(jobs, next, () => 'sent'),
+ *   onRecv(after(1000), () => 'timeout'),
+ * ]);
+ * ```
+ */
+export function select<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): Promise<R> {
+  let dflt: SelectCase<R> | undefined;
+  const active: Active[] = [];
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    if (c === null || c === undefined) continue;
+    if (c.kind === 'default') {
+      if (dflt !== undefined) throw new TypeError('select: more than one onDefault case');
+      dflt = c;
+      continue;
+    }
+    if (c.ch === null) continue; // a nil channel is never ready
+    active.push({
+      index: i,
+      kind: c.kind,
+      ch: c.ch,
+      bytes: undefined,
+      node: -1,
+    });
+  }
+  const world = substrate.defaultWorld();
+  try {
+    for (const a of active)
+      if (a.kind === 'send') a.bytes = a.ch.codec.encode(cases[a.index]!.value);
+  } catch (e) {
+    disposeAll(active);
+    return Promise.reject(e);
+  }
+  // Poll order: Fisher-Yates shuffle.
+  for (let i = active.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [active[i], active[j]] = [active[j]!, active[i]!];
+  }
+  const chans = lockOrder(active);
+  if (chans.length === 0 && dflt === undefined) return NEVER; // select {} blocks forever
+  for (const h of chans) h.lock();
+  let fired: { a: Active; bytes: Uint8Array | null; wake: number } | undefined;
+  let group = 0;
+  try {
+    for (const a of active) {
+      fired = tryCase(a);
+      if (fired !== undefined) break;
+    }
+    if (fired === undefined && dflt === undefined) {
+      group = substrate.allocBlock(world, 0);
+      for (const a of active) enqueue(world, a, group);
+    }
+  } catch (e) {
+    for (const h of chans) h.unlock();
+    disposeAll(active);
+    return Promise.reject(e);
+  }
+  for (const h of chans) h.unlock();
+  if (fired !== undefined) {
+    if (fired.wake >= 0) substrate.wakeNode(world, fired.wake);
+    for (const a of active) if (a !== fired.a && a.bytes) a.ch.codec.dispose?.(a.bytes);
+    return Promise.resolve(finish(cases[fired.a.index]!, fired.a, fired.bytes));
+  }
+  if (dflt !== undefined) {
+    disposeAll(active);
+    return Promise.resolve((dflt.fn as () => R)());
+  }
+  return park(world, active, group).then((a) => {
+    const w = world.i32;
+    const got = w[a.node + N_B] === 1;
+    const v = w[a.node + N_A]!;
+    substrate.freeNode(world, a.node);
+    if (a.kind === 'send') {
+      if (got) {
+        a.ch.codec.dispose?.(takeValue(world, v));
+        throw errors.sendOnClosed();
+      }
+      return finish(cases[a.index]!, a, null);
+    }
+    return finish(cases[a.index]!, a, got ? takeValue(world, v) : null);
+  });
+}
+
+function finish<R>(c: SelectCase<R>, a: Active, bytes: Uint8Array | null): R {
+  if (a.kind === 'send') return (c.fn as () => R)();
+  const [v, ok] = a.ch.decoded(bytes);
+  return (c.fn as (v: unknown, ok: boolean) => R)(v, ok);
+}
+
+function disposeAll(active: Active[]): void {
+  for (const a of active) if (a.bytes) a.ch.codec.dispose?.(a.bytes);
+}
+
+function lockOrder(active: Active[]): HChan[] {
+  const seen = new Map<number, HChan>();
+  for (const a of active) seen.set(a.ch.h.ref, a.ch.h);
+  return [...seen.values()].sort((x, y) => x.ref - y.ref);
+}
+
+/** Pass 1 for one case, all channels locked. */
+function tryCase(a: Active): { a: Active; bytes: Uint8Array | null; wake: number } | undefined {
+  const h = a.ch.h;
+  const w = h.world.i32;
+  if (a.kind === 'recv') {
+    const s = h.popWaiter(h.sendq);
+    if (s >= 0) {
+      let bytes: Uint8Array;
+      if (h.i32[CAP] === 0) bytes = takeValue(h.world, w[s + N_A]!);
+      else {
+        bytes = h.shiftRing();
+        h.pushRingBlock(w[s + N_A]!);
+      }
+      w[s + N_B] = 0;
+      substrate.markWoken(h.world, s);
+      return { a, bytes, wake: s };
+    }
+    if (h.i32[LEN]! > 0) return { a, bytes: h.shiftRing(), wake: -1 };
+    if (h.i32[CLOSED] !== 0) return { a, bytes: null, wake: -1 };
+    return undefined;
+  }
+  if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
+  const r = h.popWaiter(h.recvq);
+  if (r >= 0) {
+    h.handToReceiver(r, a.bytes!);
+    return { a, bytes: null, wake: r };
+  }
+  if (h.i32[LEN]! < h.i32[CAP]!) {
+    h.pushRing(a.bytes!);
+    return { a, bytes: null, wake: -1 };
+  }
+  return undefined;
+}
+
+/** Pass 2 for one case, all channels locked. */
+function enqueue(world: substrate.World, a: Active, group: number): void {
+  const h = a.ch.h;
+  const w = world.i32;
+  const node = substrate.allocNode(world);
+  w[node + N_B] = 0;
+  w[node + N_C] = group;
+  w[node + N_D] = a.index;
+  if (a.kind === 'send') {
+    w[node + N_A] = storeValue(world, a.bytes!);
+    h.sendq.pushBack(node);
+  } else {
+    h.recvq.pushBack(node);
+  }
+  a.node = node;
+}
+
+/** Parks on every case node; resolves with the case that fired after pass 3. */
+function park(world: substrate.World, active: Active[], group: number): Promise<Active> {
+  const parker = substrate.parkerFor(world);
+  return new Promise<Active>((resolve) => {
+    const wake = (a: Active) => (): void => {
+      // Pass 3: take the other nodes out of their queues.
+      for (const b of active) {
+        if (b === a) continue;
+        const h = b.ch.h;
+        h.lock();
+        try {
+          (b.kind === 'send' ? h.sendq : h.recvq).remove(b.node);
+        } finally {
+          h.unlock();
+        }
+        parker.unpark(b.node);
+        if (b.kind === 'send') {
+          b.ch.codec.dispose?.(takeValue(world, world.i32[b.node + N_A]!));
+        }
+        substrate.freeNode(world, b.node);
+      }
+      substrate.freeBlock(world, group, 0);
+      resolve(a);
+    };
+    for (const a of active) parker.park(a.node, { wake: wake(a), owner: active });
+  });
+}
