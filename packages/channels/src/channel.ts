@@ -8,7 +8,7 @@
  */
 import { substrate } from '@gocsp/core';
 import { codecs, type Codec } from './codec.js';
-import { errors } from './errors.js';
+import { errors, rejected } from './errors.js';
 import { CAP, CLOSED, HChan, LEN, LOCK, channelWords, initChannel } from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
 
@@ -165,7 +165,12 @@ export class Channel<T = unknown> {
    * ```
    */
   send(v: T, opts: OpOptions = {}): Promise<void> {
-    const bytes = this.codec.encode(v);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec.encode(v);
+    } catch (e) {
+      return rejected(e); // an uncloneable value: nothing is sent
+    }
     const { signal } = opts;
     if (signal?.aborted) {
       this.codec.dispose?.(bytes);
@@ -176,7 +181,7 @@ export class Channel<T = unknown> {
     try {
       node = this.sendOrEnqueue(bytes, true);
     } catch (e) {
-      return Promise.reject(e);
+      return rejected(e);
     }
     if (node < 0) return Promise.resolve();
     const { world, sendq } = this.h;

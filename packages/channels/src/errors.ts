@@ -24,3 +24,9 @@ export const errors = {
   badSlotBytes: (c: unknown) =>
     new RangeError(`slotBytes must be an integer from 4 to 65536, got ${String(c)}`),
 } as const;
+
+/** A rejected promise carrying `e` exactly as thrown (a user codec may throw anything). */
+export function rejected(e: unknown): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass errors through untouched
+  return Promise.reject(e);
+}

@@ -18,7 +18,7 @@
  */
 import { substrate } from '@gocsp/core';
 import type { Channel } from './channel.js';
-import { errors } from './errors.js';
+import { errors, rejected } from './errors.js';
 import { CAP, CLOSED, LEN, type HChan } from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
 
@@ -136,7 +136,7 @@ export function select<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>
       if (a.kind === 'send') a.bytes = a.ch.codec.encode(cases[a.index]!.value);
   } catch (e) {
     disposeAll(active);
-    return Promise.reject(e);
+    return rejected(e);
   }
   // Poll order: Fisher-Yates shuffle.
   for (let i = active.length - 1; i > 0; i--) {
@@ -160,7 +160,7 @@ export function select<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>
   } catch (e) {
     for (const h of chans) h.unlock();
     disposeAll(active);
-    return Promise.reject(e);
+    return rejected(e);
   }
   for (const h of chans) h.unlock();
   if (fired !== undefined) {

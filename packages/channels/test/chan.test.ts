@@ -1,0 +1,261 @@
+// Conformance of channel operations: Go's runtime/chan_test.go (TestChan) and
+// test/chan/*.go, ported. Each block cites its Go source.
+import { describe, expect, it } from 'vitest';
+import {
+  ClosedChannelError,
+  after,
+  chan,
+  codecs,
+  onDefault,
+  onRecv,
+  select,
+  type Channel,
+} from '@gocsp/channels';
+import { scale } from './util.js';
+
+/** True if `p` is still pending after `ms` (a bounded check for "blocks"). */
+async function blocks(p: Promise<unknown>, ms = 20): Promise<boolean> {
+  const timeout = Symbol('timeout');
+  const r = await Promise.race([p, new Promise((res) => setTimeout(() => res(timeout), ms))]);
+  return r === timeout;
+}
+
+describe('TestChan matrix (runtime/chan_test.go)', () => {
+  const N = 20;
+  for (let cap = 0; cap < N; cap += cap < 3 ? 1 : 7) {
+    describe(`cap ${cap}`, () => {
+      it('receive from an empty channel blocks; tryRecv would block', async () => {
+        const c = chan<number>(cap);
+        expect(c.tryRecv()).toBeUndefined();
+        const p = c.recv();
+        expect(await blocks(p)).toBe(true);
+        c.trySend(1) || (await c.send(1));
+        expect(await p).toBe(1);
+      });
+
+      it('send to a full channel blocks', async () => {
+        const c = chan<number>(cap);
+        for (let i = 0; i < cap; i++) await c.send(i);
+        expect(c.trySend(99)).toBe(false);
+        const p = c.send(99);
+        expect(await blocks(p)).toBe(true);
+        for (let i = 0; i < cap; i++) expect(await c.recv()).toBe(i);
+        expect(await c.recv()).toBe(99);
+        await p;
+      });
+
+      it('receive from a closed channel gives the zero value at once, after draining', async () => {
+        const c = chan<number>(cap);
+        for (let i = 0; i < cap; i++) await c.send(i);
+        c.close();
+        for (let i = 0; i < cap; i++) expect(await c.recvOk()).toEqual([i, true]);
+        for (let i = 0; i < 3; i++) expect(await c.recvOk()).toEqual([undefined, false]);
+        expect(c.tryRecv()).toEqual([undefined, false]);
+      });
+
+      it('close unblocks receivers and fails blocked senders', async () => {
+        const c = chan<number>(cap);
+        const r = c.recvOk();
+        await blocks(r, 5);
+        c.close();
+        expect(await r).toEqual([undefined, false]);
+        const d = chan<number>(cap);
+        for (let i = 0; i < cap; i++) await d.send(i);
+        const s = d.send(1);
+        await blocks(s, 5);
+        d.close();
+        await expect(s).rejects.toThrow(ClosedChannelError);
+        await expect(s).rejects.toThrow('send on closed channel');
+        await expect(d.send(1)).rejects.toThrow('send on closed channel');
+        expect(() => d.trySend(1)).toThrow('send on closed channel');
+        expect(() => d.close()).toThrow('close of closed channel');
+      });
+
+      it('100 values arrive uncorrupted in FIFO order (sync and async receivers)', async () => {
+        const c = chan<{ i: number; s: string }>(cap);
+        const got: number[] = [];
+        const recv = (async () => {
+          for (let i = 0; i < 100; i++) {
+            const v = (await c.recv())!;
+            expect(v.s).toBe(`v${v.i}`);
+            got.push(v.i);
+          }
+        })();
+        for (let i = 0; i < 100; i++) await c.send({ i, s: `v${i}` });
+        await recv;
+        expect(got).toEqual([...Array(100).keys()]);
+      });
+
+      it('len and cap', async () => {
+        const c = chan<number>(cap);
+        expect(c.cap).toBe(cap);
+        for (let i = 0; i < cap; i++) {
+          expect(c.len).toBe(i);
+          await c.send(i);
+        }
+        expect(c.len).toBe(cap);
+      });
+    });
+  }
+});
+
+describe('test/chan/fifo.go', () => {
+  it('AsynchFifo: a buffered channel is FIFO', async () => {
+    const n = 10;
+    const ch = chan<number>(n);
+    for (let i = 0; i < n; i++) await ch.send(i);
+    for (let i = 0; i < n; i++) expect(await ch.recv()).toBe(i);
+  });
+
+  it('SynchFifo: senders blocked on an unbuffered channel are served in order', async () => {
+    const n = 10;
+    const ch = chan<number>();
+    const chain = async (j: number, inp: Channel<number>, out: Channel<number>) => {
+      await inp.recv();
+      const sent = ch.send(j); // blocks: nobody receives yet
+      await out.send(0);
+      await sent;
+    };
+    const start = chan<number>();
+    let inp = start;
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const out = chan<number>();
+      all.push(chain(i, inp, out));
+      inp = out;
+    }
+    const done = start.send(0);
+    await inp.recv();
+    for (let i = 0; i < n; i++) expect(await ch.recv()).toBe(i);
+    await Promise.all([...all, done]);
+  });
+});
+
+describe('test/chan/nonblock.go', () => {
+  it('non-blocking ops on unbuffered and buffered channels', async () => {
+    for (const cap of [0, 1, 10]) {
+      const c = chan<number>(cap);
+      expect(c.tryRecv()).toBeUndefined();
+      const r = c.recv();
+      // A waiting receiver makes a non-blocking send succeed (Go's sleep loop).
+      expect(c.trySend(7)).toBe(true);
+      expect(await r).toBe(7);
+      if (cap === 0) expect(c.trySend(1)).toBe(false);
+      const s = c.send(8);
+      await new Promise((res) => setTimeout(res, 1));
+      expect(c.tryRecv()).toEqual([8, true]);
+      await s;
+      expect(await select([onRecv(c), onDefault(() => 'default')])).toBe('default');
+    }
+  });
+});
+
+describe('test/chan/goroutines.go', () => {
+  it('a chain of 10,000 async functions passing a value', async () => {
+    const n = scale(10_000);
+    const leftmost = chan<number>();
+    let right = leftmost;
+    let left = leftmost;
+    for (let i = 0; i < n; i++) {
+      right = chan<number>();
+      const [l, r] = [left, right];
+      void (async () => l.send(1 + (await r.recv())!))();
+      left = right;
+    }
+    await right.send(0);
+    expect(await leftmost.recv()).toBe(n);
+  });
+});
+
+describe('test/chan/zerosize.go', () => {
+  it('channels of empty values work', async () => {
+    const c = chan<undefined>(1);
+    await c.send(undefined);
+    expect(await c.recvOk()).toEqual([undefined, true]);
+    const e = chan<Record<string, never>>();
+    const r = e.recv();
+    await e.send({});
+    expect(await r).toEqual({});
+  });
+});
+
+describe('values and codecs', () => {
+  it('keeps structured-clone semantics, large values and typed errors', async () => {
+    const c = chan<unknown>(4, { slotBytes: 16 });
+    const big = 'x'.repeat(100_000);
+    const values: unknown[] = [
+      new Map([[1, { a: [1n, undefined, null] }]]),
+      new Set(['s']),
+      new Date(5),
+      new Float64Array([1.5]),
+      big,
+      -0.5,
+      true,
+      123n,
+    ];
+    const recv = (async () => {
+      const out: unknown[] = [];
+      for (let i = 0; i < values.length; i++) out.push(await c.recv());
+      return out;
+    })();
+    for (const v of values) await c.send(v);
+    expect(await recv).toEqual(values);
+    await expect(c.send(() => 1)).rejects.toThrow(TypeError);
+    await expect(c.send({ f: () => 1 })).rejects.toThrow(/cannot send/);
+    expect(c.len).toBe(0); // nothing was sent
+  });
+
+  it('explicit codecs', async () => {
+    const i = chan<number>(2, { codec: codecs.int32 });
+    await i.send(-5);
+    expect(await i.recv()).toBe(-5);
+    await expect(i.send(1.5)).rejects.toThrow(TypeError);
+    const s = chan<string>(1, { codec: codecs.string });
+    await s.send('héllo');
+    expect(await s.recv()).toBe('héllo');
+    const b = chan<Uint8Array>(1, { codec: codecs.bytes });
+    await b.send(new Uint8Array([1, 2, 3]));
+    expect([...(await b.recv())!]).toEqual([1, 2, 3]);
+  });
+
+  it('a channel of channels: channels inside values arrive live', async () => {
+    const requests = chan<{ n: number; reply: Channel<number> }>();
+    const server = (async () => {
+      for await (const { n, reply } of requests) await reply.send(n + 1);
+    })();
+    for (let i = 0; i < 5; i++) {
+      const reply = chan<number>();
+      await requests.send({ n: i, reply });
+      expect(await reply.recv()).toBe(i + 1);
+    }
+    requests.close();
+    await server;
+  });
+
+  it('rejects bad capacities', () => {
+    expect(() => chan(-1)).toThrow(RangeError);
+    expect(() => chan(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('cancellation', () => {
+  it('an aborted recv consumes nothing; an aborted send delivers nothing', async () => {
+    const c = chan<number>();
+    const ac = new AbortController();
+    const r = c.recv({ signal: ac.signal });
+    ac.abort(new Error('stop'));
+    await expect(r).rejects.toThrow('stop');
+    const s = c.send(1, { signal: AbortSignal.timeout(5) });
+    await expect(s).rejects.toThrow();
+    expect(c.tryRecv()).toBeUndefined();
+    const later = c.recv();
+    expect(c.trySend(2)).toBe(true);
+    expect(await later).toBe(2);
+  });
+
+  it('after() fires once', async () => {
+    const t0 = Date.now();
+    expect(typeof (await after(10).recv())).toBe('number');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5);
+  });
+});
