@@ -9,7 +9,7 @@ export type { ChanOptions, OpOptions } from './channel.js';
 
 // Select.
 export { select, onRecv, onSend, onDefault } from './select.js';
-export type { SelectCase } from './select.js';
+export type { SelectCase, SelectResult } from './select.js';
 
 // Timers.
 export { after, tick, setClock, realClock } from './time.js';

@@ -110,7 +110,17 @@ const NEVER = new Promise<never>(() => {});
  * ]);
  * ```
  */
-export function select<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): Promise<R> {
+export function select<const C extends ReadonlyArray<SelectCase<unknown> | null | undefined>>(
+  cases: C,
+): Promise<SelectResult<C>> {
+  return selectImpl(cases as ReadonlyArray<SelectCase<SelectResult<C>> | null | undefined>);
+}
+
+/** The union of the results of a select's cases. */
+export type SelectResult<C extends ReadonlyArray<SelectCase<unknown> | null | undefined>> =
+  NonNullable<C[number]> extends SelectCase<infer R> ? R : never;
+
+function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): Promise<R> {
   let dflt: SelectCase<R> | undefined;
   const active: Active[] = [];
   for (let i = 0; i < cases.length; i++) {

@@ -29,7 +29,7 @@ describe('TestChan matrix (runtime/chan_test.go)', () => {
         expect(c.tryRecv()).toBeUndefined();
         const p = c.recv();
         expect(await blocks(p)).toBe(true);
-        c.trySend(1) || (await c.send(1));
+        if (!c.trySend(1)) await c.send(1);
         expect(await p).toBe(1);
       });
 

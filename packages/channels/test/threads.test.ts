@@ -1,0 +1,72 @@
+// Channels between real threads: hand-made worker_threads and the main thread.
+import { describe, expect, it } from 'vitest';
+import { chan, codecs, onRecv, select, type Channel } from '@gocsp/channels';
+import { runWorker, scale } from './util.js';
+
+describe('across threads', () => {
+  it('4 producers x 4 consumers (2 of them blocking) move every value exactly once', async () => {
+    const per = scale(25_000);
+    const producers = 4;
+    const ch = chan<number>(256, { codec: codecs.int32 });
+    const consumers = [0, 1, 2, 3].map((i) =>
+      runWorker('consume', { ch, sync: i % 2 === 0, producers, per }, 120_000),
+    );
+    const prods = [0, 1, 2, 3].map((p) =>
+      runWorker('produce', { ch, from: p * per, n: per, sync: p % 2 === 1 }, 120_000),
+    );
+    await Promise.all(prods.map((p) => p.result));
+    ch.close();
+    const results = (await Promise.all(consumers.map((c) => c.result))) as {
+      count: number;
+      sum: number;
+    }[];
+    const total = producers * per;
+    expect(results.reduce((a, r) => a + r.count, 0)).toBe(total);
+    expect(results.reduce((a, r) => a + r.sum, 0)).toBe((total * (total - 1)) / 2);
+  });
+
+  it('select-sends from 3 threads into one receiver: no duplicates, none lost', async () => {
+    const n = scale(3_000);
+    const a = chan<number>();
+    const b = chan<number>(4);
+    const ws = [0, 1, 2].map((k) => runWorker('selectSend', { a, b, from: k * n, n }));
+    const seen = new Set<number>();
+    while (seen.size < 3 * n) {
+      const v = await select([onRecv(a, (v) => v!), onRecv(b, (v) => v!)]);
+      expect(seen.has(v)).toBe(false);
+      seen.add(v);
+    }
+    await Promise.all(ws.map((w) => w.result));
+    expect(b.len + (a.tryRecv() ? 1 : 0)).toBe(0);
+  });
+
+  it('close races with senders and receivers blocked on other threads', async () => {
+    for (let round = 0; round < 3; round++) {
+      const ch = chan<number>(round);
+      const senders = [runWorker('sendUntilClosed', { ch }), runWorker('sendUntilClosed', { ch })];
+      const recvCh = chan<number>();
+      const receivers = [runWorker('recvUntilClosed', { ch: recvCh }), runWorker('recvUntilClosed', { ch: recvCh })];
+      for (const s of [...senders, ...receivers]) await s.next();
+      await new Promise((r) => setTimeout(r, 10));
+      ch.close();
+      recvCh.close();
+      expect(await Promise.all(senders.map((s) => s.result))).toEqual([
+        'ClosedChannelError',
+        'ClosedChannelError',
+      ]);
+      expect(await Promise.all(receivers.map((r) => r.result))).toEqual([0, 0]);
+    }
+  });
+
+  it('a channel of channels works across threads (reply channels made per request)', async () => {
+    const requests = chan<{ n: number; reply: Channel<number> }>();
+    const server = runWorker('replyServer', { requests });
+    for (let i = 0; i < 50; i++) {
+      const reply = chan<number>();
+      await requests.send({ n: i, reply });
+      expect(await reply.recv()).toBe(i * 2);
+    }
+    requests.close();
+    expect(await server.result).toBe(50);
+  });
+});
