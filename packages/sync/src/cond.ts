@@ -160,9 +160,20 @@ export class Cond extends SharedBase {
       this.locker.unlock();
     } catch (e) {
       substrate.ilock(world, i32, LOCK);
-      this.queue.remove(node);
+      const cancelled = substrate.cancelNode(this.queue, node);
       substrate.iunlock(i32, LOCK);
-      substrate.freeNode(world, node);
+      if (cancelled) substrate.freeNode(world, node);
+      else {
+        // A signal already took our node and its wake is on its way: when it
+        // arrives, free the node and pass the signal on to another waiter.
+        substrate.parkerFor(world).park(node, {
+          owner: this,
+          wake: () => {
+            substrate.freeNode(world, node);
+            this.signal();
+          },
+        });
+      }
       throw e;
     }
     return node;

@@ -75,7 +75,7 @@ export class Mutex extends SharedBase {
       this.world,
       this.i32,
       SEMA,
-      () => void Atomics.sub(this.i32, STATE, WAITER),
+      (extra) => void Atomics.sub(this.i32, STATE, extra * WAITER),
       () => this.deadOwner(),
       this,
     );
@@ -111,7 +111,14 @@ export class Mutex extends SharedBase {
     if (Atomics.compareExchange(this.i32, STATE, 0, LOCKED) !== 0) {
       substrate.assertMayBlock();
       const steps = this.lockSlow();
-      for (let r = steps.next(); r.done !== true; r = steps.next()) this.sema.acquireSync(r.value);
+      for (let r = steps.next(); r.done !== true; r = steps.next()) {
+        try {
+          this.sema.acquireSync(r.value);
+        } catch (e) {
+          Atomics.sub(this.i32, STATE, WAITER); // we never got to wait: uncount us
+          throw e;
+        }
+      }
     }
     Atomics.store(this.i32, OWNER, this.world.token);
   }
@@ -176,8 +183,13 @@ export class Mutex extends SharedBase {
   private async lockSlowAsync(): Promise<void> {
     const steps = this.lockSlow();
     for (let r = steps.next(); r.done !== true; r = steps.next()) {
-      const p = this.sema.acquire(r.value);
-      if (p !== undefined) await p;
+      try {
+        const p = this.sema.acquire(r.value);
+        if (p !== undefined) await p;
+      } catch (e) {
+        Atomics.sub(this.i32, STATE, WAITER); // we stopped waiting: uncount us
+        throw e;
+      }
     }
     Atomics.store(this.i32, OWNER, this.world.token);
   }
@@ -215,6 +227,7 @@ export class Mutex extends SharedBase {
           Atomics.compareExchange(i32, STATE, old, old | WOKEN) === old
         ) {
           awoke = true;
+          old |= WOKEN;
         }
         for (let k = 0; k < SPIN_LOADS && Atomics.load(i32, STATE) === old; k++);
         iter++;
@@ -269,13 +282,13 @@ export class Mutex extends SharedBase {
         if (old >>> WAITER_SHIFT === 0 || (old & (LOCKED | WOKEN | STARVING)) !== 0) return;
         const next = (old - WAITER) | WOKEN;
         if (Atomics.compareExchange(i32, STATE, old, next) === old) {
-          this.sema.release();
+          this.sema.release(false);
           return;
         }
         old = Atomics.load(i32, STATE);
       }
     }
-    this.sema.release();
+    this.sema.release(true);
   }
 }
 

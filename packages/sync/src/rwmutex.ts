@@ -22,6 +22,10 @@
  *
  * Invariants: WRITER != 0 implies READERS == 0; RQ non-empty implies a writer
  * holds or waits.
+ *
+ * Limitation: readers are counted, not named, so a thread that dies holding a
+ * read lock blocks writers forever (a dead *writer* is detected: waiters get
+ * OwnerDiedError).
  */
 import { OwnerDiedError, substrate } from '@gocsp/core';
 import { errors } from './errors.js';
@@ -215,7 +219,13 @@ export class RWMutex extends SharedBase {
   /** Hands the lock to the first live waiting writer (lock held). */
   private grantWriter(): number[] {
     const node = this.wq.popLive();
-    if (node < 0) return [];
+    if (node < 0) {
+      // No live writer after all (the waiting writers died or gave up):
+      // release the readers that queued behind them.
+      const readers = substrate.popAll(this.rq);
+      this.i32[READERS] = this.i32[READERS]! + readers.length;
+      return readers;
+    }
     this.i32[WRITER] = this.world.i32[this.world.nodeBase(node) + substrate.N_OWNER]!;
     substrate.markWoken(this.world, node);
     return [node];

@@ -94,15 +94,14 @@ export class Semaphore extends SharedBase {
     } finally {
       substrate.iunlock(i32, LOCK);
     }
-    let wasFront = false;
+    let unblocked: number[] = [];
     return substrate
       .parkAsync(world, this.queue, LOCK, node, {
         owner: this,
         signal,
-        onCancelled: () => {
-          // We left the head: those behind us may fit now (x/sync does this too).
-          wasFront = true;
-        },
+        // Under the lock, right after leaving the queue: if we were the head,
+        // those behind us may fit now (x/sync does this too).
+        onCancelled: () => (unblocked = this.grant()),
         onLateWake: () => {
           this.release(w); // granted after the abort: give it back, stay cancelled
           return false;
@@ -111,7 +110,7 @@ export class Semaphore extends SharedBase {
       .then(
         () => substrate.freeNode(world, node),
         (e: unknown) => {
-          if (wasFront) this.wakeWaiters();
+          for (const n of unblocked) substrate.wakeNode(world, n);
           throw e;
         },
       );
@@ -167,18 +166,6 @@ export class Semaphore extends SharedBase {
   /** Weight currently held (racy). */
   get held(): number {
     return Atomics.load(this.i32, CUR);
-  }
-
-  private wakeWaiters(): void {
-    const { world, i32 } = this;
-    let woken: number[];
-    substrate.ilock(world, i32, LOCK);
-    try {
-      woken = this.grant();
-    } finally {
-      substrate.iunlock(i32, LOCK);
-    }
-    for (const n of woken) substrate.wakeNode(world, n);
   }
 
   /** Grants from the head while the head fits (lock held). */

@@ -24,9 +24,10 @@
  * alive; so while a thread has parked waiters it holds one ref'd interval
  * handle, and unrefs it the moment it has none (a finished program exits).
  *
- * Spinning (synchronous waits only, never on the event loop): spin before
- * sleeping only if there are spare cores (Go's rule: no more spinners than
- * cores - 1) and another thread is running that could wake us.
+ * Spinning: a synchronous wait spins before sleeping only if there are spare
+ * cores (Go's rule: no more spinners than cores - 1) and another thread is
+ * running that could wake us. Async waits never spin here (a primitive may
+ * spin for a few hundred nanoseconds in its own slow path, as Go's mutex does).
  */
 import { BlockingOnMainThreadError } from '../errors.js';
 import { threadState } from './env.js';
@@ -70,15 +71,20 @@ export class Parker {
   private readonly onAsyncWake = (): void => {
     this.armed = false;
     Atomics.store(this.i32, this.base + S_SLEEPING, 0);
-    this.drain();
-    if (this.waiters.size > 0) this.arm();
+    try {
+      this.drain();
+    } finally {
+      if (this.waiters.size > 0) this.arm();
+    }
   };
 
   constructor(world: World) {
     this.world = world;
     this.i32 = world.i32;
     this.base = world.slotBase(world.slot);
-    this.deathEpoch = Atomics.load(world.i32, H_DEATH_EPOCH);
+    // -1: the first drain runs every death check once, so a death that
+    // happened between a waiter's own check and its park is not missed.
+    this.deathEpoch = -1;
   }
 
   /** Number of waiters parked on this thread in this world. */
@@ -119,7 +125,7 @@ export class Parker {
     if (canSpin(this.world)) {
       Atomics.add(i32, H_SPINNING, 1);
       for (let i = 0; i < SPIN_LIMIT && !isDone(); i++) {
-        if (Atomics.load(i32, b + S_WOKEN) !== 0) this.drain();
+        if (this.pending()) this.drain();
       }
       Atomics.sub(i32, H_SPINNING, 1);
     }
@@ -128,13 +134,21 @@ export class Parker {
       Atomics.store(i32, b + S_BLOCKED, 1);
       Atomics.sub(i32, H_RUNNING, 1);
       const v = Atomics.load(i32, b + S_PARK);
-      if (Atomics.load(i32, b + S_WOKEN) === 0) Atomics.wait(i32, b + S_PARK, v);
+      if (!this.pending()) Atomics.wait(i32, b + S_PARK, v);
       Atomics.add(i32, H_RUNNING, 1);
       Atomics.store(i32, b + S_BLOCKED, 0);
       if (!this.armed) Atomics.store(i32, b + S_SLEEPING, 0);
       this.drain();
     }
-    this.waiters.delete(node);
+    if (this.waiters.delete(node) && this.waiters.size === 0) this.unref();
+  }
+
+  /** True if a wake or a death notice is waiting to be drained. */
+  private pending(): boolean {
+    return (
+      Atomics.load(this.i32, this.base + S_WOKEN) !== 0 ||
+      Atomics.load(this.i32, H_DEATH_EPOCH) !== this.deathEpoch
+    );
   }
 
   /** Takes every woken node off our stack and runs their waiters, oldest first. */
@@ -148,12 +162,13 @@ export class Parker {
         nodes.push(node);
         head = i32[this.world.nodeBase(node) + N_WNEXT]!;
       }
-      for (let k = nodes.length - 1; k >= 0; k--) this.fire(nodes[k]!);
+      // A throwing waiter must not cost the others their wakeups.
+      for (let k = nodes.length - 1; k >= 0; k--) guard(() => this.fire(nodes[k]!));
     }
     const epoch = Atomics.load(i32, H_DEATH_EPOCH);
     if (epoch !== this.deathEpoch) {
       this.deathEpoch = epoch;
-      for (const w of [...this.waiters.values()]) w.deathCheck?.();
+      for (const w of [...this.waiters.values()]) if (w.deathCheck) guard(() => w.deathCheck!());
     }
   }
 
@@ -163,7 +178,7 @@ export class Parker {
     for (;;) {
       Atomics.store(i32, this.base + S_SLEEPING, 1);
       const v = Atomics.load(i32, idx);
-      if (Atomics.load(i32, this.base + S_WOKEN) !== 0) {
+      if (this.pending()) {
         Atomics.store(i32, this.base + S_SLEEPING, 0);
         // Deliver on a microtask, never inside the caller's critical section.
         this.armed = true;
@@ -187,6 +202,17 @@ export class Parker {
 
   private unref(): void {
     this.keepAlive?.unref();
+  }
+}
+
+/** Runs `fn`; an escaping error is reported as uncaught without stopping the caller. */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
   }
 }
 

@@ -72,8 +72,15 @@ export function parkAsync(
       return ok;
     };
     const onAbort = (): void => {
+      let cancelled: boolean;
+      try {
+        cancelled = tryCancel();
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- Go/AbortSignal contract: reject with the signal's reason as is
-      if (tryCancel()) reject(signal!.reason);
+      if (cancelled) reject(signal!.reason);
       else {
         aborted = true;
         abortedWith = signal!.reason;
@@ -91,7 +98,16 @@ export function parkAsync(
       },
       deathCheck() {
         const err = opts.deadCheck?.();
-        if (err !== undefined && tryCancel()) {
+        if (err === undefined) return;
+        let cancelled: boolean;
+        try {
+          cancelled = tryCancel();
+        } catch (e) {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e instanceof Error ? e : new Error(String(e)));
+          return;
+        }
+        if (cancelled) {
           signal?.removeEventListener('abort', onAbort);
           reject(err);
         }

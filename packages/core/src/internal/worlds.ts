@@ -66,9 +66,12 @@ function join(world: World): World {
     // Workers started from now on (hand-made ones too) inherit this world.
     setEnvironmentData(ENV_KEY, world.sab);
   }
-  installDeathWatch();
   return world;
 }
+
+// Watch from the moment gocsp is loaded, not from the first object: workers
+// created before this thread joins a world must be noticed too.
+installDeathWatch();
 
 function installDeathWatch(): void {
   const st = threadState();

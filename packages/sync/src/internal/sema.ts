@@ -17,7 +17,8 @@ export class Sema {
     readonly world: World,
     readonly i32: Int32Array,
     readonly base: number,
-    private readonly onDeadWaiter: () => void,
+    /** Told how many dead waiters' nodes a release dropped, beyond the one it was meant to wake. */
+    private readonly onDeadWaiters: (extra: number) => void,
     private readonly deadCheck: () => Error | undefined,
     private readonly owner: object,
   ) {
@@ -62,17 +63,25 @@ export class Sema {
     substrate.freeNode(this.world, node);
   }
 
-  release(): void {
+  /**
+   * Wakes the first live waiter, or banks a token if there is none. `handoff`
+   * (starvation mode) means the caller did not already count the woken one
+   * out of the owner's waiter count, so every dead node dropped is extra.
+   */
+  release(handoff: boolean): void {
     const { world, i32, base } = this;
-    substrate.ilock(world, i32, base + 1);
+    let dead = 0;
     let node: number;
+    substrate.ilock(world, i32, base + 1);
     try {
-      node = this.queue.popLive(this.onDeadWaiter);
+      node = this.queue.popLive(() => dead++);
       if (node < 0) i32[base]!++;
       else substrate.markWoken(world, node);
     } finally {
       substrate.iunlock(i32, base + 1);
     }
+    const extra = handoff || node >= 0 ? dead : Math.max(0, dead - 1);
+    if (extra > 0) this.onDeadWaiters(extra);
     if (node >= 0) substrate.wakeNode(world, node);
   }
 }
