@@ -67,6 +67,23 @@ describe('RWMutex', () => {
     expect(cell[0]).toBe(4 * n);
   });
 
+  it('releases readers queued behind a waiting writer whose thread died', async () => {
+    const rw = new RWMutex();
+    await rw.rLock();
+    const writer = runWorker('rwWriterWaits', { rw });
+    expect(await writer.next()).toBe('queued');
+    await delay(5);
+    const reader = rw.rLock(); // queues behind the pending writer
+    expect(rw.tryRLock()).toBe(false);
+    await writer.worker.terminate();
+    await delay(5);
+    rw.rUnlock();
+    await reader; // would hang before the fix
+    rw.rUnlock();
+    expect(rw.tryLock()).toBe(true);
+    rw.unlock();
+  });
+
   it("throws Go's messages on misuse and leaves the state unchanged", async () => {
     const rw = new RWMutex();
     expect(() => rw.rUnlock()).toThrow(SyncMisuseError);
