@@ -158,7 +158,9 @@ function encodeObject(v: object): Uint8Array {
   return tagged(refs.length > 0 ? T_V8_REFS : T_V8, body);
 }
 
-const numBuf = new DataView(new ArrayBuffer(8));
+// Scratch for numbers (platform byte order: every thread of a process shares it).
+const f64 = new Float64Array(1);
+const f64bytes = new Uint8Array(f64.buffer);
 
 /** The default codec: structured-clone semantics, shared objects by reference. */
 export const structured: Codec<unknown> = {
@@ -170,9 +172,10 @@ export const structured: Codec<unknown> = {
       case 'boolean':
         return tagged(v ? T_TRUE : T_FALSE, undefined);
       case 'number': {
+        f64[0] = v;
         const out = new Uint8Array(9);
         out[0] = T_NUMBER;
-        new DataView(out.buffer).setFloat64(1, v, true);
+        out.set(f64bytes, 1);
         return out;
       }
       case 'string': {
@@ -202,8 +205,8 @@ export const structured: Codec<unknown> = {
       case T_FALSE:
         return false;
       case T_NUMBER:
-        for (let i = 0; i < 8; i++) numBuf.setUint8(i, b[1 + i]!);
-        return numBuf.getFloat64(0, true);
+        f64bytes.set(b.subarray(1, 9));
+        return f64[0];
       case T_STRING:
         return dec.decode(b.subarray(1));
       case T_BIGINT:

@@ -8,10 +8,10 @@
  * - A free block's first word links the free list (address, 0 = end).
  * - No coalescing: a freed block is only reused for its own class. Blocks are
  *   a power of two times 32 bytes, so the waste is under half a block.
- * - Waiter nodes (class 0) are the hot case: each thread caches up to
- *   2 x BATCH free nodes and trades them with the free list in batches, so a
- *   park costs a plain array pop. Nodes cached by a thread that dies leak
- *   (at most 2 x BATCH per dead thread).
+ * - Small blocks (classes 0..2: waiter nodes, small values) are the hot case:
+ *   each thread caches up to 2 x BATCH free blocks per class and trades them
+ *   with the free lists in batches, so most allocations are an array pop.
+ *   Blocks cached by a thread that dies leak (at most 2 x BATCH per class).
  *
  * Addresses start at HEAP_BASE > 0, so 0 means "no block" everywhere.
  */
@@ -34,7 +34,9 @@ import {
 } from './world.js';
 
 const BATCH = 32;
-const caches = new WeakMap<World, number[]>();
+/** Size classes 0..CACHED_CLASSES-1 (up to 128 bytes) go through per-thread caches. */
+const CACHED_CLASSES = 3;
+const caches = new WeakMap<World, number[][]>();
 
 /** Words in a block of class `k`. */
 export const classWords = (k: number): number => 8 << k;
@@ -52,18 +54,29 @@ export function classFor(words: number): number {
 export function allocBlock(world: World, k: number): number {
   const i32 = world.i32;
   let p: number;
-  ilock(world, i32, H_LOCK);
-  try {
-    p = takeLocked(world, k);
-  } finally {
-    iunlock(i32, H_LOCK);
+  const cache = k < CACHED_CLASSES ? cacheOf(world, k) : undefined;
+  if (cache !== undefined && cache.length > 0) p = cache.pop()!;
+  else if (cache !== undefined) p = refill(world, cache, k);
+  else {
+    ilock(world, i32, H_LOCK);
+    try {
+      p = takeLocked(world, k);
+    } finally {
+      iunlock(i32, H_LOCK);
+    }
   }
   i32.fill(0, p, p + classWords(k));
   return p;
 }
 
-/** Returns a block of class `k` to the heap. */
+/** Returns a block of class `k` to the heap (any thread may free any block). */
 export function freeBlock(world: World, p: number, k: number): void {
+  if (k < CACHED_CLASSES) {
+    const cache = cacheOf(world, k);
+    cache.push(p);
+    if (cache.length >= 2 * BATCH) spill(world, cache, k);
+    return;
+  }
   const i32 = world.i32;
   ilock(world, i32, H_LOCK);
   try {
@@ -102,16 +115,16 @@ function grow(world: World, needEnd: number): void {
   Atomics.store(i32, H_HEAP_END, end);
 }
 
-function cacheOf(world: World): number[] {
+function cacheOf(world: World, k: number): number[] {
   let c = caches.get(world);
-  if (!c) caches.set(world, (c = []));
-  return c;
+  if (!c) caches.set(world, (c = Array.from({ length: CACHED_CLASSES }, () => [])));
+  return c[k]!;
 }
 
 /** Allocates a waiter node owned by the calling thread: WAITING, links cleared. */
 export function allocNode(world: World): number {
-  const cache = cacheOf(world);
-  const node = cache.length > 0 ? cache.pop()! : refill(world, cache);
+  const cache = cacheOf(world, 0);
+  const node = cache.length > 0 ? cache.pop()! : refill(world, cache, 0);
   const i32 = world.i32;
   i32[node + N_NEXT] = 0;
   i32[node + N_WNEXT] = 0;
@@ -123,30 +136,30 @@ export function allocNode(world: World): number {
 /** Returns a node. Only its owner frees it, after it left every queue and stack. */
 export function freeNode(world: World, node: number): void {
   Atomics.store(world.i32, node + N_STATE, 0);
-  const cache = cacheOf(world);
+  const cache = cacheOf(world, 0);
   cache.push(node);
-  if (cache.length >= 2 * BATCH) spill(world, cache);
+  if (cache.length >= 2 * BATCH) spill(world, cache, 0);
 }
 
-function refill(world: World, cache: number[]): number {
+function refill(world: World, cache: number[], k: number): number {
   const i32 = world.i32;
   ilock(world, i32, H_LOCK);
   try {
-    for (let k = 0; k < BATCH; k++) cache.push(takeLocked(world, 0));
+    for (let j = 0; j < BATCH; j++) cache.push(takeLocked(world, k));
   } finally {
     iunlock(i32, H_LOCK);
   }
   return cache.pop()!;
 }
 
-function spill(world: World, cache: number[]): void {
+function spill(world: World, cache: number[], k: number): void {
   const i32 = world.i32;
   ilock(world, i32, H_LOCK);
   try {
-    for (let k = 0; k < BATCH; k++) {
-      const node = cache.pop()!;
-      i32[node] = i32[H_FREE]!;
-      i32[H_FREE] = node;
+    for (let j = 0; j < BATCH; j++) {
+      const p = cache.pop()!;
+      i32[p] = i32[H_FREE + k]!;
+      i32[H_FREE + k] = p;
     }
   } finally {
     iunlock(i32, H_LOCK);

@@ -196,6 +196,7 @@ export class World {
 
   /** True iff `token` names a thread that is registered and has not died. */
   isAlive(token: Token): boolean {
+    if (token === this.token) return true; // ourselves: we are running this
     const b = this.slotBase(slotOf(token));
     return (
       Atomics.load(this.i32, b + S_STATE) === SLOT_ALIVE &&
