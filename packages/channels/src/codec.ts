@@ -205,7 +205,7 @@ export const structured: Codec<unknown> = {
       case T_FALSE:
         return false;
       case T_NUMBER:
-        f64bytes.set(b.subarray(1, 9));
+        for (let i = 0; i < 8; i++) f64bytes[i] = b[1 + i]!;
         return f64[0];
       case T_STRING:
         return dec.decode(b.subarray(1));

@@ -12,20 +12,16 @@ import { substrate } from '@gocsp/core';
 
 type World = substrate.World;
 
-const views = new WeakMap<World, Uint8Array>();
-
 /** A length-tracking byte view of the world buffer. */
 export function bytesOf(world: World): Uint8Array {
-  let u8 = views.get(world);
-  if (u8 === undefined) views.set(world, (u8 = new Uint8Array(world.sab)));
-  return u8;
+  return world.u8;
 }
 
 const classOfLen = (len: number): number => substrate.classFor(1 + Math.ceil(len / 4));
 
 /** Copies `bytes` into a new value block; returns its address. */
 export function storeValue(world: World, bytes: Uint8Array): number {
-  const v = substrate.allocBlock(world, classOfLen(bytes.length));
+  const v = substrate.allocBlock(world, classOfLen(bytes.length), false);
   world.i32[v] = bytes.length;
   bytesOf(world).set(bytes, (v + 1) * 4);
   return v;

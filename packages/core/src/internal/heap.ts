@@ -18,6 +18,7 @@
 import { CapacityError } from '../errors.js';
 import { ilock, iunlock } from './ilock.js';
 import {
+  CACHED_CLASSES,
   HEAP_BASE,
   H_FREE,
   H_HEAP_END,
@@ -34,9 +35,6 @@ import {
 } from './world.js';
 
 const BATCH = 32;
-/** Size classes 0..CACHED_CLASSES-1 (up to 128 bytes) go through per-thread caches. */
-const CACHED_CLASSES = 3;
-const caches = new WeakMap<World, number[][]>();
 
 /** Words in a block of class `k`. */
 export const classWords = (k: number): number => 8 << k;
@@ -50,8 +48,8 @@ export function classFor(words: number): number {
   return k;
 }
 
-/** Allocates a zero-filled block of class `k`; returns its address. */
-export function allocBlock(world: World, k: number): number {
+/** Allocates a block of class `k` (zero-filled unless `zero` is false); returns its address. */
+export function allocBlock(world: World, k: number, zero = true): number {
   const i32 = world.i32;
   let p: number;
   const cache = k < CACHED_CLASSES ? cacheOf(world, k) : undefined;
@@ -65,7 +63,7 @@ export function allocBlock(world: World, k: number): number {
       iunlock(i32, H_LOCK);
     }
   }
-  i32.fill(0, p, p + classWords(k));
+  if (zero) i32.fill(0, p, p + classWords(k));
   return p;
 }
 
@@ -116,9 +114,7 @@ function grow(world: World, needEnd: number): void {
 }
 
 function cacheOf(world: World, k: number): number[] {
-  let c = caches.get(world);
-  if (!c) caches.set(world, (c = Array.from({ length: CACHED_CLASSES }, () => [])));
-  return c[k]!;
+  return world.blockCaches[k]!;
 }
 
 /** Allocates a waiter node owned by the calling thread: WAITING, links cleared. */

@@ -88,6 +88,8 @@ export const H_NCPU = 11;
 export const H_FREE = 16;
 export const SIZE_CLASSES = 32;
 export const HEADER_WORDS = 48;
+/** Size classes 0..CACHED_CLASSES-1 (up to 128 bytes) go through per-thread caches (heap.ts). */
+export const CACHED_CLASSES = 3;
 
 export const MAX_SLOTS = 256;
 export const SLOT_WORDS = 8;
@@ -151,7 +153,11 @@ export const genOf = (token: Token): number => token >>> 8;
 export class World {
   readonly sab: SharedArrayBuffer;
   readonly i32: Int32Array;
+  /** Length-tracking byte view of the same buffer. */
+  readonly u8: Uint8Array;
   readonly id: number;
+  /** This thread's caches of free heap blocks, per small size class (heap.ts). */
+  readonly blockCaches: number[][] = Array.from({ length: CACHED_CLASSES }, () => []);
   /** This thread's token in this world (0 until registered). */
   token: Token = 0;
   slot = -1;
@@ -159,6 +165,7 @@ export class World {
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
     this.i32 = new Int32Array(sab);
+    this.u8 = new Uint8Array(sab);
     if (this.i32[H_MAGIC] !== MAGIC || this.i32[H_VERSION] !== VERSION) {
       throw new SharedHandleError(
         'not a gocsp world buffer (or one from an incompatible gocsp version): pass handles made by toShared() of the same gocsp version',
