@@ -138,15 +138,7 @@ export class Cond extends SharedBase {
    * ```
    */
   broadcast(): void {
-    const { world, i32 } = this;
-    substrate.ilock(world, i32, LOCK);
-    let nodes: number[];
-    try {
-      nodes = substrate.popAll(this.queue);
-    } finally {
-      substrate.iunlock(i32, LOCK);
-    }
-    substrate.wakeAll(world, nodes);
+    substrate.releaseAll(this.queue, LOCK);
   }
 
   /** Queues a waiter, then releases the locker (undoing the queueing if that throws). */

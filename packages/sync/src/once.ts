@@ -84,16 +84,7 @@ export class Once extends SharedBase {
   }
 
   private finish(): void {
-    const { world, i32 } = this;
-    substrate.ilock(world, i32, LOCK);
-    let nodes: number[];
-    try {
-      Atomics.store(i32, STATE, DONE);
-      nodes = substrate.popAll(this.queue);
-    } finally {
-      substrate.iunlock(i32, LOCK);
-    }
-    substrate.wakeAll(world, nodes);
+    substrate.releaseAll(this.queue, LOCK, () => Atomics.store(this.i32, STATE, DONE));
   }
 
   private enqueue(): number {

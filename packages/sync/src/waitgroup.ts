@@ -149,18 +149,9 @@ export class WaitGroup extends SharedBase {
   }
 
   private releaseAll(): void {
-    const { world, i32 } = this;
-    substrate.ilock(world, i32, LOCK);
-    let nodes: number[];
-    try {
-      // Go releases every waiter when the counter reaches zero, even if an
-      // add() races right after (Go calls that reuse a misuse).
-      nodes = substrate.popAll(this.queue);
-      Atomics.store(i32, WAITERS, 0);
-    } finally {
-      substrate.iunlock(i32, LOCK);
-    }
-    substrate.wakeAll(world, nodes);
+    // Go releases every waiter when the counter reaches zero, even if an
+    // add() races right after (Go calls that reuse a misuse).
+    substrate.releaseAll(this.queue, LOCK, () => Atomics.store(this.i32, WAITERS, 0));
   }
 }
 

@@ -174,3 +174,20 @@ export function popAll(queue: WaitQueue, onDead?: (node: number) => void): numbe
 export function wakeAll(world: World, nodes: number[]): void {
   for (const n of nodes) wakeNode(world, n);
 }
+
+/**
+ * Under the queue's lock, runs `update` (the state change that releases the
+ * waiters) and takes every live waiter; then wakes them all after unlocking.
+ */
+export function releaseAll(queue: WaitQueue, lockIdx: number, update?: () => void): void {
+  const { world, obj } = queue;
+  let nodes: number[];
+  ilock(world, obj, lockIdx);
+  try {
+    update?.();
+    nodes = popAll(queue);
+  } finally {
+    iunlock(obj, lockIdx);
+  }
+  wakeAll(world, nodes);
+}
