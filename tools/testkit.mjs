@@ -1,0 +1,70 @@
+// Test kit shared by the packages' tests: seeded randomness, stress scaling,
+// and hand-made worker threads running named scenarios (typed by testkit.d.mts).
+//
+// GOCSP_SEED=<n> replays a run; GOCSP_STRESS=<factor> (e.g. 20) multiplies
+// iteration counts.
+import { Worker } from 'node:worker_threads';
+import { toShared } from '@gocsp/core';
+
+export const SEED = Number(process.env.GOCSP_SEED ?? 0x5eed) >>> 0;
+export const STRESS = Math.max(1, Number(process.env.GOCSP_STRESS ?? 1) || 1);
+
+export const scale = (n) => Math.round(n * STRESS);
+
+export function rng(seed = SEED) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function workerRunner(entry) {
+  return function runWorker(scenario, args, timeoutMs = 30_000) {
+    const worker = new Worker(entry, { workerData: { scenario, args: toShared(args), seed: SEED } });
+    const messages = [];
+    const waiting = [];
+    const result = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new Error(`scenario ${scenario} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      worker.on('message', (m) => {
+        if (m.kind === 'report') {
+          const w = waiting.shift();
+          if (w) w(m.value);
+          else messages.push(m.value);
+        } else if (m.kind === 'done') {
+          clearTimeout(timer);
+          resolve(m.value);
+        } else if (m.kind === 'error') {
+          clearTimeout(timer);
+          reject(m.error instanceof Error ? m.error : new Error(String(m.error)));
+        }
+      });
+      worker.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      worker.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`worker for ${scenario} exited (code ${code}) before finishing`));
+      });
+    });
+    result.catch(() => {}); // observed by the test when it awaits it
+    return {
+      worker,
+      result,
+      messages,
+      next: () =>
+        messages.length > 0
+          ? Promise.resolve(messages.shift())
+          : new Promise((resolve) => waiting.push(resolve)),
+    };
+  };
+}
