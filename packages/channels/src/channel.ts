@@ -240,8 +240,16 @@ export class Channel<T = unknown> {
    * const v = await ch.recv();
    * ```
    */
-  async recv(opts: OpOptions = {}): Promise<T | undefined> {
-    return (await this.recvOk(opts))[0];
+  recv(opts: OpOptions = {}): Promise<T | undefined> {
+    if (opts.signal === undefined) {
+      const r = this.recvOrEnqueue(true);
+      if (typeof r !== 'number') return Promise.resolve(r === null ? undefined : this.codec.decode(r));
+      const { world, recvq } = this.h;
+      return substrate
+        .parkAsync(world, recvq, LOCK, r, { owner: this })
+        .then(() => this.afterRecvWake(r)[0]);
+    }
+    return this.recvOk(opts).then((r) => r[0]);
   }
 
   /**

@@ -256,29 +256,38 @@ export const bytes: Codec<Uint8Array> = {
   decode: (b) => b.slice(),
 };
 
+const i32scratch = new Int32Array(1);
+const i32bytes = new Uint8Array(i32scratch.buffer);
+
 /** 32-bit signed integers. */
 export const int32: Codec<number> = {
   name: 'int32',
   encode(v) {
     if ((v | 0) !== v) throw new TypeError(`int32 codec: ${String(v)} is not a 32-bit integer`);
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setInt32(0, v, true);
-    return out;
+    i32scratch[0] = v;
+    return i32bytes.slice();
   },
-  decode: (b) => new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true),
+  decode(b) {
+    i32bytes[0] = b[0]!;
+    i32bytes[1] = b[1]!;
+    i32bytes[2] = b[2]!;
+    i32bytes[3] = b[3]!;
+    return i32scratch[0]!;
+  },
 };
 
 /** 64-bit floats. */
 export const float64: Codec<number> = {
   name: 'float64',
   encode(v) {
-    if (typeof v !== 'number')
-      throw new TypeError(`float64 codec: expected a number, got ${typeof v}`);
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setFloat64(0, v, true);
-    return out;
+    if (typeof v !== 'number') throw new TypeError(`float64 codec: expected a number, got ${typeof v}`);
+    f64[0] = v;
+    return f64bytes.slice();
   },
-  decode: (b) => new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true),
+  decode(b) {
+    for (let i = 0; i < 8; i++) f64bytes[i] = b[i]!;
+    return f64[0]!;
+  },
 };
 
 /**

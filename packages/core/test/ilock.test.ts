@@ -25,7 +25,9 @@ describe('internal lock', () => {
     await new Promise((r) => setImmediate(r));
     const t0 = Date.now();
     expect(() => substrate.ilock(world, world.i32, p)).toThrow(OwnerDiedError);
-    expect(() => substrate.ilock(world, world.i32, p)).toThrow(/died inside a gocsp critical section/);
+    expect(() => substrate.ilock(world, world.i32, p)).toThrow(
+      /died inside a gocsp critical section/,
+    );
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 });

@@ -17,7 +17,11 @@ class Cell {
     return { world: this.world, ref: this.ref };
   }
 }
-substrate.registerSharedType(substrate.TYPE_IDS['test.Cell'], 'test.Cell', (world, ref) => new Cell({ world, ref }));
+substrate.registerSharedType(
+  substrate.TYPE_IDS['test.Cell'],
+  'test.Cell',
+  (world, ref) => new Cell({ world, ref }),
+);
 
 describe('toShared / fromShared', () => {
   it('swaps shared objects for handles at any depth and back, keeping identity in-thread', () => {

@@ -45,7 +45,7 @@
  * the reverse. Several channels (select): in increasing address order.
  */
 import { substrate } from '@gocsp/core';
-import { storeValue, takeValue, bytesOf } from './values.js';
+import { copyIn, copyOut, storeValue, takeValue } from './values.js';
 
 type World = substrate.World;
 
@@ -130,9 +130,10 @@ export class HChan {
     if (tail >= cap) tail -= cap;
     const slot = this.ringBase + tail * sw;
     const w = this.world.i32;
-    if (bytes.length <= (sw - 1) * 4) {
-      w[slot] = bytes.length;
-      bytesOf(this.world).set(bytes, (slot + 1) * 4);
+    const len = bytes.length;
+    if (len <= (sw - 1) * 4) {
+      w[slot] = len;
+      copyIn(this.world.u8, (slot + 1) * 4, bytes, len);
     } else {
       w[slot] = -1;
       w[slot + 1] = storeValue(this.world, bytes);
@@ -167,8 +168,7 @@ export class HChan {
     const len = w[slot]!;
     let out: Uint8Array;
     if (len >= 0) {
-      const start = (slot + 1) * 4;
-      out = bytesOf(this.world).slice(start, start + len);
+      out = copyOut(this.world.u8, (slot + 1) * 4, len);
     } else {
       out = takeValue(this.world, w[slot + 1]!);
     }

@@ -12,26 +12,37 @@ import { substrate } from '@gocsp/core';
 
 type World = substrate.World;
 
-/** A length-tracking byte view of the world buffer. */
-export function bytesOf(world: World): Uint8Array {
-  return world.u8;
+const classOfLen = (len: number): number => substrate.classFor(1 + Math.ceil(len / 4));
+
+/** Below this many bytes a plain loop beats TypedArray set/slice (their call overhead). */
+const SMALL = 32;
+
+/** Copies `len` bytes of `src` into `dst` at `at`. */
+export function copyIn(dst: Uint8Array, at: number, src: Uint8Array, len: number): void {
+  if (len > SMALL) dst.set(src, at);
+  else for (let i = 0; i < len; i++) dst[at + i] = src[i]!;
 }
 
-const classOfLen = (len: number): number => substrate.classFor(1 + Math.ceil(len / 4));
+/** A fresh copy of `len` bytes of `src` from `at`. */
+export function copyOut(src: Uint8Array, at: number, len: number): Uint8Array {
+  if (len > SMALL) return src.slice(at, at + len);
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = src[at + i]!;
+  return out;
+}
 
 /** Copies `bytes` into a new value block; returns its address. */
 export function storeValue(world: World, bytes: Uint8Array): number {
   const v = substrate.allocBlock(world, classOfLen(bytes.length), false);
   world.i32[v] = bytes.length;
-  bytesOf(world).set(bytes, (v + 1) * 4);
+  copyIn(world.u8, (v + 1) * 4, bytes, bytes.length);
   return v;
 }
 
 /** Copies the bytes out of a value block and frees it. */
 export function takeValue(world: World, v: number): Uint8Array {
   const len = world.i32[v]!;
-  const start = (v + 1) * 4;
-  const out = bytesOf(world).slice(start, start + len);
+  const out = copyOut(world.u8, (v + 1) * 4, len);
   substrate.freeBlock(world, v, classOfLen(len));
   return out;
 }

@@ -1,10 +1,10 @@
 /**
  * The world's shared heap (layout of the world: world.ts): blocks of
  * size class k = 8 << k Int32 words (32 bytes << k), addressed by the word
- * index of their first word, which never moves (the buffer only grows).
+ * index of their first word, which never moves.
  *
- * - Allocation: pop the class's free list, else carve from H_HEAP_TOP,
- *   growing the buffer (doubling) up to H_MAX_WORDS. All under H_LOCK.
+ * - Allocation: pop the class's free list, else carve from H_HEAP_TOP up
+ *   to H_HEAP_END (the buffer's fixed end). All under H_LOCK.
  * - A free block's first word links the free list (address, 0 = end).
  * - No coalescing: a freed block is only reused for its own class. Blocks are
  *   a power of two times 32 bytes, so the waste is under half a block.
@@ -19,7 +19,6 @@ import { CapacityError } from '../errors.js';
 import { ilock, iunlock } from './ilock.js';
 import {
   CACHED_CLASSES,
-  HEAP_BASE,
   H_FREE,
   H_HEAP_END,
   H_HEAP_TOP,
@@ -94,23 +93,16 @@ function takeLocked(world: World, k: number): number {
   }
   const words = classWords(k);
   const top = i32[H_HEAP_TOP]!;
-  if (top + words > i32[H_HEAP_END]!) grow(world, top + words);
+  if (top + words > i32[H_HEAP_END]!) throw outOfMemory(world);
   i32[H_HEAP_TOP] = top + words;
   return top;
 }
 
-function grow(world: World, needEnd: number): void {
-  const i32 = world.i32;
-  const max = i32[H_MAX_WORDS]!;
-  if (needEnd > max) {
-    throw new CapacityError(
-      `gocsp's shared heap is full (${Math.round((max * 4) / 1048576)} MiB: waiting operations and shared objects); raise it with the environment variable GOCSP_MAX_MEMORY=<MiB> before gocsp starts`,
-    );
-  }
-  let end = i32[H_HEAP_END]!;
-  while (end < needEnd) end = Math.min(max, Math.max(end * 2, HEAP_BASE + 1024));
-  world.sab.grow(end * 4);
-  Atomics.store(i32, H_HEAP_END, end);
+function outOfMemory(world: World): CapacityError {
+  const max = world.i32[H_MAX_WORDS]!;
+  return new CapacityError(
+    `gocsp's shared heap is full (${Math.round((max * 4) / 1048576)} MiB: waiting operations, shared objects and values in flight); raise it with the environment variable GOCSP_MAX_MEMORY=<MiB> before gocsp starts`,
+  );
 }
 
 function cacheOf(world: World, k: number): number[] {
