@@ -4,8 +4,8 @@ import { chan, codecs, onRecv, select, type Channel } from '@gocsp/channels';
 import { runWorker, scale } from './util.js';
 
 describe('across threads', () => {
-  it('4 producers x 4 consumers (2 of them blocking) move every value exactly once', async () => {
-    const per = scale(25_000);
+  it('4 producers x 4 consumers (2 of them blocking) move 1M values, each exactly once', async () => {
+    const per = scale(250_000); // 1M values in all
     const producers = 4;
     const ch = chan<number>(256, { codec: codecs.int32 });
     const consumers = [0, 1, 2, 3].map((i) =>
