@@ -56,7 +56,8 @@ describe('npm run bench --quick', () => {
     const notes = '<!-- notes:start -->\n## Kept\n\nhand-written | text\n<!-- notes:end -->';
     await writeFile(path.join(dir, 'BENCHMARKS.md'), `# stale\n\n| stale row |\n\n${notes}\n`);
 
-    const r = await bench(['--quick', '--filter', 'wake', '--out', dir]);
+    // The wake suite's title: plain `wake` also matches the waitgroup-wake suite.
+    const r = await bench(['--quick', '--filter', 'Atomics.wait/notify round trip', '--out', dir]);
     expect(r.stderr).not.toMatch(/FAILED/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Atomics\.wait\/notify ping-pong \(park, no spin\) \(baseline\)/);
@@ -78,7 +79,9 @@ describe('npm run bench --quick', () => {
     expect(wake!.cases.find((c) => c.baseline)!.ratio).toBe(1);
 
     const md = await readFile(path.join(dir, 'BENCHMARKS.md'), 'utf8');
-    expect(md).toContain('`npm run bench -- --quick --filter wake --out');
+    expect(md).toContain(
+      "`npm run bench -- --quick --filter 'Atomics.wait/notify round trip' --out",
+    );
     expect(md).toMatch(
       /^\| case \| median \| min-max \| ratio vs baseline \| goal \| met\? \| n \|$/m,
     );
@@ -104,6 +107,19 @@ describe('npm run bench --quick', () => {
       ['raw SAB ring (notify per message, both ways)', false],
     ]);
     for (const c of report.suites[0]!.cases) expect(c.median).toBeGreaterThan(0);
+  });
+
+  it('runs every suite, gocsp ones included, with their results checked', async () => {
+    const out = path.join(dir, 'all');
+    const r = await bench(['--quick', '--out', out]);
+    expect(r.stderr).not.toMatch(/FAILED/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')) as RunReport;
+    expect(report.suites.map((s) => s.name)).toContain('chan-pingpong-cross');
+    for (const s of report.suites) {
+      expect(s.error, s.name).toBeNull();
+      for (const c of s.cases) expect(c.samples, `${s.name} / ${c.name}`).toHaveLength(2);
+    }
   });
 
   it('rejects unknown flags and empty filters with exit code 2', async () => {

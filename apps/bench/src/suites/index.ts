@@ -3,11 +3,35 @@
  * `src/suites/<name>.ts` exporting a `<name>Suite(): BenchSuite` and listing it here.
  */
 import type { BenchSuite } from '../harness.js';
+import { chanObjectsSuite } from './chan-objects.js';
+import { chanPingPongCrossSuite } from './chan-pingpong-cross.js';
+import { chanPingPongLocalSuite } from './chan-pingpong-local.js';
+import { chanStreamPmSuite } from './chan-stream-pm.js';
+import { chanStreamSuite } from './chan-stream.js';
+import { mutexAsyncSuite } from './mutex-async.js';
+import { mutexContendedSuite } from './mutex-contended.js';
+import { mutexUncontendedSuite } from './mutex-uncontended.js';
 import { postMessageSuite } from './postmessage.js';
 import { sabRingSuite } from './sab-ring.js';
+import { waitGroupWakeSuite } from './waitgroup-wake.js';
 import { wakeSuite } from './wake.js';
 
 /** Fresh instances of all suites, in the order they run and are reported. */
 export function allSuites(): BenchSuite[] {
-  return [postMessageSuite(), sabRingSuite(), wakeSuite()];
+  return [
+    // Physical baselines.
+    postMessageSuite(),
+    sabRingSuite(),
+    wakeSuite(),
+    // gocsp against them.
+    mutexUncontendedSuite(),
+    mutexAsyncSuite(),
+    mutexContendedSuite(),
+    waitGroupWakeSuite(),
+    chanStreamSuite(),
+    chanStreamPmSuite(),
+    chanObjectsSuite(),
+    chanPingPongCrossSuite(),
+    chanPingPongLocalSuite(),
+  ];
 }
