@@ -32,7 +32,7 @@ export {
 } from './internal/object.js';
 export type { TypeName } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
-export { Parker, parkerFor, wakeNode, canSpin, assertMayBlock } from './internal/park.js';
+export { Parker, parkerFor, wakeNode, canSpin, relax, assertMayBlock } from './internal/park.js';
 export type { Waiter } from './internal/park.js';
 export {
   kShared,

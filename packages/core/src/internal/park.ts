@@ -229,7 +229,7 @@ export class Parker {
 // A typed-array sink, so no bundler or JIT can drop the loop as dead code.
 const relaxSink = new Int32Array(1);
 /** A short pause between polls (~50 ns) that touches no shared memory. */
-function relax(): void {
+export function relax(): void {
   let x = relaxSink[0]!;
   for (let k = 0; k < RELAX_STEPS; k++) x = (x * 31 + k) | 0;
   relaxSink[0] = x;
