@@ -96,7 +96,11 @@ describe('thread slots', () => {
       const token = await new Promise<number>((resolve) => w.once('message', resolve));
       expect(world.isAlive(token)).toBe(true);
       if (how === 'terminate') await w.terminate();
-      else await new Promise((r) => w.once('exit', r));
+      else {
+        const exited = new Promise((r) => w.once('exit', r));
+        w.postMessage('exit');
+        await exited;
+      }
       await new Promise((r) => setImmediate(r));
       expect(world.isAlive(token)).toBe(false);
     }
