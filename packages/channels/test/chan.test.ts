@@ -205,6 +205,30 @@ describe('values and codecs', () => {
     expect(c.len).toBe(0); // nothing was sent
   });
 
+  it('plain objects and arrays (fast path) round-trip exactly, and the rest falls back', async () => {
+    const c = chan<unknown>(16);
+    const shared = { s: 1 };
+    const sparse: unknown[] = [1];
+    sparse[3] = 4;
+    const values: unknown[] = [
+      { id: 1, payload: 'x'.repeat(100), nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] } },
+      { unicode: 'héllo wörld ✓ 😀', long: 'é'.repeat(200), empty: '' },
+      [[[]], {}, [true, false]],
+      { [String(2 ** 31)]: 'big key', '': 'empty key' },
+      { twice: [shared, shared] }, // identity kept: falls back to v8
+      sparse, // holes kept: falls back
+      { big: 1n, when: new Date(3) }, // not in the fast format
+    ];
+    for (const v of values) await c.send(v);
+    const got: unknown[] = [];
+    for (let i = 0; i < values.length; i++) got.push(await c.recv());
+    expect(got).toEqual(values);
+    expect(Object.is((got[0] as { nested: { a: unknown[] } }).nested.a[2], -0)).toBe(true);
+    const twice = (got[4] as { twice: object[] }).twice;
+    expect(twice[0]).toBe(twice[1]);
+    expect(1 in (got[5] as unknown[])).toBe(false);
+  });
+
   it('explicit codecs', async () => {
     const i = chan<number>(2, { codec: codecs.int32 });
     await i.send(-5);

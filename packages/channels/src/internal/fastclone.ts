@@ -1,0 +1,205 @@
+/**
+ * Fast path of the structured codec for the values channels carry most:
+ * plain objects and dense arrays of numbers, strings, booleans, null and
+ * undefined, nested. A small tagged binary format, written into one reusable
+ * buffer; anything else (Map, Set, Date, typed arrays, bigint, class
+ * instances, shared objects, holes, a repeated or cyclic reference, whose
+ * identity structured clone keeps) makes `fastEncode` give up (return
+ * undefined) and the caller uses v8.serialize, which handles all of it.
+ *
+ * Format: one tag byte per value; numbers as int32 (tag I32) or float64
+ * (little-endian); strings as u32 byte length + UTF-8; arrays as u32 length +
+ * items; objects as u32 key count + (key string, value) pairs.
+ */
+const T_UNDEF = 0;
+const T_NULL = 1;
+const T_TRUE = 2;
+const T_FALSE = 3;
+const T_I32 = 4;
+const T_F64 = 5;
+const T_STR = 6;
+const T_ARR = 7;
+const T_OBJ = 8;
+
+const MAX_DEPTH = 64;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+let buf = new Uint8Array(1024);
+let view = new DataView(buf.buffer);
+let pos = 0;
+const seen = new Set<object>();
+
+function ensure(n: number): void {
+  if (pos + n <= buf.length) return;
+  let size = buf.length * 2;
+  while (size < pos + n) size *= 2;
+  const next = new Uint8Array(size);
+  next.set(buf.subarray(0, pos));
+  buf = next;
+  view = new DataView(buf.buffer);
+}
+
+function writeStr(s: string): void {
+  const n = s.length;
+  ensure(5 + n * 3);
+  // ASCII fast path: one byte per char, no encoder call.
+  let i = 0;
+  const start = pos + 4;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    buf[start + i] = c;
+  }
+  let len = i;
+  if (i < n) len = i + enc.encodeInto(s.slice(i), buf.subarray(start + i)).written;
+  view.setUint32(pos, len, true);
+  pos = start + len;
+}
+
+function write(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'undefined':
+      ensure(1);
+      buf[pos++] = T_UNDEF;
+      return true;
+    case 'boolean':
+      ensure(1);
+      buf[pos++] = v ? T_TRUE : T_FALSE;
+      return true;
+    case 'number':
+      if ((v | 0) === v && !Object.is(v, -0)) {
+        ensure(5);
+        buf[pos] = T_I32;
+        view.setInt32(pos + 1, v, true);
+        pos += 5;
+      } else {
+        ensure(9);
+        buf[pos] = T_F64;
+        view.setFloat64(pos + 1, v, true);
+        pos += 9;
+      }
+      return true;
+    case 'string':
+      ensure(1);
+      buf[pos++] = T_STR;
+      writeStr(v);
+      return true;
+    case 'object': {
+      if (v === null) {
+        ensure(1);
+        buf[pos++] = T_NULL;
+        return true;
+      }
+      if (depth > MAX_DEPTH || seen.has(v)) return false;
+      seen.add(v);
+      if (Array.isArray(v)) {
+        const n = v.length;
+        ensure(5);
+        buf[pos] = T_ARR;
+        view.setUint32(pos + 1, n, true);
+        pos += 5;
+        for (let i = 0; i < n; i++) {
+          if (!(i in v) || !write(v[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const keys = Object.keys(v);
+      ensure(5);
+      buf[pos] = T_OBJ;
+      view.setUint32(pos + 1, keys.length, true);
+      pos += 5;
+      for (const k of keys) {
+        writeStr(k);
+        if (!write((v as Record<string, unknown>)[k], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false; // bigint, symbol, function: the slow path decides
+  }
+}
+
+/** Encodes `v` after `prefix` bytes of room; undefined if the fast format cannot carry it. */
+export function fastEncode(v: unknown, prefix: number): Uint8Array | undefined {
+  pos = prefix;
+  seen.clear();
+  const ok = write(v, 0);
+  seen.clear();
+  return ok ? buf.slice(0, pos) : undefined;
+}
+
+let rb: Uint8Array = buf;
+let rv: DataView = view;
+let rp = 0;
+
+function readStr(): string {
+  const len = rv.getUint32(rp, true);
+  const start = rp + 4;
+  rp = start + len;
+  if (len <= 64) {
+    let s = '';
+    for (let i = start; i < start + len; i++) {
+      const c = rb[i]!;
+      if (c >= 0x80) return dec.decode(rb.subarray(start, start + len));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return dec.decode(rb.subarray(start, start + len));
+}
+
+function read(): unknown {
+  const tag = rb[rp++];
+  switch (tag) {
+    case T_UNDEF:
+      return undefined;
+    case T_NULL:
+      return null;
+    case T_TRUE:
+      return true;
+    case T_FALSE:
+      return false;
+    case T_I32: {
+      const v = rv.getInt32(rp, true);
+      rp += 4;
+      return v;
+    }
+    case T_F64: {
+      const v = rv.getFloat64(rp, true);
+      rp += 8;
+      return v;
+    }
+    case T_STR:
+      return readStr();
+    case T_ARR: {
+      const n = rv.getUint32(rp, true);
+      rp += 4;
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = read();
+      return out;
+    }
+    case T_OBJ: {
+      const n = rv.getUint32(rp, true);
+      rp += 4;
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const k = readStr();
+        out[k] = read();
+      }
+      return out;
+    }
+    default:
+      throw new Error(`structured codec: corrupt message (fast tag ${tag})`);
+  }
+}
+
+/** Decodes what `fastEncode` wrote, starting at `offset` of `b`. */
+export function fastDecode(b: Uint8Array, offset: number): unknown {
+  rb = b;
+  rv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  rp = offset;
+  return read();
+}
