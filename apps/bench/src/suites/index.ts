@@ -5,6 +5,7 @@
 import type { BenchSuite } from '../harness.js';
 import { chanObjectsSuite } from './chan-objects.js';
 import { chanPingPongCrossSuite } from './chan-pingpong-cross.js';
+import { chanLocalSuite, selectLocalSuite } from './chan-local.js';
 import { chanPingPongLocalSuite } from './chan-pingpong-local.js';
 import { chanStreamPmSuite } from './chan-stream-pm.js';
 import { chanStreamSuite } from './chan-stream.js';
@@ -33,5 +34,7 @@ export function allSuites(): BenchSuite[] {
     chanObjectsSuite(),
     chanPingPongCrossSuite(),
     chanPingPongLocalSuite(),
+    chanLocalSuite(),
+    selectLocalSuite(),
   ];
 }
