@@ -1,6 +1,6 @@
 // Channels between real threads: hand-made worker_threads and the main thread.
 import { describe, expect, it } from 'vitest';
-import { chan, codecs, onRecv, select, type Channel } from '@gocsp/channels';
+import { chan, codecs, onDefault, onRecv, select, type Channel } from '@gocsp/channels';
 import { runWorker, scale } from './util.js';
 
 describe('across threads', () => {
@@ -57,6 +57,31 @@ describe('across threads', () => {
       expect(await Promise.all(receivers.map((r) => r.result))).toEqual([0, 0]);
     }
   });
+
+  // runtime/chan_test.go TestNonblockSelectRace and TestNonblockSelectRace2,
+  // with the goroutine on another thread: while main races to fill c2 (or
+  // close it) and drain c1, the worker's non-blocking select must always find
+  // one of them ready.
+  for (const variant of ['send', 'close'] as const) {
+    it(`non-blocking select race across threads (${variant === 'send' ? 'Race' : 'Race2'})`, async () => {
+      const n = scale(2_000);
+      const jobs = chan<{ c1: Channel<number>; c2: Channel<number> }>();
+      const done = chan<boolean>(1);
+      const w = runWorker('nonblockSelect', { jobs, done }, 120_000);
+      for (let i = 0; i < n; i++) {
+        const c1 = chan<number>(1);
+        const c2 = chan<number>(1);
+        c1.trySend(1);
+        await jobs.send({ c1, c2 });
+        if (variant === 'send') c2.trySend(1);
+        else c2.close();
+        await select([onRecv(c1), onDefault()]);
+        expect(await done.recv()).toBe(true); // "no chan is ready"
+      }
+      jobs.close();
+      expect(await w.result).toBe(n);
+    });
+  }
 
   it('a channel of channels works across threads (reply channels made per request)', async () => {
     const requests = chan<{ n: number; reply: Channel<number> }>();
