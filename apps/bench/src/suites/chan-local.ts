@@ -4,7 +4,9 @@
  * @thi.ng/csp's channel; and select over 4 ready channels (report only).
  */
 import { channel as thingChannel } from '@thi.ng/csp';
-import { chan, codecs, onRecv, select, type Channel } from '@gocsp/channels';
+import { chan, codecs, onRecv, select, toShared, type Channel } from '@gocsp/channels';
+import { withWorkers } from '../lib/threads.js';
+import type { SelectFeedData } from '../workers/select-feed.js';
 import type { BenchCase, BenchSuite } from '../harness.js';
 import { expectEqual, warmupSize } from '../lib/measure.js';
 
@@ -129,19 +131,59 @@ function selectCase(
   };
 }
 
+/**
+ * Select across threads: two feeder workers send into 4 channels (2 each,
+ * sendSync, round robin); the main thread takes every value with a select over
+ * all 4 and counts them (checked).
+ */
+function selectCrossCase(name: string, extra: Pick<BenchCase, 'n' | 'quickN' | 'note'>): BenchCase {
+  return {
+    name,
+    ...extra,
+    run: ({ n, signal }) =>
+      withWorkers(signal, async (spawn) => {
+        const chans = [0, 1, 2, 3].map(() => chan<number>(256, { codec: codecs.int32 }));
+        const url = new URL('./workers/select-feed.js', import.meta.url);
+        const data = (k: number): SelectFeedData => ({ chans: chans.slice(2 * k, 2 * k + 2) });
+        const feeders = await Promise.all(
+          [0, 1].map((k) => spawn(url, `select feeder ${k}`, toShared(data(k)))),
+        );
+        const pass = async (count: number): Promise<number> => {
+          const half = Math.floor(count / 2);
+          const t0 = performance.now();
+          for (const f of feeders) f.post({ type: 'run', n: half });
+          let got = 0;
+          const cases = chans.map((c) => onRecv(c, () => 1));
+          for (let i = 0; i < 2 * half; i++) got += await select(cases);
+          await Promise.all(feeders.map((f) => f.next('done')));
+          expectEqual(`${name}: values received`, got, 2 * half);
+          return performance.now() - t0;
+        };
+        await pass(warmupSize(n));
+        return (n / (await pass(n))) * 1000;
+      }),
+  };
+}
+
 /** Select cost, same thread (report only). */
 export function selectLocalSuite(): BenchSuite {
   return {
     name: 'select-local',
-    title: 'select over ready channels, one thread (main)',
+    title: 'select over ready channels, on one thread and fed from other threads',
     description:
-      'Values are put into the channels with trySend in batches of 512, then taken with one select per ' +
+      'Same thread: values are put into the channels with trySend in batches of 512, then taken with one select per ' +
       'value over all the channels (always ready; the pick is random). Selects per second, including ' +
-      'the trySend. Report only; the baseline is select over one channel.',
+      'the trySend. Across threads: two workers feed the 4 channels while the main thread selects. Report ' +
+      'only; the baseline is select over one channel.',
     metric: { kind: 'rate', unit: 'ops/s', per: 'select' },
     cases: [
       selectCase('select over 1 channel', 1, { n: 300_000, quickN: 20_000, baseline: true }),
       selectCase('select over 4 channels', 4, { n: 300_000, quickN: 20_000 }),
+      selectCrossCase('select over 4 channels fed by 2 worker threads', {
+        n: 100_000,
+        quickN: 10_000,
+        note: 'main thread selects; two workers sendSync into 2 channels each',
+      }),
     ],
   };
 }
