@@ -9,13 +9,21 @@
 import { substrate } from '@gocsp/core';
 import { codecs, type Codec } from './codec.js';
 import { errors, rejected } from './errors.js';
-import { CAP, CLOSED, HChan, LEN, LOCK, channelWords, initChannel } from './internal/hchan.js';
+import {
+  CAP,
+  CLOSED,
+  FULL,
+  HChan,
+  LEN,
+  LOCK,
+  channelWords,
+  initChannel,
+} from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
 
 const { N_A, N_B, N_C } = substrate;
 const CODEC = 10; // data word: codec id (see CODEC_IDS)
 const TYPE = 'chan.Channel';
-const FULL = -2;
 const NONE = -1;
 const DEFAULT_SLOT_BYTES = 128;
 
@@ -67,6 +75,24 @@ export interface OpOptions {
 }
 
 let reviving: substrate.SharedRef | undefined;
+
+/**
+ * Largest value a channel carries: an eighth of the shared heap (128 MiB with
+ * the default GOCSP_MAX_MEMORY of 1 GiB), so one value cannot starve the rest.
+ */
+export function maxValueBytes(world: substrate.World): number {
+  return Math.floor((world.i32.length * 4) / 8);
+}
+
+/** Throws a TypeError, before anything is sent, for a value too large to carry. */
+export function checkSize(bytes: Uint8Array, world: substrate.World): void {
+  const max = maxValueBytes(world);
+  if (bytes.length > max) {
+    throw new TypeError(
+      `cannot send a value of ${bytes.length} bytes on a channel: the limit is ${max} bytes (an eighth of gocsp's shared heap); raise the heap with GOCSP_MAX_MEMORY=<MiB> before gocsp starts, or send the data in parts`,
+    );
+  }
+}
 
 /**
  * A Go channel over shared memory, usable between any threads: main, gocsp
@@ -243,7 +269,8 @@ export class Channel<T = unknown> {
   recv(opts: OpOptions = {}): Promise<T | undefined> {
     if (opts.signal === undefined) {
       const r = this.recvOrEnqueue(true);
-      if (typeof r !== 'number') return Promise.resolve(r === null ? undefined : this.codec.decode(r));
+      if (typeof r !== 'number')
+        return Promise.resolve(r === null ? undefined : this.codec.decode(r));
       const { world, recvq } = this.h;
       return substrate
         .parkAsync(world, recvq, LOCK, r, { owner: this })
@@ -360,21 +387,24 @@ export class Channel<T = unknown> {
     const h = this.h;
     let wake = NONE;
     let result = NONE;
+    checkSize(bytes, h.world);
     h.lock();
     try {
       if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
-      const r = h.popWaiter(h.recvq);
-      if (r >= 0) {
-        h.handToReceiver(r, bytes);
-        wake = r;
-      } else if (h.i32[LEN]! < h.i32[CAP]!) {
-        h.pushRing(bytes);
-      } else if (!block) {
-        result = FULL;
-      } else {
-        const node = substrate.allocNode(h.world);
+      const r = h.trySendLocked(bytes);
+      if (r >= 0) wake = r;
+      else if (r === FULL && !block) result = FULL;
+      else if (r === FULL) {
+        const v = storeValue(h.world, bytes);
+        let node: number;
+        try {
+          node = substrate.allocNode(h.world);
+        } catch (e) {
+          takeValue(h.world, v);
+          throw e;
+        }
         const w = h.world.i32;
-        w[node + N_A] = storeValue(h.world, bytes);
+        w[node + N_A] = v;
         w[node + N_B] = 0;
         w[node + N_C] = 0;
         h.sendq.pushBack(node);

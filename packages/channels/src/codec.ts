@@ -290,7 +290,8 @@ export const int32: Codec<number> = {
 export const float64: Codec<number> = {
   name: 'float64',
   encode(v) {
-    if (typeof v !== 'number') throw new TypeError(`float64 codec: expected a number, got ${typeof v}`);
+    if (typeof v !== 'number')
+      throw new TypeError(`float64 codec: expected a number, got ${typeof v}`);
     f64[0] = v;
     return f64bytes.slice();
   },

@@ -17,9 +17,9 @@
  *    channel's lock; a node may already be gone, popped as stale).
  */
 import { substrate } from '@gocsp/core';
-import type { Channel } from './channel.js';
+import { checkSize, type Channel } from './channel.js';
 import { errors, rejected } from './errors.js';
-import { CAP, CLOSED, LEN, type HChan } from './internal/hchan.js';
+import { CAP, CLOSED, FULL, LEN, type HChan } from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
 
 const { N_A, N_B, N_C, N_D } = substrate;
@@ -142,8 +142,11 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
   }
   const world = substrate.defaultWorld();
   try {
-    for (const a of active)
-      if (a.kind === 'send') a.bytes = a.ch.codec.encode(cases[a.index]!.value);
+    for (const a of active) {
+      if (a.kind !== 'send') continue;
+      a.bytes = a.ch.codec.encode(cases[a.index]!.value);
+      checkSize(a.bytes, world);
+    }
   } catch (e) {
     disposeAll(active);
     return rejected(e);
@@ -236,16 +239,8 @@ function tryCase(a: Active): { a: Active; bytes: Uint8Array | null; wake: number
     return undefined;
   }
   if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
-  const r = h.popWaiter(h.recvq);
-  if (r >= 0) {
-    h.handToReceiver(r, a.bytes!);
-    return { a, bytes: null, wake: r };
-  }
-  if (h.i32[LEN]! < h.i32[CAP]!) {
-    h.pushRing(a.bytes!);
-    return { a, bytes: null, wake: -1 };
-  }
-  return undefined;
+  const r = h.trySendLocked(a.bytes!);
+  return r === FULL ? undefined : { a, bytes: null, wake: r };
 }
 
 /** Pass 2 for one case, all channels locked. */

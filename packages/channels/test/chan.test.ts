@@ -1,5 +1,6 @@
 // Conformance of channel operations: Go's runtime/chan_test.go (TestChan) and
 // test/chan/*.go, ported. Each block cites its Go source.
+import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   ClosedChannelError,
@@ -254,6 +255,30 @@ describe('values and codecs', () => {
     }
     requests.close();
     await server;
+  });
+
+  it('rejects a value larger than a channel can carry with a TypeError, and nothing is lost', async () => {
+    // A 16 MiB heap carries values of up to 2 MiB.
+    const script = `
+      import { chan, select, onSend, onDefault } from '@gocsp/channels';
+      const c = chan();
+      const waiting = c.recv();
+      const big = 'x'.repeat(3 * 1024 * 1024);
+      const errs = [];
+      await c.send(big).catch((e) => errs.push(e.constructor.name));
+      try { c.trySend(big); } catch (e) { errs.push(e.constructor.name); }
+      await select([onSend(c, big), onDefault()]).catch((e) => errs.push(e.constructor.name));
+      await c.send('small');
+      console.log(errs.join(','), await waiting, /GOCSP_MAX_MEMORY/.test(await c.send(big).catch((e) => e.message)));`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    expect(out.trim()).toBe('TypeError,TypeError,TypeError small true');
   });
 
   it('rejects bad capacities', () => {

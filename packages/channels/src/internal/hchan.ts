@@ -58,6 +58,8 @@ export const SLOT_WORDS = 5;
 export const RECVQ = 6;
 export const SENDQ = 8;
 export const RING = 16;
+/** trySendLocked: no receiver and no room. */
+export const FULL = -2;
 
 const { N_A, N_B, N_C, N_D } = substrate;
 
@@ -113,12 +115,45 @@ export class HChan {
     }
   }
 
-  /** Hands `bytes` to a claimed receiver node (LOCK held); wake it after unlocking. */
-  handToReceiver(node: number, bytes: Uint8Array): void {
+  /**
+   * Hands a value block to a claimed receiver node (LOCK held); wake it after
+   * unlocking. The block is allocated *before* the receiver is claimed, so an
+   * allocation failure can never leave a claimed receiver without its value.
+   */
+  handToReceiver(node: number, v: number): void {
     const w = this.world.i32;
-    w[node + N_A] = storeValue(this.world, bytes);
+    w[node + N_A] = v;
     w[node + N_B] = 1;
     substrate.markWoken(this.world, node);
+  }
+
+  /**
+   * The send step every sender shares (LOCK held, channel open): hand the
+   * value to a waiting receiver, or append it to the ring. Returns the woken
+   * receiver node, -1 if the value went into the ring, or FULL (nothing
+   * done). May throw only before anything changed (heap full).
+   */
+  trySendLocked(bytes: Uint8Array): number {
+    if (!this.recvq.empty) {
+      const v = storeValue(this.world, bytes);
+      const r = this.popWaiter(this.recvq);
+      if (r >= 0) {
+        this.handToReceiver(r, v);
+        return r;
+      }
+      // Every queued receiver was stale or dead: the value goes on as if none waited.
+      if (this.i32[LEN]! < this.i32[CAP]!) {
+        this.pushRingBlock(v);
+        return -1;
+      }
+      takeValue(this.world, v);
+      return FULL;
+    }
+    if (this.i32[LEN]! < this.i32[CAP]!) {
+      this.pushRing(bytes);
+      return -1;
+    }
+    return FULL;
   }
 
   /** Appends a value at the ring's tail (LOCK held, LEN < CAP). */
