@@ -490,6 +490,18 @@ export class Channel<T = unknown> {
   }
 }
 
+// A channel freed with values in its ring: free their out-of-line blocks and
+// give back the shared objects they hold.
+substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
+  const base = ref + substrate.OBJ_HEADER;
+  const head = new Int32Array(world.sab, base * 4, 16);
+  if (head[LEN] === 0) return;
+  const words = 16 + head[CAP]! * head[5]!;
+  const h = new HChan(world, new Int32Array(world.sab, base * 4, words), ref);
+  const codec = CODECS_BY_ID.get(head[CODEC]!);
+  for (const bytes of h.drainRing()) codec?.dispose?.(bytes);
+});
+
 substrate.registerSharedType(substrate.TYPE_IDS[TYPE], TYPE, (world, ref) => {
   reviving = { world, ref };
   try {

@@ -281,6 +281,31 @@ describe('values and codecs', () => {
     expect(out.trim()).toBe('TypeError,TypeError,TypeError small true');
   });
 
+  it('a channel dropped with values in its buffer frees them and releases the objects they hold', async () => {
+    const script = `
+      import { chan } from '@gocsp/channels';
+      import { substrate } from '@gocsp/core';
+      import { Mutex } from '@gocsp/sync';
+      const w = substrate.defaultWorld();
+      const settle = async () => { for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); } };
+      const mu = new Mutex();
+      let c = chan(4, { slotBytes: 16 });
+      await c.send({ mu, big: 'x'.repeat(10000) }); // out of line, holding a shared object
+      const held = substrate.refsOf(w, mu.ref);
+      c = null;
+      await settle();
+      console.log(held, substrate.refsOf(w, mu.ref));`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--expose-gc', '--input-type=module', '-e', script],
+        { timeout: 20_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    expect(out.trim()).toBe('2 1');
+  });
+
   it('rejects bad capacities', () => {
     expect(() => chan(-1)).toThrow(RangeError);
     expect(() => chan(1.5)).toThrow(RangeError);

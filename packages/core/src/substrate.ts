@@ -24,13 +24,14 @@ export {
   retain,
   release,
   pin,
+  registerFreeHook,
   refsOf,
   childOf,
   typeIdOf,
   TYPE_IDS,
   OBJ_HEADER,
 } from './internal/object.js';
-export type { TypeName } from './internal/object.js';
+export type { TypeName, FreeHook } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
 export { Parker, parkerFor, wakeNode, canSpin, relax, assertMayBlock } from './internal/park.js';
 export type { Waiter } from './internal/park.js';

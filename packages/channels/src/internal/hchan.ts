@@ -194,6 +194,16 @@ export class HChan {
     i32[LEN] = i32[LEN]! + 1;
   }
 
+  /**
+   * Takes every value still buffered, oldest first (used when the channel's
+   * block is freed: nobody can reach it any more, so no lock is needed).
+   */
+  drainRing(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    while (this.i32[LEN]! > 0) out.push(this.shiftRing());
+    return out;
+  }
+
   /** Removes and returns the oldest ring value (LOCK held, LEN > 0). */
   shiftRing(): Uint8Array {
     const i32 = this.i32;

@@ -18,10 +18,12 @@ export interface ThreadState {
   /** `${world id}:${address}` -> WeakRef of the live object (shared.ts). */
   revived: Map<string, WeakRef<object>>;
   deathWatch: boolean;
+  /** Shared type id -> clean-up run before its block is freed (object.ts). */
+  freeHooks: Map<number, unknown>;
 }
 
 const KEY = Symbol.for('gocsp.core.thread-state');
-const STATE_VERSION = 2;
+const STATE_VERSION = 3;
 
 /** The calling thread's gocsp state, created on first use. */
 export function threadState(): ThreadState {
@@ -36,6 +38,7 @@ export function threadState(): ThreadState {
       types: new Map(),
       revived: new Map(),
       deathWatch: false,
+      freeHooks: new Map(),
     };
     Object.defineProperty(g, KEY, { value: st, enumerable: false });
   } else if (st.version !== STATE_VERSION) {

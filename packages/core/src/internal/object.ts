@@ -26,13 +26,15 @@
  *   revived, so it *pins* the object instead: one extra reference, never given
  *   back. Objects handed to hand-made workers are therefore never freed;
  *   they are meant to be long-lived (document it where toShared is).
- * - At zero references the block is freed (its child released first).
+ * - At zero references the type's free hook runs (registerFreeHook), the
+ *   block is freed, then its child is released.
  *
  * Invariant: an object with a parked waiter has a live JS object on the
  * waiter's thread (the parker keeps it reachable), so its block cannot be
  * freed under a queue.
  */
 import { allocBlock, classFor, freeBlock } from './heap.js';
+import { threadState } from './env.js';
 import type { World } from './world.js';
 
 export const O_REFS = 0;
@@ -92,8 +94,22 @@ export function release(world: World, p: number): void {
     throw new Error(`gocsp object ${p} released more often than retained: a bug in gocsp`);
   const meta = Atomics.load(i32, p + O_META);
   const child = i32[p + O_CHILD]!;
+  // The type's own clean-up first (a channel frees the values left in its ring).
+  (threadState().freeHooks.get(meta & 0xffff) as FreeHook | undefined)?.(world, p);
   freeBlock(world, p, (meta >>> 16) & 0x1f);
   if (child !== 0) release(world, child);
+}
+
+/** What a type does with its block's contents when the block is freed. */
+export type FreeHook = (world: World, p: number) => void;
+
+/**
+ * Registers the clean-up of a type, run (on whichever thread gives back the
+ * last reference) just before the block is freed. Register it in every thread
+ * that loads the type's package.
+ */
+export function registerFreeHook(typeId: number, hook: FreeHook): void {
+  threadState().freeHooks.set(typeId, hook);
 }
 
 /** Pins the object forever (once; later calls do nothing). */
