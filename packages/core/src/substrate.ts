@@ -18,6 +18,7 @@ export {
 export type { Token } from './internal/world.js';
 export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
 export { ilock, itryLock, iunlock } from './internal/ilock.js';
+export { relax } from './internal/spin.js';
 export { allocNode, freeNode, allocBlock, freeBlock, classFor } from './internal/heap.js';
 export {
   allocObject,
@@ -33,7 +34,7 @@ export {
 } from './internal/object.js';
 export type { TypeName, FreeHook } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
-export { Parker, parkerFor, wakeNode, canSpin, relax, assertMayBlock } from './internal/park.js';
+export { Parker, parkerFor, wakeNode, canSpin, assertMayBlock } from './internal/park.js';
 export type { Waiter } from './internal/park.js';
 export {
   kShared,

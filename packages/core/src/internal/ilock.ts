@@ -20,11 +20,12 @@
  * hundred nanoseconds of straight-line code.
  */
 import { OwnerDiedError } from '../errors.js';
+import { relax } from './spin.js';
 import type { World } from './world.js';
 
 const CONTENDED = 1 << 31;
 const OWNER_MASK = ~CONTENDED;
-const SPINS = 200;
+const SPINS = 400;
 const WAIT_MS = 20;
 
 /** Takes the lock at `i32[idx]` for the calling thread (`world.token`). */
@@ -44,9 +45,14 @@ export function iunlock(i32: Int32Array, idx: number): void {
 
 function ilockSlow(world: World, i32: Int32Array, idx: number): void {
   const me = world.token;
+  // Critical sections are short: poll (paced) for a while before sleeping,
+  // since a sleep and its wake-up cost ~30 us here (measured: with 200 tight
+  // polls, a producer and a consumer sharing a channel spent ~40% of their
+  // time sleeping in this lock).
   for (let i = 0; i < SPINS; i++) {
     const v = Atomics.load(i32, idx);
     if (v === 0 && Atomics.compareExchange(i32, idx, 0, me) === 0) return;
+    relax();
   }
   // From here on we take the lock as CONTENDED: we cannot know whether others
   // sleep too, so the next unlock must notify (Drepper's "mutex2").

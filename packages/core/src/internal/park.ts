@@ -31,6 +31,7 @@
  */
 import { BlockingOnMainThreadError } from '../errors.js';
 import { threadState } from './env.js';
+import { relax } from './spin.js';
 import {
   H_DEATH_EPOCH,
   H_RUNNING,
@@ -63,7 +64,6 @@ export interface Waiter {
 // adds that pause to every hand-off (measured: Mutex contended by 2 workers
 // 6.5M pairs/s with 0.3 us pauses).
 const SPIN_POLLS = 800;
-const RELAX_STEPS = 50;
 const SPIN_RETRIES = 20;
 const SPIN_GRACE = 50;
 const NOOP = (): void => {};
@@ -224,15 +224,6 @@ export class Parker {
   private unref(): void {
     this.keepAlive?.unref();
   }
-}
-
-// A typed-array sink, so no bundler or JIT can drop the loop as dead code.
-const relaxSink = new Int32Array(1);
-/** A short pause between polls (~50 ns) that touches no shared memory. */
-export function relax(): void {
-  let x = relaxSink[0]!;
-  for (let k = 0; k < RELAX_STEPS; k++) x = (x * 31 + k) | 0;
-  relaxSink[0] = x;
 }
 
 /** Runs `fn`; an escaping error is reported as uncaught without stopping the caller. */
