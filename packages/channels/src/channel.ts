@@ -439,27 +439,14 @@ export class Channel<T = unknown> {
   private recvOrEnqueue(block: boolean): Uint8Array | null | number {
     const h = this.h;
     const w = h.world.i32;
-    let wake = NONE;
+    let wake: number;
     let result: Uint8Array | null | number;
     h.lock();
     try {
-      const s = h.popWaiter(h.sendq);
-      if (s >= 0) {
-        // A blocked sender means the buffer is full (or there is none): take
-        // the oldest value and move the sender's value in behind it.
-        if (h.i32[CAP] === 0) {
-          result = takeValue(h.world, w[s + N_A]!);
-        } else {
-          result = h.shiftRing();
-          h.pushRingBlock(w[s + N_A]!);
-        }
-        w[s + N_B] = 0;
-        substrate.markWoken(h.world, s);
-        wake = s;
-      } else if (h.i32[LEN]! > 0) {
-        result = h.shiftRing();
-      } else if (h.i32[CLOSED] !== 0) {
-        result = null;
+      const got = h.tryRecvLocked();
+      wake = h.woken;
+      if (got !== undefined) {
+        result = got;
       } else if (!block) {
         result = NONE;
       } else {

@@ -18,7 +18,7 @@
  * object only referenced by a message in a channel stays alive.
  */
 import { deserialize, serialize } from 'node:v8';
-import { isShareable, substrate } from '@gocsp/core';
+import { substrate } from '@gocsp/core';
 import { fastDecode, fastEncode } from './internal/fastclone.js';
 
 /** Turns values of type T into bytes and back. */
@@ -60,84 +60,30 @@ function uncloneable(v: unknown, why: string): TypeError {
   );
 }
 
-/** Replaces shared objects by ref markers (taking a reference each); null if there are none. */
-function extractRefs(v: unknown, refs: number[], seen: Map<object, unknown>): unknown {
-  if (typeof v !== 'object' || v === null) {
-    if (typeof v === 'function') throw uncloneable(v, 'functions cannot cross threads');
-    return v;
-  }
-  if (isShareable(v)) {
-    const { world, ref } = v[substrate.kShared];
+/** Replaces shared objects by ref markers, taking one in-flight reference on each. */
+function extractRefs(v: unknown, refs: number[]): unknown {
+  return substrate.mapShared(v, (obj) => {
+    const { world, ref } = obj[substrate.kShared];
     if (world !== substrate.defaultWorld()) {
       throw new TypeError('cannot send a shared object of another gocsp world on this channel');
     }
     substrate.retain(world, ref);
     refs.push(ref);
     return { [REF_KEY]: ref };
-  }
-  const prior = seen.get(v);
-  if (prior !== undefined) return prior;
-  if (Array.isArray(v)) {
-    const out: unknown[] = new Array<unknown>(v.length); // keeps holes, as structured clone does
-    seen.set(v, out);
-    for (let i = 0; i < v.length; i++) if (i in v) out[i] = extractRefs(v[i], refs, seen);
-    return out;
-  }
-  if (v instanceof Map) {
-    const out = new Map();
-    seen.set(v, out);
-    for (const [k, x] of v) out.set(extractRefs(k, refs, seen), extractRefs(x, refs, seen));
-    return out;
-  }
-  if (v instanceof Set) {
-    const out = new Set();
-    seen.set(v, out);
-    for (const x of v) out.add(extractRefs(x, refs, seen));
-    return out;
-  }
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) {
-    const out: Record<string, unknown> = {};
-    seen.set(v, out);
-    for (const k of Object.keys(v))
-      out[k] = extractRefs((v as Record<string, unknown>)[k], refs, seen);
-    return out;
-  }
-  return v;
+  });
 }
 
-/** Revives ref markers (consuming each reference). */
-function reviveRefs(v: unknown, seen: Set<object>, consume: boolean): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  if (REF_KEY in v) {
-    const world = substrate.defaultWorld();
-    const ref = (v as Record<string, number>)[REF_KEY]!;
-    if (!consume) {
-      substrate.release(world, ref);
-      return undefined;
-    }
-    return substrate.reviveRef(world, ref, true);
-  }
-  if (seen.has(v)) return v;
-  seen.add(v);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = reviveRefs(v[i], seen, consume);
-  } else if (v instanceof Map) {
-    const entries = [...v.entries()];
-    v.clear();
-    for (const [k, x] of entries) v.set(reviveRefs(k, seen, consume), reviveRefs(x, seen, consume));
-  } else if (v instanceof Set) {
-    const items = [...v];
-    v.clear();
-    for (const x of items) v.add(reviveRefs(x, seen, consume));
-  } else {
-    const proto: unknown = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = reviveRefs(o[k], seen, consume);
-    }
-  }
-  return v;
+const isRef = (o: object): boolean => REF_KEY in o;
+
+/** Revives ref markers, consuming their references (or just releasing them, to dispose). */
+function reviveRefs(v: unknown, consume: boolean): unknown {
+  const world = substrate.defaultWorld();
+  return substrate.reviveIn(v, isRef, (m) => {
+    const ref = (m as Record<string, number>)[REF_KEY]!;
+    if (consume) return substrate.reviveRef(world, ref, true);
+    substrate.release(world, ref);
+    return undefined;
+  });
 }
 
 function tagged(tag: number, body: Uint8Array | undefined): Uint8Array {
@@ -154,7 +100,7 @@ function encodeObject(v: object): Uint8Array {
     return fast;
   }
   const refs: number[] = [];
-  const prepared = extractRefs(v, refs, new Map());
+  const prepared = extractRefs(v, refs);
   let body: Uint8Array;
   try {
     body = serialize(prepared);
@@ -224,13 +170,13 @@ export const structured: Codec<unknown> = {
       case T_V8:
         return deserialize(b.subarray(1));
       case T_V8_REFS:
-        return reviveRefs(deserialize(b.subarray(1)), new Set(), true);
+        return reviveRefs(deserialize(b.subarray(1)), true);
       default:
         throw new Error(`structured codec: corrupt message (tag ${b[0]})`);
     }
   },
   dispose(b: Uint8Array): void {
-    if (b[0] === T_V8_REFS) reviveRefs(deserialize(b.subarray(1)), new Set(), false);
+    if (b[0] === T_V8_REFS) reviveRefs(deserialize(b.subarray(1)), false);
   },
 };
 

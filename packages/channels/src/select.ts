@@ -19,7 +19,7 @@
 import { substrate } from '@gocsp/core';
 import { checkSize, type Channel } from './channel.js';
 import { errors, rejected } from './errors.js';
-import { CAP, CLOSED, FULL, LEN, type HChan } from './internal/hchan.js';
+import { CLOSED, FULL, type HChan } from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
 
 const { N_A, N_B, N_C, N_D } = substrate;
@@ -220,23 +220,9 @@ function lockOrder(active: Active[]): HChan[] {
 /** Pass 1 for one case, all channels locked. */
 function tryCase(a: Active): { a: Active; bytes: Uint8Array | null; wake: number } | undefined {
   const h = a.ch.h;
-  const w = h.world.i32;
   if (a.kind === 'recv') {
-    const s = h.popWaiter(h.sendq);
-    if (s >= 0) {
-      let bytes: Uint8Array;
-      if (h.i32[CAP] === 0) bytes = takeValue(h.world, w[s + N_A]!);
-      else {
-        bytes = h.shiftRing();
-        h.pushRingBlock(w[s + N_A]!);
-      }
-      w[s + N_B] = 0;
-      substrate.markWoken(h.world, s);
-      return { a, bytes, wake: s };
-    }
-    if (h.i32[LEN]! > 0) return { a, bytes: h.shiftRing(), wake: -1 };
-    if (h.i32[CLOSED] !== 0) return { a, bytes: null, wake: -1 };
-    return undefined;
+    const bytes = h.tryRecvLocked();
+    return bytes === undefined ? undefined : { a, bytes, wake: h.woken };
   }
   if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
   const r = h.trySendLocked(a.bytes!);

@@ -228,6 +228,13 @@ describe('values and codecs', () => {
     const twice = (got[4] as { twice: object[] }).twice;
     expect(twice[0]).toBe(twice[1]);
     expect(1 in (got[5] as unknown[])).toBe(false);
+    // Holes survive the path that carries shared objects too.
+    const inner = chan<number>(1);
+    await c.send({ inner, holes: sparse });
+    const back = (await c.recv()) as { inner: unknown; holes: unknown[] };
+    expect(back.inner).toBe(inner);
+    expect(1 in back.holes).toBe(false);
+    expect(back.holes[3]).toBe(4);
   });
 
   it('explicit codecs', async () => {

@@ -42,6 +42,8 @@ export {
   registerSharedType,
   rememberObject,
   reviveRef,
+  mapShared,
+  reviveIn,
 } from './internal/shared.js';
 export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';

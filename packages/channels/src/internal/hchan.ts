@@ -156,6 +156,36 @@ export class HChan {
     return FULL;
   }
 
+  /** The sender node the last `tryRecvLocked` claimed (wake it after unlocking), or -1. */
+  woken = -1;
+
+  /**
+   * The receive step every receiver shares (LOCK held): take a blocked
+   * sender's value (a blocked sender means the buffer is full, or there is
+   * none: take the oldest value and move the sender's in behind it), else the
+   * oldest buffered value. Returns the bytes, null if closed and drained, or
+   * undefined if it would block. Sets `woken`.
+   */
+  tryRecvLocked(): Uint8Array | null | undefined {
+    const w = this.world.i32;
+    const s = this.popWaiter(this.sendq);
+    this.woken = s;
+    if (s >= 0) {
+      let bytes: Uint8Array;
+      if (this.i32[CAP] === 0) bytes = takeValue(this.world, w[s + N_A]!);
+      else {
+        bytes = this.shiftRing();
+        this.pushRingBlock(w[s + N_A]!);
+      }
+      w[s + N_B] = 0;
+      substrate.markWoken(this.world, s);
+      return bytes;
+    }
+    if (this.i32[LEN]! > 0) return this.shiftRing();
+    if (this.i32[CLOSED] !== 0) return null;
+    return undefined;
+  }
+
   /** Appends a value at the ring's tail (LOCK held, LEN < CAP). */
   pushRing(bytes: Uint8Array): void {
     const i32 = this.i32;

@@ -148,7 +148,7 @@ function reviveHandle(h: SharedHandle): object {
  * ```
  */
 export function toShared<T>(value: T): unknown {
-  return encode(value, new Map());
+  return mapShared(value, handleOf);
 }
 
 /**
@@ -163,7 +163,7 @@ export function toShared<T>(value: T): unknown {
  * ```
  */
 export function fromShared<T = unknown>(handle: unknown): T {
-  return decode(handle, new Map()) as T;
+  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle)) as T;
 }
 
 const isPlain = (v: object): boolean => {
@@ -171,56 +171,86 @@ const isPlain = (v: object): boolean => {
   return proto === Object.prototype || proto === null;
 };
 
-function encode(v: unknown, seen: Map<object, unknown>): unknown {
+/**
+ * Copies `v` - plain objects, arrays, Maps and Sets at any depth, keeping
+ * cycles, shared references and array holes - with every gocsp shared object
+ * replaced by `swap(obj)`. Anything else (class instances, typed arrays,
+ * dates...) is left as is, for structured clone. Used by `toShared` and by
+ * codecs that carry shared objects inside values.
+ */
+export function mapShared(v: unknown, swap: (obj: Shareable) => unknown): unknown {
+  return mapIn(v, swap, new Map());
+}
+
+function mapIn(v: unknown, swap: (obj: Shareable) => unknown, seen: Map<object, unknown>): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  if (isShareable(v)) return handleOf(v);
+  if (isShareable(v)) return swap(v);
   const prior = seen.get(v);
   if (prior !== undefined) return prior;
   if (Array.isArray(v)) {
-    const out: unknown[] = [];
+    const out = new Array<unknown>(v.length);
     seen.set(v, out);
-    for (const x of v) out.push(encode(x, seen));
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, seen);
     return out;
   }
   if (v instanceof Map) {
     const out = new Map();
     seen.set(v, out);
-    for (const [k, x] of v) out.set(encode(k, seen), encode(x, seen));
+    for (const [k, x] of v) out.set(mapIn(k, swap, seen), mapIn(x, swap, seen));
     return out;
   }
   if (v instanceof Set) {
     const out = new Set();
     seen.set(v, out);
-    for (const x of v) out.add(encode(x, seen));
+    for (const x of v) out.add(mapIn(x, swap, seen));
     return out;
   }
   if (isPlain(v)) {
     const out: Record<string, unknown> = {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = encode((v as Record<string, unknown>)[k], seen);
+    for (const k of Object.keys(v)) out[k] = mapIn((v as Record<string, unknown>)[k], swap, seen);
     return out;
   }
-  return v; // class instances, typed arrays, dates...: structured clone's business
+  return v;
 }
 
-function decode(v: unknown, seen: Map<object, unknown>): unknown {
+/**
+ * The way back of `mapShared`, in place (on a fresh clone): every object
+ * for which `isMarker` holds is replaced by `revive(marker)`, at any depth,
+ * keeping cycles and array holes.
+ */
+export function reviveIn(
+  v: unknown,
+  isMarker: (o: object) => boolean,
+  revive: (o: object) => unknown,
+): unknown {
+  return reviveAt(v, isMarker, revive, new Set());
+}
+
+function reviveAt(
+  v: unknown,
+  isMarker: (o: object) => boolean,
+  revive: (o: object) => unknown,
+  seen: Set<object>,
+): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  if (isHandle(v)) return reviveHandle(v);
+  if (isMarker(v)) return revive(v);
   if (seen.has(v)) return v;
-  seen.set(v, v);
+  seen.add(v);
+  const at = (x: unknown): unknown => reviveAt(x, isMarker, revive, seen);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = decode(v[i], seen);
+    for (let i = 0; i < v.length; i++) if (i in v) v[i] = at(v[i]);
   } else if (v instanceof Map) {
     const entries = [...v.entries()];
     v.clear();
-    for (const [k, x] of entries) v.set(decode(k, seen), decode(x, seen));
+    for (const [k, x] of entries) v.set(at(k), at(x));
   } else if (v instanceof Set) {
     const items = [...v];
     v.clear();
-    for (const x of items) v.add(decode(x, seen));
+    for (const x of items) v.add(at(x));
   } else if (isPlain(v)) {
     const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) o[k] = decode(o[k], seen);
+    for (const k of Object.keys(o)) o[k] = at(o[k]);
   }
   return v;
 }
