@@ -12,6 +12,7 @@ import { errors, rejected } from './errors.js';
 import {
   CAP,
   CLOSED,
+  CODEC,
   FULL,
   HChan,
   LEN,
@@ -22,7 +23,6 @@ import {
 import { storeValue, takeValue } from './internal/values.js';
 
 const { N_A, N_B, N_C } = substrate;
-const CODEC = 10; // data word: codec id (see CODEC_IDS)
 const TYPE = 'chan.Channel';
 const NONE = -1;
 const DEFAULT_SLOT_BYTES = 128;
@@ -114,46 +114,40 @@ export class Channel<T = unknown> {
   constructor(capacity = 0, options: ChanOptions<T> = {}) {
     const r = reviving;
     reviving = undefined;
-    let world: substrate.World;
-    let ref: number;
-    let words: number;
     if (r !== undefined) {
-      world = r.world;
-      ref = r.ref;
-      const head = new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, 16);
-      const codec = CODECS_BY_ID.get(head[CODEC]!);
+      this.h = HChan.open(r.world, r.ref);
+      const id = this.h.i32[CODEC]!;
+      const codec = CODECS_BY_ID.get(id);
       if (codec === undefined) {
         throw new TypeError(
-          `a channel arrived with custom codec id ${head[CODEC]}: call registerCodec(${head[CODEC]}, codec) in this thread first`,
+          `a channel arrived with custom codec id ${id}: call registerCodec(${id}, codec) in this thread first`,
         );
       }
       this.codec = codec as Codec<T>;
-      words = 16 + head[CAP]! * head[5]!;
-    } else {
-      if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1 << 24) {
-        throw errors.badCapacity(capacity);
-      }
-      const codec = (options.codec ?? codecs.structured) as Codec<T>;
-      const codecId = CODEC_IDS.get(codec) ?? -1;
-      const slotBytes =
-        options.slotBytes ?? (codecId === 4 ? 4 : codecId === 5 ? 8 : DEFAULT_SLOT_BYTES);
-      if (!Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > 65536) {
-        throw errors.badSlotBytes(slotBytes);
-      }
-      world = substrate.defaultWorld();
-      words = channelWords(capacity, slotBytes);
-      ref = substrate.allocObject(world, substrate.TYPE_IDS[TYPE], words);
-      this.codec = codec;
-      const i32 = new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words);
-      initChannel(i32, capacity, slotBytes);
-      i32[CODEC] = codecId;
-      substrate.rememberObject(world, ref, this);
+      return;
     }
-    this.h = new HChan(
-      world,
+    if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1 << 24) {
+      throw errors.badCapacity(capacity);
+    }
+    const codec = (options.codec ?? codecs.structured) as Codec<T>;
+    const codecId = CODEC_IDS.get(codec) ?? -1;
+    const slotBytes =
+      options.slotBytes ?? (codecId === 4 ? 4 : codecId === 5 ? 8 : DEFAULT_SLOT_BYTES);
+    if (!Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > 65536) {
+      throw errors.badSlotBytes(slotBytes);
+    }
+    const world = substrate.defaultWorld();
+    const words = channelWords(capacity, slotBytes);
+    const ref = substrate.allocObject(world, substrate.TYPE_IDS[TYPE], words);
+    initChannel(
       new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words),
-      ref,
+      capacity,
+      slotBytes,
+      codecId,
     );
+    this.h = HChan.open(world, ref);
+    this.codec = codec;
+    substrate.rememberObject(world, ref, this);
   }
 
   /** @internal */
@@ -480,12 +474,9 @@ export class Channel<T = unknown> {
 // A channel freed with values in its ring: free their out-of-line blocks and
 // give back the shared objects they hold.
 substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
-  const base = ref + substrate.OBJ_HEADER;
-  const head = new Int32Array(world.sab, base * 4, 16);
-  if (head[LEN] === 0) return;
-  const words = 16 + head[CAP]! * head[5]!;
-  const h = new HChan(world, new Int32Array(world.sab, base * 4, words), ref);
-  const codec = CODECS_BY_ID.get(head[CODEC]!);
+  const h = HChan.open(world, ref);
+  if (h.i32[LEN] === 0) return;
+  const codec = CODECS_BY_ID.get(h.i32[CODEC]!);
   for (const bytes of h.drainRing()) codec?.dispose?.(bytes);
 });
 

@@ -16,6 +16,7 @@
  * | 5 | SLOT_WORDS | words per ring slot (1 + inline payload) | immutable |
  * | 6..7 | RECVQ | blocked receivers (core WaitQueue) | LOCK |
  * | 8..9 | SENDQ | blocked senders | LOCK |
+ * | 10 | CODEC | id of the channel's codec (channel.ts), -1 if unregistered | immutable |
  * | 16.. | ring | CAP slots of SLOT_WORDS words | LOCK |
  *
  * Ring slot: word 0 = byte length when the value is inline (>= 0), or -1
@@ -57,6 +58,7 @@ export const CLOSED = 4;
 export const SLOT_WORDS = 5;
 export const RECVQ = 6;
 export const SENDQ = 8;
+export const CODEC = 10;
 export const RING = 16;
 /** trySendLocked: no receiver and no room. */
 export const FULL = -2;
@@ -69,9 +71,15 @@ export function channelWords(cap: number, slotBytes: number): number {
 }
 
 /** Initializes fresh channel words. */
-export function initChannel(i32: Int32Array, cap: number, slotBytes: number): void {
+export function initChannel(
+  i32: Int32Array,
+  cap: number,
+  slotBytes: number,
+  codecId: number,
+): void {
   i32[CAP] = cap;
   i32[SLOT_WORDS] = 1 + Math.ceil(slotBytes / 4);
+  i32[CODEC] = codecId;
 }
 
 /** Shared-memory side of one channel, as seen from one thread. */
@@ -80,6 +88,14 @@ export class HChan {
   readonly sendq: substrate.WaitQueue;
   /** Absolute word index of the ring in the world buffer. */
   private readonly ringBase: number;
+
+  /** The channel whose block is at `ref`, its size read from its own words. */
+  static open(world: World, ref: number): HChan {
+    const byteOffset = (ref + substrate.OBJ_HEADER) * 4;
+    const head = new Int32Array(world.sab, byteOffset, RING);
+    const words = RING + head[CAP]! * head[SLOT_WORDS]!;
+    return new HChan(world, new Int32Array(world.sab, byteOffset, words), ref);
+  }
 
   constructor(
     readonly world: World,
