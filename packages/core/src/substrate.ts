@@ -47,5 +47,5 @@ export {
 } from './internal/shared.js';
 export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';
-export { parkAsync, parkSync, popAll, wakeAll, releaseAll } from './internal/wait.js';
+export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from './internal/wait.js';
 export type { ParkOptions } from './internal/wait.js';

@@ -151,10 +151,7 @@ export class Cond extends SharedBase {
     try {
       this.locker.unlock();
     } catch (e) {
-      substrate.ilock(world, i32, LOCK);
-      const cancelled = substrate.cancelNode(this.queue, node);
-      substrate.iunlock(i32, LOCK);
-      if (cancelled) substrate.freeNode(world, node);
+      if (substrate.cancelQueued(this.queue, LOCK, node)) substrate.freeNode(world, node);
       else {
         // A signal already took our node and its wake is on its way: when it
         // arrives, free the node and pass the signal on to another waiter.

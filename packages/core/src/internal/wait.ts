@@ -57,14 +57,7 @@ export function parkAsync(
     let abortedWith: unknown;
     let aborted = false;
     const tryCancel = (): boolean => {
-      ilock(world, queue.obj, lockIdx);
-      let ok: boolean;
-      try {
-        ok = cancelNode(queue, node);
-        if (ok) opts.onCancelled?.();
-      } finally {
-        iunlock(queue.obj, lockIdx);
-      }
+      const ok = cancelQueued(queue, lockIdx, node, opts.onCancelled);
       if (ok) {
         parker.unpark(node);
         freeNode(world, node);
@@ -140,14 +133,7 @@ export function parkSync(
       deathCheck() {
         const err = deadCheck?.();
         if (err === undefined) return;
-        ilock(world, queue.obj, lockIdx);
-        let ok: boolean;
-        try {
-          ok = cancelNode(queue, node);
-        } finally {
-          iunlock(queue.obj, lockIdx);
-        }
-        if (ok) {
+        if (cancelQueued(queue, lockIdx, node)) {
           failure = err;
           done = true;
           freeNode(world, node);
@@ -157,6 +143,27 @@ export function parkSync(
     () => done,
   );
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Takes `node` out of `queue` under the queue's lock if it is still WAITING
+ * (then runs `onCancelled` under the lock). False if a waker got to it first:
+ * its wake is on the way. The caller frees the node when true.
+ */
+export function cancelQueued(
+  queue: WaitQueue,
+  lockIdx: number,
+  node: number,
+  onCancelled?: () => void,
+): boolean {
+  ilock(queue.world, queue.obj, lockIdx);
+  try {
+    const ok = cancelNode(queue, node);
+    if (ok) onCancelled?.();
+    return ok;
+  } finally {
+    iunlock(queue.obj, lockIdx);
+  }
 }
 
 /** Pops every live waiter of `queue` (lock held), marking each woken. */
