@@ -10,6 +10,9 @@
 export { toShared, fromShared, isShareable, isHandle } from './internal/shared.js';
 export type { SharedHandle, Shareable } from './internal/shared.js';
 
+// Codecs (values crossing threads: channel values, goroutine arguments and results).
+export type { Codec } from './codec.js';
+
 // Errors.
 export {
   GocspError,

@@ -49,3 +49,5 @@ export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';
 export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from './internal/wait.js';
 export type { ParkOptions } from './internal/wait.js';
+export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';
+export { codecs } from './codec.js';
