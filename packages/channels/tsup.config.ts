@@ -9,5 +9,6 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: false,
+  shims: true,
   treeshake: true,
 });

@@ -9,6 +9,7 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: false,
+  shims: true,
   treeshake: true,
   external: ['rxjs'],
 });

@@ -480,14 +480,19 @@ substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
   for (const bytes of h.drainRing()) codec?.dispose?.(bytes);
 });
 
-substrate.registerSharedType(substrate.TYPE_IDS[TYPE], TYPE, (world, ref) => {
-  reviving = { world, ref };
-  try {
-    return new Channel();
-  } finally {
-    reviving = undefined;
-  }
-});
+substrate.registerSharedType(
+  substrate.TYPE_IDS[TYPE],
+  TYPE,
+  (world, ref) => {
+    reviving = { world, ref };
+    try {
+      return new Channel();
+    } finally {
+      reviving = undefined;
+    }
+  },
+  import.meta.url,
+);
 
 /**
  * Makes a channel: unbuffered (rendezvous) for capacity 0, else a FIFO buffer

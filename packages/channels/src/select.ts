@@ -249,7 +249,26 @@ function enqueue(world: substrate.World, a: Active, group: number): void {
 /** Parks on every case node; resolves with the case that fired after pass 3. */
 function park(world: substrate.World, active: Active[], group: number): Promise<Active> {
   const parker = substrate.parkerFor(world);
-  return new Promise<Active>((resolve) => {
+  return new Promise<Active>((resolve, reject) => {
+    // Deadlock: claim the group as no case (-1) so no waker can take a case,
+    // then take every node out; if a waker won, its wake is on the way.
+    const fail = (err: Error): void => {
+      if (Atomics.compareExchange(world.i32, group, 0, -1) !== 0) return;
+      for (const b of active) {
+        const h = b.ch.h;
+        h.lock();
+        try {
+          (b.kind === 'send' ? h.sendq : h.recvq).remove(b.node);
+        } finally {
+          h.unlock();
+        }
+        parker.unpark(b.node);
+        if (b.kind === 'send') b.ch.codec.dispose?.(takeValue(world, world.i32[b.node + N_A]!));
+        substrate.freeNode(world, b.node);
+      }
+      substrate.freeBlock(world, group, 0);
+      reject(err);
+    };
     const wake = (a: Active) => (): void => {
       // Pass 3: take the other nodes out of their queues.
       for (const b of active) {
@@ -270,6 +289,6 @@ function park(world: substrate.World, active: Active[], group: number): Promise<
       substrate.freeBlock(world, group, 0);
       resolve(a);
     };
-    for (const a of active) parker.park(a.node, { wake: wake(a), owner: active });
+    for (const a of active) parker.park(a.node, { wake: wake(a), owner: active, fail });
   });
 }

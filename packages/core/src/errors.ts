@@ -67,3 +67,75 @@ export class SharedHandleError extends GocspError {
 export class InternalError extends GocspError {
   override name = 'InternalError';
 }
+
+/**
+ * Every goroutine, the main thread included, is blocked on gocsp operations
+ * and nothing else (no timer, socket or file operation on any thread) could
+ * wake one: Go's "all goroutines are asleep - deadlock!". The main thread's
+ * pending gocsp operations reject with it.
+ *
+ * @example
+ * ```ts
+ * const ch = chan<number>();
+ * await ch.recv(); // nobody will ever send: rejects with DeadlockError
+ * ```
+ */
+export class DeadlockError extends GocspError {
+  override name = 'DeadlockError';
+  constructor(message = 'all goroutines are asleep - deadlock!') {
+    super(message);
+  }
+}
+
+/**
+ * An error escaped a goroutine started with `go` (Go's panic). It is thrown on
+ * the thread that started the runtime as an uncaught exception; `cause` is the
+ * original error (class name, message, stack, `cause` and own properties kept)
+ * and `goroutine` its goroutine id.
+ *
+ * @example
+ * ```ts
+ * process.on('uncaughtException', (e) => {
+ *   if (e instanceof PanicError) console.error(`goroutine ${e.goroutine}:`, e.cause);
+ * });
+ * ```
+ */
+export class PanicError extends GocspError {
+  override name = 'PanicError';
+  readonly goroutine: number;
+  constructor(goroutine: number, cause: unknown) {
+    const msg = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`panic in goroutine ${goroutine}: ${msg}`, { cause });
+    this.goroutine = goroutine;
+    const inner = cause instanceof Error && cause.stack ? cause.stack : msg;
+    this.stack = `PanicError: panic in goroutine ${goroutine} [running]:\n${inner}`;
+  }
+}
+
+/**
+ * The worker thread running a goroutine died (`process.exit` in a goroutine,
+ * out of memory under `resourceLimits`, `terminate`) before the goroutine
+ * finished. The runtime replaced the worker; other goroutines go on.
+ *
+ * @example
+ * ```ts
+ * try { await spawn(task) } catch (e) { if (e instanceof WorkerDiedError) await spawn(task) }
+ * ```
+ */
+export class WorkerDiedError extends GocspError {
+  override name = 'WorkerDiedError';
+}
+
+/**
+ * `runtime.shutdown()` stopped the runtime before the goroutine finished (as
+ * when Go's main returns): its `spawn` rejects with this.
+ *
+ * @example
+ * ```ts
+ * spawn(longTask).catch((e) => { if (e instanceof RuntimeStoppedError) return; throw e; });
+ * await runtime.shutdown();
+ * ```
+ */
+export class RuntimeStoppedError extends GocspError {
+  override name = 'RuntimeStoppedError';
+}

@@ -51,3 +51,5 @@ export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from '
 export type { ParkOptions } from './internal/wait.js';
 export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';
 export { codecs } from './codec.js';
+export { runM } from './runtime/m.js';
+export { parkHooks } from './internal/park.js';

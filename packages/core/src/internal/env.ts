@@ -20,10 +20,14 @@ export interface ThreadState {
   deathWatch: boolean;
   /** Shared type id -> clean-up run before its block is freed (object.ts). */
   freeHooks: Map<number, unknown>;
+  /** URLs of the modules that registered shared types in this thread (shared.ts). */
+  typeModules: Set<string>;
+  /** This thread's goroutine runtime role (runtime/*.ts): host, M, or none. */
+  runtime: unknown;
 }
 
 const KEY = Symbol.for('gocsp.core.thread-state');
-const STATE_VERSION = 3;
+const STATE_VERSION = 4;
 
 /** The calling thread's gocsp state, created on first use. */
 export function threadState(): ThreadState {
@@ -39,6 +43,8 @@ export function threadState(): ThreadState {
       revived: new Map(),
       deathWatch: false,
       freeHooks: new Map(),
+      runtime: undefined,
+      typeModules: new Set(),
     };
     Object.defineProperty(g, KEY, { value: st, enumerable: false });
   } else if (st.version !== STATE_VERSION) {

@@ -52,10 +52,18 @@ export interface Waiter {
   /** The node was woken (its payload holds the result). Must not block. */
   wake(): void;
   /** A thread died somewhere: re-check whether this wait can still end. */
-  deathCheck?(): void;
+  deathCheck?(forced?: Error): void;
   /** Kept reachable while parked (the object waited on; see object.ts invariants). */
   owner?: object;
+  /**
+   * The wait can never end (deadlock detected): cancel it like an abort and
+   * reject with `err`. A wake already on its way wins (then do nothing).
+   */
+  fail?(err: Error): void;
 }
+
+/** Called when a thread goes from no parked waiter to one (the deadlock monitor's cue). */
+export const parkHooks: { onFirstPark: (() => void) | undefined } = { onFirstPark: undefined };
 
 // Spin: up to SPIN_POLLS polls of our woken stack with a little local work
 // between them (~40 us in all, about one kernel wake-up). Polling back to
@@ -101,10 +109,23 @@ export class Parker {
     return this.waiters.size;
   }
 
+  /** True while this thread holds its keep-alive handle (one ref'd interval). */
+  get holdsProcess(): boolean {
+    return this.waiters.size > 0 && this.keepAlive !== undefined;
+  }
+
+  /** Fails every async waiter that can be failed (deadlock); see Waiter.fail. */
+  failAll(err: Error): void {
+    for (const w of [...this.waiters.values()]) if (w.fail) guard(() => w.fail!(err));
+  }
+
   /** Registers an async waiter for `node` and makes sure a wake will reach it. */
   park(node: number, waiter: Waiter): void {
     this.waiters.set(node, waiter);
-    if (this.waiters.size === 1) this.ref();
+    if (this.waiters.size === 1) {
+      this.ref();
+      parkHooks.onFirstPark?.();
+    }
     if (!this.armed) this.arm();
   }
 

@@ -55,8 +55,16 @@ function types(): Types['byId'] {
  * and encoded values of it can be revived. Each gocsp package registers its
  * classes when it is loaded.
  */
-export function registerSharedType(typeId: number, name: string, revive: Reviver): void {
+export function registerSharedType(
+  typeId: number,
+  name: string,
+  revive: Reviver,
+  moduleUrl?: string,
+): void {
   types().set(typeId, { name, revive });
+  // Goroutine workers import this module before running goroutines, so that
+  // objects of this type revive there too (runtime/m.ts).
+  if (typeof moduleUrl === 'string' && moduleUrl !== '') threadState().typeModules.add(moduleUrl);
 }
 
 const finalizers = new FinalizationRegistry<{ worldId: number; ref: number; key: string }>(

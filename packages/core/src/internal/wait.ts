@@ -89,8 +89,11 @@ export function parkAsync(
           reject(abortedWith);
         } else resolve();
       },
-      deathCheck() {
-        const err = opts.deadCheck?.();
+      fail(err) {
+        this.deathCheck!(err);
+      },
+      deathCheck(forced?: Error) {
+        const err = forced ?? opts.deadCheck?.();
         if (err === undefined) return;
         let cancelled: boolean;
         try {

@@ -26,6 +26,7 @@
  * | 9 | H_SPINNING | threads spinning before they park | atomic |
  * | 10 | H_DEATH_EPOCH | bumped each time a thread is declared dead | atomic |
  * | 11 | H_NCPU | os.availableParallelism() of the creator | immutable |
+ * | 12 | H_SCHED | address of the goroutine scheduler's block (runtime/sched.ts), 0 = not started | CAS by the thread that starts it |
  * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word | H_LOCK |
  * | SLOTS_BASE.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
  * | HEAP_BASE.. | heap | blocks of 8 << k words (heap.ts): waiter nodes and shared objects | see heap.ts |
@@ -84,6 +85,7 @@ export const H_RUNNING = 8;
 export const H_SPINNING = 9;
 export const H_DEATH_EPOCH = 10;
 export const H_NCPU = 11;
+export const H_SCHED = 12;
 export const H_FREE = 16;
 export const SIZE_CLASSES = 32;
 export const HEADER_WORDS = 48;

@@ -58,12 +58,17 @@ export abstract class SharedBase {
 
 /** Registers the reviver of a shared sync type: (world, address) -> live object. */
 export function registerType<T extends object>(type: substrate.TypeName, make: () => T): void {
-  substrate.registerSharedType(substrate.TYPE_IDS[type], type, (world, ref) => {
-    pending = { world, ref };
-    try {
-      return make();
-    } finally {
-      pending = undefined;
-    }
-  });
+  substrate.registerSharedType(
+    substrate.TYPE_IDS[type],
+    type,
+    (world, ref) => {
+      pending = { world, ref };
+      try {
+        return make();
+      } finally {
+        pending = undefined;
+      }
+    },
+    import.meta.url,
+  );
 }

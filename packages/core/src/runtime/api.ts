@@ -1,0 +1,526 @@
+/**
+ * The public goroutine API: go, spawn, spawnWith, gomaxprocs, numCPU,
+ * numGoroutine, gosched, sleep, and `runtime` (stats, shutdown, trace).
+ *
+ * Where a new goroutine goes (Go's newproc): called from a goroutine, into
+ * its own P's runnext (the previous runnext moves to the local queue); called
+ * from any other thread, into the global queue. Then, if a P is idle and no M
+ * is spinning, one idle M is woken (wakep.ts). No message, no main-thread hop.
+ */
+import { availableParallelism } from 'node:os';
+import { structured } from '../codec.js';
+import { GocspError } from '../errors.js';
+import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
+import { parkerFor } from '../internal/park.js';
+import { storeValue, takeValue } from '../internal/values.js';
+import { defaultWorld } from '../internal/worlds.js';
+import {
+  H_SCHED,
+  NODE_CANCELLED,
+  NODE_WAITING,
+  N_A,
+  N_B,
+  N_C,
+  N_D,
+  N_OWNER,
+  N_STATE,
+} from '../internal/world.js';
+import { funcIndex, keyOf, publishTypeModules, type AnyFn, type TaskRef } from './funcs.js';
+import { Host, defaultProcs, lostError, setPendingProcs } from './host.js';
+import { role, type HostRole } from './role.js';
+import { traceEvent } from './trace.js';
+import {
+  G_ARGS,
+  G_CLASS,
+  G_DONE,
+  G_FN,
+  G_ID,
+  G_PARENT,
+  MAX_P,
+  OUT_OK,
+  OUT_THREW,
+  P_HEARTBEAT,
+  P_IDLE,
+  P_LIVE,
+  P_N_COMPLETED,
+  P_N_GLOBAL,
+  P_N_PARKS,
+  P_N_SPAWNED,
+  P_N_SPINS,
+  P_N_STARTED,
+  P_N_STEALS,
+  P_N_STOLEN,
+  P_RETIRING,
+  P_RUNNEXT,
+  P_SPINNING,
+  P_STATUS,
+  SC_COMPLETED,
+  SC_GOID,
+  SC_GQ_SIZE,
+  SC_LOST,
+  SC_NGLIVE,
+  SC_NMSPINNING,
+  SC_NP,
+  SC_NPIDLE,
+  SC_SPAWNED,
+  Sched,
+} from './sched.js';
+import { decodeError } from './wire.js';
+import { wakep } from './wakep.js';
+import type { Trace } from './trace.js';
+import { installDeadlockMonitor } from './monitor.js';
+
+installDeadlockMonitor();
+
+/** The running scheduler this thread can use, if any. */
+function currentSched(): Sched | undefined {
+  const r = role();
+  if (r.sc !== undefined && r.sc.running) return r.sc;
+  const world = defaultWorld();
+  const addr = Atomics.load(world.i32, H_SCHED);
+  if (addr !== 0) {
+    const sc = new Sched(world, addr);
+    if (sc.running) {
+      r.sc = sc;
+      return sc;
+    }
+  }
+  return undefined;
+}
+
+/** The scheduler, started here on first use (lazily, as Go's runtime is always there). */
+function sched(): Sched {
+  return currentSched() ?? Host.start().sc;
+}
+
+/** Allocates an unstarted G; throws (nothing allocated) for a bad function or argument. */
+function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
+  const fi = funcIndex(sc, keyOf(fn));
+  publishTypeModules(sc);
+  const bytes = args.length === 0 ? undefined : structured.encode(args);
+  const world = sc.world;
+  const i32 = sc.i32;
+  const g = allocBlock(world, G_CLASS);
+  i32[g + G_FN] = fi;
+  i32[g + G_ARGS] = bytes === undefined ? 0 : storeValue(world, bytes);
+  i32[g + G_DONE] = done;
+  const goid = sc.add(SC_GOID, 1) + 1;
+  i32[g + G_ID] = goid;
+  i32[g + G_PARENT] = role().m?.current ?? 0;
+  sc.add(SC_NGLIVE, 1);
+  sc.add(SC_SPAWNED, 1);
+  return g;
+}
+
+/** Makes G runnable (newproc's runqput + wakep). */
+function ready(sc: Sched, g: number): void {
+  const r = role();
+  const m = r.m;
+  const rec = m ?? r.host;
+  if (rec?.trace) traceEvent(rec, 'spawn', { goid: sc.i32[g + G_ID] });
+  if (m !== undefined && m.sc === sc && m.active()) {
+    sc.runqput(m.p, g, true);
+    sc.i32[m.p + P_N_SPAWNED] = sc.i32[m.p + P_N_SPAWNED]! + 1;
+    m.localWake();
+  } else {
+    sc.globput1(g);
+  }
+  wakep(sc);
+}
+
+/**
+ * Starts a goroutine: `fn(...args)` runs on the worker runtime. `fn` is a
+ * self-contained function (it may use only its parameters, globals and
+ * `await import(...)`; pass everything else as arguments) or a `taskModule`
+ * reference. Arguments are copied with structured-clone semantics; gocsp
+ * shared objects (channels, WaitGroup, Mutex...) arrive live. An error that
+ * escapes the goroutine is a panic: thrown on the main thread as an uncaught
+ * `PanicError`.
+ *
+ * @example
+ * ```ts
+ * const ch = chan<number>();
+ * go(async (c, n) => { await c.send(n * 2); }, ch, 21);
+ * console.log(await ch.recv()); // 42
+ * ```
+ */
+export function go<F extends AnyFn>(fn: F | TaskRef<F>, ...args: Parameters<F>): void {
+  const sc = sched();
+  ready(sc, newG(sc, fn, args, 0));
+}
+
+/**
+ * Like `go`, and settles with the goroutine's result: resolves with its return
+ * value (copied back; shared objects live), rejects with the error it threw
+ * (class name, message, stack, `cause` and own properties kept).
+ *
+ * @example
+ * ```ts
+ * const sum = await spawn((n: number) => { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }, 1e6);
+ * ```
+ */
+export function spawn<F extends AnyFn>(
+  fn: F | TaskRef<F>,
+  ...args: Parameters<F>
+): Promise<Awaited<ReturnType<F>>> {
+  return spawnImpl(undefined, fn, args) as Promise<Awaited<ReturnType<F>>>;
+}
+
+/** Options of `spawnWith`. */
+export interface SpawnOptions {
+  /** Aborting rejects the spawn with the signal's reason; a goroutine not yet started never runs. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * `spawn`, cancellable: an aborted signal rejects with its reason at once. A
+ * goroutine that has not started yet never runs; one that has started runs
+ * on (JavaScript cannot stop it; pass the signal's state in a shared object or
+ * a Context if it should stop), and its result is dropped. The worker is
+ * never killed.
+ *
+ * @example
+ * ```ts
+ * const ac = new AbortController();
+ * setTimeout(() => ac.abort(), 100);
+ * await spawnWith({ signal: ac.signal }, slowTask, 1).catch((e) => console.log('gave up:', e));
+ * ```
+ */
+export function spawnWith<F extends AnyFn>(
+  opts: SpawnOptions,
+  fn: F | TaskRef<F>,
+  ...args: Parameters<F>
+): Promise<Awaited<ReturnType<F>>> {
+  return spawnImpl(opts.signal, fn, args) as Promise<Awaited<ReturnType<F>>>;
+}
+
+function spawnImpl(
+  signal: AbortSignal | undefined,
+  fn: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- AbortSignal contract: the reason as is
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  let sc: Sched;
+  let node: number;
+  let g: number;
+  try {
+    sc = sched();
+    const world = sc.world;
+    node = allocNode(world);
+    const i32 = world.i32;
+    i32[node + N_OWNER] = world.token;
+    i32[node + N_STATE] = NODE_WAITING;
+    try {
+      g = newG(sc, fn, args, node);
+    } catch (e) {
+      freeNode(world, node);
+      throw e;
+    }
+    i32[node + N_C] = i32[g + G_ID]!;
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+  const world = sc.world;
+  const i32 = world.i32;
+  return new Promise<unknown>((resolve, reject) => {
+    const parker = parkerFor(world);
+    let abortReason: { r: unknown } | undefined;
+    // Gives up the wait: wins only while the node is WAITING (then the M or
+    // the host frees the node); otherwise the outcome is on its way.
+    const giveUp = (why: unknown): boolean => {
+      if (
+        Atomics.compareExchange(i32, node + N_STATE, NODE_WAITING, NODE_CANCELLED) !== NODE_WAITING
+      ) {
+        return false;
+      }
+      parker.unpark(node);
+      signal?.removeEventListener('abort', onAbort);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason as is
+      reject(why);
+      return true;
+    };
+    const onAbort = (): void => {
+      if (!giveUp(signal!.reason)) abortReason = { r: signal!.reason };
+    };
+    parker.park(node, {
+      wake() {
+        signal?.removeEventListener('abort', onAbort);
+        const outcome = i32[node + N_B]!;
+        const v = i32[node + N_A]!;
+        const goid = i32[node + N_C]!;
+        const code = i32[node + N_D]!;
+        freeNode(world, node);
+        try {
+          const bytes = v === 0 ? undefined : takeValue(world, v);
+          if (abortReason !== undefined) {
+            if (bytes !== undefined && outcome === OUT_OK) structured.dispose?.(bytes);
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason as is
+            reject(abortReason.r);
+          } else if (outcome === OUT_OK) resolve(structured.decode(bytes!));
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the goroutine's thrown value as is
+          else if (outcome === OUT_THREW) reject(decodeError(bytes!));
+          else {
+            reject(
+              lostError(outcome, goid, code, bytes === undefined ? undefined : decodeError(bytes)),
+            );
+          }
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+      fail(err) {
+        giveUp(err);
+      },
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    ready(sc, g);
+  });
+}
+
+/**
+ * Sets the number of Ps (worker threads running goroutines) and returns the
+ * previous value; with no argument or 0 it only returns it. Live: growing
+ * starts workers, shrinking lets the surplus Ps finish the goroutines they
+ * started (their queued ones move to other Ps) and then end. Before the
+ * runtime starts it sets the size it will start with. The default is the
+ * `GOMAXPROCS` environment variable, else `numCPU()`.
+ *
+ * @example
+ * ```ts
+ * const prev = gomaxprocs(1); // run goroutines on one worker: concurrency, no parallelism
+ * ```
+ */
+export function gomaxprocs(n?: number): number {
+  const sc = currentSched();
+  const prev = sc !== undefined ? sc.get(SC_NP) : defaultProcs();
+  if (n === undefined || n === 0) return prev;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_P) {
+    throw new RangeError(
+      `gomaxprocs(n): n must be an integer from 1 to ${MAX_P} (0 = query); got ${String(n)}`,
+    );
+  }
+  if (sc === undefined) {
+    setPendingProcs(n);
+    return prev;
+  }
+  const host = role().host;
+  if (host === undefined || host.sc !== sc) {
+    throw new GocspError(
+      'gomaxprocs(n) can change the number of Ps only on the thread that started the runtime (usually the main thread); call it there',
+    );
+  }
+  host.resize(n);
+  return prev;
+}
+
+/**
+ * The number of CPUs this process may use (`os.availableParallelism()`).
+ *
+ * @example
+ * ```ts
+ * gomaxprocs(numCPU());
+ * ```
+ */
+export function numCPU(): number {
+  return availableParallelism();
+}
+
+/**
+ * Goroutines that exist now, on all threads, counting the main thread as one
+ * (as Go counts main): started ones and those waiting to start.
+ *
+ * @example
+ * ```ts
+ * for (let i = 0; i < 3; i++) go(async () => {});
+ * console.log(numGoroutine()); // up to 4
+ * ```
+ */
+export function numGoroutine(): number {
+  const sc = currentSched();
+  return 1 + (sc === undefined ? 0 : Math.max(0, sc.get(SC_NGLIVE)));
+}
+
+/**
+ * Yields: other runnable goroutines (and this thread's pending callbacks) run
+ * before this one continues. Go's runtime.Gosched.
+ *
+ * @example
+ * ```ts
+ * for (let i = 0; i < 3; i++) { console.log(id, i); await gosched(); }
+ * ```
+ */
+export function gosched(): Promise<void> {
+  return new Promise<void>((r) => setImmediate(r));
+}
+
+/**
+ * Resolves after `ms` milliseconds (a timer: it keeps the thread alive and
+ * counts as pending work for deadlock detection). Go's time.Sleep.
+ *
+ * @example
+ * ```ts
+ * await sleep(100);
+ * ```
+ */
+export function sleep(ms: number): Promise<void> {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+    return Promise.reject(new RangeError(`sleep(ms): ms must be a number >= 0; got ${String(ms)}`));
+  }
+  return new Promise<void>((r) => setTimeout(r, ms));
+}
+
+/** Counters of one P (`runtime.stats().ps`). */
+export interface PStats {
+  /** P index (its worker's track in a trace). */
+  id: number;
+  status: 'active' | 'retiring';
+  /** Gs waiting in its local run queue (plus runnext). */
+  runqueue: number;
+  runnext: boolean;
+  idle: boolean;
+  spinning: boolean;
+  /** Goroutines started on its M and not finished. */
+  live: number;
+  /** Goroutines created by goroutines running on it. */
+  spawned: number;
+  started: number;
+  completed: number;
+  /** Gs it stole from other Ps. */
+  steals: number;
+  /** Gs other Ps stole from it. */
+  stolen: number;
+  /** Times its M parked idle. */
+  parks: number;
+  /** Times its M spun looking for work. */
+  spins: number;
+  /** Gs it took from the global queue. */
+  fromGlobal: number;
+  heartbeat: number;
+}
+
+/** A snapshot of the scheduler (`runtime.stats()`). */
+export interface RuntimeStats {
+  /** False until the first `go` / `spawn` (then the other fields are zero). */
+  running: boolean;
+  gomaxprocs: number;
+  /** numGoroutine(). */
+  goroutines: number;
+  /** Gs in the global run queue. */
+  globalQueue: number;
+  spawned: number;
+  completed: number;
+  /** Goroutines lost with a worker that died. */
+  lost: number;
+  steals: number;
+  parks: number;
+  spins: number;
+  idlePs: number;
+  spinningMs: number;
+  ps: PStats[];
+}
+
+function stats(): RuntimeStats {
+  const sc = currentSched();
+  if (sc === undefined) {
+    return {
+      running: false,
+      gomaxprocs: defaultProcs(),
+      goroutines: 1,
+      globalQueue: 0,
+      spawned: 0,
+      completed: 0,
+      lost: 0,
+      steals: 0,
+      parks: 0,
+      spins: 0,
+      idlePs: 0,
+      spinningMs: 0,
+      ps: [],
+    };
+  }
+  const i32 = sc.i32;
+  const ps: PStats[] = sc.pindexes().map((id) => {
+    const p = sc.p(id);
+    const at = (off: number): number => Atomics.load(i32, p + off);
+    return {
+      id,
+      status: at(P_STATUS) === P_RETIRING ? 'retiring' : 'active',
+      runqueue: sc.runqlen(p),
+      runnext: at(P_RUNNEXT) !== 0,
+      idle: at(P_IDLE) !== 0,
+      spinning: at(P_SPINNING) !== 0,
+      live: at(P_LIVE),
+      spawned: at(P_N_SPAWNED),
+      started: at(P_N_STARTED),
+      completed: at(P_N_COMPLETED),
+      steals: at(P_N_STEALS),
+      stolen: at(P_N_STOLEN),
+      parks: at(P_N_PARKS),
+      spins: at(P_N_SPINS),
+      fromGlobal: at(P_N_GLOBAL),
+      heartbeat: at(P_HEARTBEAT),
+    };
+  });
+  const sum = (f: (p: PStats) => number): number => ps.reduce((a, p) => a + f(p), 0);
+  return {
+    running: true,
+    gomaxprocs: sc.get(SC_NP),
+    goroutines: numGoroutine(),
+    globalQueue: sc.get(SC_GQ_SIZE),
+    spawned: sc.get(SC_SPAWNED),
+    completed: sc.get(SC_COMPLETED),
+    lost: sc.get(SC_LOST),
+    steals: sum((p) => p.steals),
+    parks: sum((p) => p.parks),
+    spins: sum((p) => p.spins),
+    idlePs: sc.get(SC_NPIDLE),
+    spinningMs: sc.get(SC_NMSPINNING),
+    ps,
+  };
+}
+
+function hostOrThrow(what: string): HostRole {
+  const host = role().host;
+  if (host === undefined) {
+    throw new GocspError(
+      `runtime.${what}() must be called on the thread that started the runtime (usually the main thread), after the first go()/spawn()`,
+    );
+  }
+  return host;
+}
+
+/**
+ * The runtime's controls.
+ *
+ * @example
+ * ```ts
+ * console.log(runtime.stats().ps.map((p) => p.steals));
+ * runtime.startTrace();
+ * await work();
+ * fs.writeFileSync('trace.json', JSON.stringify(await runtime.stopTrace())); // open in ui.perfetto.dev
+ * await runtime.shutdown();
+ * ```
+ */
+export const runtime = {
+  /** Per-P run queue lengths and counters (spawned, started, completed, steals, parks, spins...). */
+  stats,
+  /**
+   * Stops every worker. Goroutines not finished are abandoned, as when Go's
+   * main returns: their `spawn`s reject with RuntimeStoppedError. The next
+   * `go` starts a fresh runtime.
+   */
+  async shutdown(): Promise<void> {
+    const host = role().host;
+    if (host === undefined) return;
+    await host.shutdown();
+  },
+  /** Starts recording scheduling events (spawn, run, park, steal per P). */
+  startTrace(): void {
+    hostOrThrow('startTrace').startTrace();
+  },
+  /** Stops recording; the result is Chrome trace-event JSON that Perfetto opens. */
+  stopTrace(): Promise<Trace> {
+    return hostOrThrow('stopTrace').stopTrace();
+  },
+};

@@ -1,0 +1,508 @@
+/**
+ * The M: a worker thread running one P's scheduling loop.
+ *
+ * Each round the M bumps its heartbeat, finds a runnable G (Go's
+ * findRunnable: every 61st round the global queue first, then runnext and the
+ * local ring, then the global queue, then stealing half of another P's ring),
+ * and starts it: decodes its arguments, looks up the compiled function, and
+ * calls it. The goroutine runs until its first `await`; from then on it is a
+ * suspended async function in this worker's heap, resumed by the event loop
+ * (a same-thread channel hand-off resumes it in a microtask, a cross-thread
+ * wake through the thread's Parker). So the M starts a new G only when the
+ * event loop is idle: it starts up to BATCH Gs (or ~1 ms of them), then
+ * yields with setImmediate so continuations, I/O and wakes run first. Gs it
+ * has not started stay in its queue, where idle Ps can steal them.
+ *
+ * With nothing to run the M spins for a while (only if fewer Ms spin than half
+ * the busy Ps, as in Go), then parks: P_IDLE = 1, SC_NPIDLE + 1, a last look
+ * at every queue, then Atomics.waitAsync on P_WAKE. It never blocks its event
+ * loop (its goroutines may be awaiting I/O); a ref'd interval keeps the worker
+ * alive, and the host unrefs the Worker so a finished program exits anyway.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { structured } from '../codec.js';
+import { freeBlock } from '../internal/heap.js';
+import { freeNode } from '../internal/heap.js';
+import { parkerFor, wakeNode } from '../internal/park.js';
+import { relax } from '../internal/spin.js';
+import { storeValue, takeValue } from '../internal/values.js';
+import { adoptWorld } from '../internal/worlds.js';
+import {
+  H_RUNNING,
+  NODE_CANCELLED,
+  NODE_WAITING,
+  NODE_WOKEN,
+  N_A,
+  N_B,
+  N_STATE,
+} from '../internal/world.js';
+import { compile, explainCapture, funcKey, typeModulesFrom, type Compiled } from './funcs.js';
+import { role, type MRole } from './role.js';
+import {
+  G_ARGS,
+  G_CLASS,
+  G_DONE,
+  G_FN,
+  G_ID,
+  G_NEXT,
+  G_P,
+  G_PREV,
+  G_RUNNING,
+  G_STATE,
+  OUT_OK,
+  OUT_THREW,
+  P_ACK,
+  P_ACTIVE,
+  P_FOREIGN,
+  P_HEARTBEAT,
+  P_IDLE,
+  P_LIVE,
+  P_M,
+  P_N_COMPLETED,
+  P_N_PARKS,
+  P_N_SPINS,
+  P_N_STARTED,
+  P_RETIRING,
+  P_SPINNING,
+  P_STARTED,
+  P_STATUS,
+  P_STUCK,
+  P_WAKE,
+  SC_COMPLETED,
+  SC_NGLIVE,
+  SC_NMSPINNING,
+  SC_NP,
+  SC_MODS,
+  SC_NPIDLE,
+  SC_PROBE,
+  SC_PROGRESS,
+  SC_TRACE,
+  Sched,
+} from './sched.js';
+import { IDLE_CLAIMED, IDLE_NO, IDLE_PARKED, wakep } from './wakep.js';
+import { encodeError } from './wire.js';
+import { traceEvent } from './trace.js';
+
+const BATCH = 64;
+const SLICE_MS = 1;
+const SPIN_MS = 0.05;
+const NOOP = (): void => {};
+
+export interface MData {
+  world: SharedArrayBuffer;
+  sched: number;
+  index: number;
+}
+
+/** Messages an M posts to the host (cold paths only). */
+export type MMessage =
+  | { t: 'panic'; goid: number; err: Uint8Array }
+  | { t: 'retired' }
+  | { t: 'trace'; events: unknown[] };
+
+class M implements MRole {
+  readonly sc: Sched;
+  readonly p: number;
+  readonly index: number;
+  current = 0;
+  trace: unknown[] | undefined;
+  private readonly i32: Int32Array;
+  private readonly fns = new Map<number, Compiled | Promise<Compiled>>();
+  private spinning = false;
+  private tick = 0;
+  private mods = 0;
+  private wakeUp: (() => void) | undefined;
+  private armed: { v: number; promise: Promise<unknown> } | undefined;
+  private readonly keepAlive = setInterval(NOOP, 1 << 30);
+
+  constructor(sc: Sched, index: number) {
+    this.sc = sc;
+    this.index = index;
+    this.p = sc.p(index);
+    this.i32 = sc.i32;
+  }
+
+  active(): boolean {
+    return Atomics.load(this.i32, this.p + P_STATUS) === P_ACTIVE;
+  }
+
+  localWake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  async run(): Promise<void> {
+    const { sc, p, i32 } = this;
+    Atomics.store(i32, p + P_M, sc.world.token);
+    for (;;) {
+      if (!sc.running) return;
+      Atomics.add(i32, p + P_HEARTBEAT, 1);
+      if (Atomics.load(i32, p + P_STATUS) === P_RETIRING) return this.retire();
+      let g = this.findRunnable();
+      if (g === 0) {
+        g = await this.idle();
+        if (g === 0) continue;
+      }
+      if (sc.get(SC_MODS) > this.mods) await this.loadTypeModules();
+      const t0 = performance.now();
+      for (let n = 0; g !== 0;) {
+        this.start(g);
+        if (++n >= BATCH || performance.now() - t0 > SLICE_MS) break;
+        g = this.findLocal();
+      }
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** Imports the modules that define shared types (a channel argument must revive here). */
+  private async loadTypeModules(): Promise<void> {
+    const urls = typeModulesFrom(this.sc, this.mods);
+    this.mods += urls.length;
+    for (const url of urls) {
+      try {
+        await import(url);
+      } catch (e) {
+        process.emitWarning(`gocsp: a goroutine worker could not import ${url}: ${String(e)}`);
+      }
+    }
+  }
+
+  /** Runnext, the local ring, or a share of the global queue. */
+  private findLocal(): number {
+    const { sc, p } = this;
+    if (++this.tick % 61 === 0) {
+      const g = sc.globget(p, 1);
+      if (g !== 0) return g;
+    }
+    return sc.runqget(p) || sc.globget(p, 0);
+  }
+
+  /** Go's findRunnable without the parking: local, global, then steal. */
+  private findRunnable(): number {
+    const g = this.findLocal();
+    if (g !== 0) return g;
+    return this.steal();
+  }
+
+  private steal(): number {
+    const { sc, p } = this;
+    const ps = sc.pindexes();
+    const n = ps.length;
+    if (n < 2) return 0;
+    const start = Math.floor(Math.random() * n);
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < n; k++) {
+        const victim = sc.p(ps[(start + k) % n]!);
+        if (victim === p) continue;
+        const stuck = Atomics.load(sc.i32, victim + P_STUCK) === 1;
+        const g = sc.runqsteal(p, victim, stuck);
+        if (g !== 0) {
+          if (this.trace)
+            traceEvent(this, 'steal', { from: (victim - sc.p(0)) / (sc.p(1) - sc.p(0)) });
+          return g;
+        }
+      }
+    }
+    return 0;
+  }
+
+  private startSpinning(): boolean {
+    const { sc, i32 } = this;
+    const np = sc.get(SC_NP);
+    const busy = np - sc.get(SC_NPIDLE);
+    if (2 * sc.get(SC_NMSPINNING) >= busy) return false;
+    Atomics.add(i32, sc.s + SC_NMSPINNING, 1);
+    Atomics.store(i32, this.p + P_SPINNING, 1);
+    this.spinning = true;
+    return true;
+  }
+
+  /** Gives back the spinning count; if it was the last spinner and work is left, wakes another M. */
+  private stopSpinning(): void {
+    if (!this.spinning) return;
+    this.spinning = false;
+    Atomics.store(this.i32, this.p + P_SPINNING, 0);
+    const left = Atomics.sub(this.i32, this.sc.s + SC_NMSPINNING, 1) - 1;
+    if (left === 0 && this.sc.anyRunnable()) wakep(this.sc);
+  }
+
+  /** Nothing to run: spin for a moment, then park until woken. Returns a G or 0. */
+  private async idle(): Promise<number> {
+    const { sc, p, i32 } = this;
+    if (this.spinning || this.startSpinning()) {
+      i32[p + P_N_SPINS] = i32[p + P_N_SPINS]! + 1;
+      const end = performance.now() + SPIN_MS;
+      for (let polls = 1; ; polls++) {
+        const g = this.findRunnable();
+        if (g !== 0) {
+          this.stopSpinning();
+          return g;
+        }
+        if ((polls & 7) === 0 && performance.now() > end) break;
+        for (let k = 0; k < 20; k++) relax();
+      }
+      this.stopSpinning();
+      const g = this.findRunnable();
+      if (g !== 0) return g;
+    }
+    // Park.
+    i32[p + P_N_PARKS] = i32[p + P_N_PARKS]! + 1;
+    const v = Atomics.load(i32, p + P_WAKE);
+    Atomics.store(i32, p + P_IDLE, IDLE_PARKED);
+    Atomics.add(i32, sc.s + SC_NPIDLE, 1);
+    if (
+      sc.anyRunnable() ||
+      !sc.running ||
+      Atomics.load(i32, p + P_STATUS) !== P_ACTIVE ||
+      Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)
+    ) {
+      this.unidle();
+      if (Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)) this.answerProbe();
+      return 0;
+    }
+    if (this.trace) traceEvent(this, 'park', {});
+    Atomics.sub(i32, H_RUNNING, 1);
+    await new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+      if (this.armed === undefined || this.armed.v !== v) {
+        const r = Atomics.waitAsync(i32, p + P_WAKE, v);
+        if (!r.async) {
+          this.armed = undefined;
+          resolve();
+          return;
+        }
+        this.armed = { v, promise: r.value };
+        void r.value.then(() => {
+          if (this.armed?.promise === r.value) this.armed = undefined;
+        });
+      }
+      void this.armed.promise.then(() => resolve());
+    });
+    this.wakeUp = undefined;
+    Atomics.add(i32, H_RUNNING, 1);
+    this.unidle();
+    return 0;
+  }
+
+  /** Leaves the idle state after a wake (taking over a spinning count if a waker handed one). */
+  private unidle(): void {
+    const { i32, p, sc } = this;
+    const st = Atomics.load(i32, p + P_IDLE);
+    if (st === IDLE_CLAIMED) {
+      Atomics.store(i32, p + P_IDLE, IDLE_NO);
+      this.spinning = true;
+      Atomics.store(i32, p + P_SPINNING, 1);
+    } else if (
+      st === IDLE_PARKED &&
+      Atomics.compareExchange(i32, p + P_IDLE, IDLE_PARKED, IDLE_NO) === IDLE_PARKED
+    ) {
+      Atomics.sub(i32, sc.s + SC_NPIDLE, 1);
+    } else if (Atomics.load(i32, p + P_IDLE) === IDLE_CLAIMED) {
+      this.unidle();
+    }
+  }
+
+  /** Deadlock probe (monitor.ts): publish what could still wake this thread. */
+  private answerProbe(): void {
+    const { i32, p, sc } = this;
+    Atomics.store(i32, p + P_FOREIGN, foreignResources(this.ownTimers()));
+    Atomics.store(i32, p + P_ACK, sc.get(SC_PROBE));
+  }
+
+  private ownTimers(): number {
+    return 1 + (parkerFor(this.sc.world).holdsProcess ? 1 : 0);
+  }
+
+  /** Starts goroutine g (its synchronous part runs now). */
+  private start(g: number): void {
+    const { sc, p, i32 } = this;
+    const world = sc.world;
+    const done = i32[g + G_DONE]!;
+    if (done !== 0 && Atomics.load(i32, done + N_STATE) === NODE_CANCELLED) {
+      // spawnWith's signal aborted before it started: it never runs. The
+      // spawner settled already and left the node to us.
+      const a = i32[g + G_ARGS]!;
+      if (a !== 0) disposeBytes(takeValue(world, a));
+      freeBlock(world, g, G_CLASS);
+      freeNode(world, done);
+      Atomics.sub(i32, sc.s + SC_NGLIVE, 1);
+      return;
+    }
+    Atomics.store(i32, g + G_STATE, G_RUNNING);
+    // Link into the started list (read by the host if this thread dies).
+    const head = i32[p + P_STARTED]!;
+    i32[g + G_PREV] = 0;
+    i32[g + G_NEXT] = head;
+    if (head !== 0) i32[head + G_PREV] = g;
+    i32[p + P_STARTED] = g;
+    i32[g + G_P] = this.index;
+    i32[p + P_LIVE] = i32[p + P_LIVE]! + 1;
+    i32[p + P_N_STARTED] = i32[p + P_N_STARTED]! + 1;
+    Atomics.add(i32, sc.s + SC_PROGRESS, 1);
+    const fi = i32[g + G_FN]!;
+    let args: unknown[];
+    try {
+      const a = i32[g + G_ARGS]!;
+      i32[g + G_ARGS] = 0;
+      args = a === 0 ? [] : (structured.decode(takeValue(world, a)) as unknown[]);
+    } catch (e) {
+      this.finish(g, OUT_THREW, e, undefined);
+      return;
+    }
+    const c = this.fns.get(fi);
+    if (c === undefined || c instanceof Promise) {
+      const pending = c ?? this.load(fi);
+      pending.then(
+        (cc) => this.call(g, cc, args),
+        (e: unknown) => this.finish(g, OUT_THREW, e, undefined),
+      );
+      return;
+    }
+    this.call(g, c, args);
+  }
+
+  private load(fi: number): Promise<Compiled> {
+    const pr = compile(funcKey(this.sc, fi));
+    this.fns.set(fi, pr);
+    pr.then(
+      (c) => this.fns.set(fi, c),
+      () => this.fns.delete(fi),
+    );
+    return pr;
+  }
+
+  private call(g: number, c: Compiled, args: unknown[]): void {
+    const goid = this.i32[g + G_ID]!;
+    let r: unknown;
+    const t0 = this.trace ? performance.now() : 0;
+    this.current = goid;
+    try {
+      r = c.fn(...args);
+    } catch (e) {
+      this.current = 0;
+      this.finish(g, OUT_THREW, e, c);
+      return;
+    }
+    this.current = 0;
+    if (this.trace)
+      traceEvent(this, 'run', { goid, fn: c.label, dur: performance.now() - t0, ts: t0 });
+    if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+      (r as Promise<unknown>).then(
+        (v) => this.finish(g, OUT_OK, v, c),
+        (e: unknown) => this.finish(g, OUT_THREW, e, c),
+      );
+    } else this.finish(g, OUT_OK, r, c);
+  }
+
+  /** A goroutine ended: unlink it, deliver its outcome, free it. */
+  private finish(g: number, outcome: number, value: unknown, c: Compiled | undefined): void {
+    const { sc, p, i32 } = this;
+    const world = sc.world;
+    const prev = i32[g + G_PREV]!;
+    const next = i32[g + G_NEXT]!;
+    if (prev === 0) i32[p + P_STARTED] = next;
+    else i32[prev + G_NEXT] = next;
+    if (next !== 0) i32[next + G_PREV] = prev;
+    i32[p + P_LIVE] = i32[p + P_LIVE]! - 1;
+    i32[p + P_N_COMPLETED] = i32[p + P_N_COMPLETED]! + 1;
+    Atomics.add(i32, sc.s + SC_COMPLETED, 1);
+    Atomics.add(i32, sc.s + SC_PROGRESS, 1);
+    const goid = i32[g + G_ID]!;
+    const node = i32[g + G_DONE]!;
+    freeBlock(world, g, G_CLASS);
+    Atomics.sub(i32, sc.s + SC_NGLIVE, 1);
+    if (this.trace) traceEvent(this, 'end', { goid });
+    if (outcome === OUT_THREW && c !== undefined) value = explainCapture(value, c);
+    if (node === 0) {
+      if (outcome === OUT_THREW) {
+        parentPort!.postMessage({ t: 'panic', goid, err: encodeError(value) } satisfies MMessage);
+      }
+      return;
+    }
+    let bytes: Uint8Array;
+    if (outcome === OUT_OK) {
+      try {
+        bytes = structured.encode(value);
+      } catch (e) {
+        outcome = OUT_THREW;
+        bytes = encodeError(
+          new TypeError(
+            `goroutine ${goid}'s result cannot be sent back to the thread that spawned it: ${(e as Error).message}`,
+            { cause: e },
+          ),
+        );
+      }
+    } else bytes = encodeError(value);
+    const v = storeValue(world, bytes);
+    i32[node + N_A] = v;
+    i32[node + N_B] = outcome;
+    if (Atomics.compareExchange(i32, node + N_STATE, NODE_WAITING, NODE_WOKEN) === NODE_WAITING) {
+      wakeNode(world, node);
+    } else {
+      // The spawner gave up (spawnWith's signal): drop the result.
+      disposeBytes(takeValue(world, v));
+      freeNode(world, node);
+    }
+  }
+
+  /** gomaxprocs went down: hand back the queue, finish what was started, exit. */
+  private async retire(): Promise<void> {
+    const { sc, p, i32 } = this;
+    sc.globput(sc.runqdrain(p));
+    wakep(sc);
+    while (i32[p + P_LIVE]! > 0) {
+      await new Promise<void>((r) => setTimeout(r, 5));
+      // Goroutines spawned meanwhile by our own goroutines went to the global queue.
+    }
+    clearInterval(this.keepAlive);
+    parentPort!.postMessage({ t: 'retired' } satisfies MMessage);
+  }
+
+  stop(): void {
+    clearInterval(this.keepAlive);
+  }
+}
+
+function disposeBytes(b: Uint8Array): void {
+  try {
+    structured.dispose?.(b);
+  } catch {
+    // a value that cannot be decoded holds nothing to release
+  }
+}
+
+/** Pending non-gocsp resources of this thread: timers, sockets, file operations... */
+export function foreignResources(own: number): number {
+  let n = 0;
+  for (const r of process.getActiveResourcesInfo()) if (r !== 'CloseReq') n++;
+  return Math.max(0, n - own);
+}
+
+/** Entry of an M worker (worker.ts). */
+export function runM(): void {
+  const data = workerData as MData;
+  const world = adoptWorld(data.world);
+  const sc = new Sched(world, data.sched);
+  const m = new M(sc, data.index);
+  const r = role();
+  r.sc = sc;
+  r.m = m;
+  if (sc.get(SC_TRACE) === 1) m.trace = [];
+  parentPort!.on('message', (msg: { t: string }) => {
+    if (msg.t === 'trace-start') m.trace = [];
+    else if (msg.t === 'trace-stop') {
+      parentPort!.postMessage({ t: 'trace', events: m.trace ?? [] } satisfies MMessage);
+      m.trace = undefined;
+    }
+  });
+  parentPort!.unref();
+  m.run().then(
+    () => m.stop(),
+    (e: unknown) => {
+      m.stop();
+      throw e;
+    },
+  );
+}
