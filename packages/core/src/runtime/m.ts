@@ -88,6 +88,8 @@ const BATCH = 64;
 const SLICE_MS = 1;
 const SPIN_MS = 0.05;
 const NOOP = (): void => {};
+/** GOCSP_STEAL=0 turns work stealing off (for the stealing-on-vs-off benchmark only). */
+const STEAL = process.env.GOCSP_STEAL !== '0';
 
 export interface MData {
   world: SharedArrayBuffer;
@@ -182,7 +184,7 @@ class M implements MRole {
   /** Go's findRunnable without the parking: local, global, then steal. */
   private findRunnable(): number {
     const g = this.findLocal();
-    if (g !== 0) return g;
+    if (g !== 0 || !STEAL) return g;
     return this.steal();
   }
 
