@@ -484,6 +484,24 @@ export function foreignResources(own: number): number {
 
 /** Entry of an M worker (worker.ts). */
 export function runM(): void {
+  // esbuild's keepNames (vitest, tsx, bundlers) wraps named functions in
+  // `__name(fn, "name")` calls, a helper defined at the top of the bundle; an
+  // inline goroutine function shipped by source brings the call but not the
+  // helper. Define it here, as esbuild does.
+  if (!('__name' in globalThis)) {
+    Object.defineProperty(globalThis, '__name', {
+      value: (f: unknown, name: string): unknown => {
+        try {
+          Object.defineProperty(f, 'name', { value: name, configurable: true });
+        } catch {
+          // not a function or a frozen one: the name is cosmetic
+        }
+        return f;
+      },
+      configurable: true,
+      writable: true,
+    });
+  }
   const data = workerData as MData;
   const world = adoptWorld(data.world);
   const sc = new Sched(world, data.sched);
