@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { structured } from '../codec.js';
 import { GocspError } from '../errors.js';
 import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
-import { parkerFor } from '../internal/park.js';
+import { parkerFor, type Waiter } from '../internal/park.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { defaultWorld } from '../internal/worlds.js';
 import {
@@ -25,7 +25,7 @@ import {
   N_OWNER,
   N_STATE,
 } from '../internal/world.js';
-import { funcIndex, keyOf, publishTypeModules, type AnyFn, type TaskRef } from './funcs.js';
+import { fnIndexOf, publishTypeModules, type AnyFn, type TaskRef } from './funcs.js';
 import { Host, defaultProcs, lostError, setPendingProcs } from './host.js';
 import { role, type HostRole } from './role.js';
 import { traceEvent } from './trace.js';
@@ -35,9 +35,13 @@ import {
   G_DONE,
   G_FN,
   G_ID,
+  G_INLINE,
+  G_INLINE_MAX,
+  G_NARGS,
   G_PARENT,
   MAX_P,
   OUT_OK,
+  OUT_OK_NUM,
   OUT_THREW,
   P_HEARTBEAT,
   P_IDLE,
@@ -95,14 +99,26 @@ function sched(): Sched {
 
 /** Allocates an unstarted G; throws (nothing allocated) for a bad function or argument. */
 function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
-  const fi = funcIndex(sc, keyOf(fn));
+  const fi = fnIndexOf(sc, fn);
   publishTypeModules(sc);
-  const bytes = args.length === 0 ? undefined : structured.encode(args);
+  const n = args.length;
+  // Up to G_INLINE_MAX numbers travel inline in the G (no encoding, no block).
+  const inline =
+    n <= G_INLINE_MAX &&
+    (n < 1 || typeof args[0] === 'number') &&
+    (n < 2 || typeof args[1] === 'number');
+  const bytes = inline ? undefined : structured.encode(args);
   const world = sc.world;
   const i32 = sc.i32;
   const g = allocBlock(world, G_CLASS);
   i32[g + G_FN] = fi;
-  i32[g + G_ARGS] = bytes === undefined ? 0 : storeValue(world, bytes);
+  if (inline) {
+    i32[g + G_ARGS] = 0;
+    i32[g + G_NARGS] = n;
+    for (let k = 0; k < n; k++) sc.f64[((g + G_INLINE) >> 1) + k] = args[k] as number;
+  } else {
+    i32[g + G_ARGS] = storeValue(world, bytes!);
+  }
   i32[g + G_DONE] = done;
   const goid = sc.add(SC_GOID, 1) + 1;
   i32[g + G_ID] = goid;
@@ -221,61 +237,89 @@ function spawnImpl(
   } catch (e) {
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
-  const world = sc.world;
-  const i32 = world.i32;
-  return new Promise<unknown>((resolve, reject) => {
-    const parker = parkerFor(world);
-    let abortReason: { r: unknown } | undefined;
-    // Gives up the wait: wins only while the node is WAITING (then the M or
-    // the host frees the node); otherwise the outcome is on its way.
-    const giveUp = (why: unknown): boolean => {
-      if (
-        Atomics.compareExchange(i32, node + N_STATE, NODE_WAITING, NODE_CANCELLED) !== NODE_WAITING
-      ) {
-        return false;
-      }
-      parker.unpark(node);
-      signal?.removeEventListener('abort', onAbort);
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason as is
-      reject(why);
-      return true;
-    };
-    const onAbort = (): void => {
-      if (!giveUp(signal!.reason)) abortReason = { r: signal!.reason };
-    };
-    parker.park(node, {
-      wake() {
-        signal?.removeEventListener('abort', onAbort);
-        const outcome = i32[node + N_B]!;
-        const v = i32[node + N_A]!;
-        const goid = i32[node + N_C]!;
-        const code = i32[node + N_D]!;
-        freeNode(world, node);
-        try {
-          const bytes = v === 0 ? undefined : takeValue(world, v);
-          if (abortReason !== undefined) {
-            if (bytes !== undefined && outcome === OUT_OK) structured.dispose?.(bytes);
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort reason as is
-            reject(abortReason.r);
-          } else if (outcome === OUT_OK) resolve(structured.decode(bytes!));
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the goroutine's thrown value as is
-          else if (outcome === OUT_THREW) reject(decodeError(bytes!));
-          else {
-            reject(
-              lostError(outcome, goid, code, bytes === undefined ? undefined : decodeError(bytes)),
-            );
-          }
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      },
-      fail(err) {
-        giveUp(err);
-      },
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    ready(sc, g);
+  const call = new SpawnCall(sc, node, signal);
+  const promise = new Promise<unknown>((resolve, reject) => {
+    call.resolve = resolve;
+    call.reject = reject;
   });
+  parkerFor(sc.world).park(node, call);
+  if (signal !== undefined) signal.addEventListener('abort', call, { once: true });
+  ready(sc, g);
+  return promise;
+}
+
+/**
+ * A pending spawn: the Waiter of its completion node (one object per spawn,
+ * no closures: spawn is a hot path). Giving up (abort, deadlock) wins only
+ * while the node is WAITING - then the M or the host frees the node -
+ * otherwise the outcome is already on its way and `wake` settles.
+ */
+class SpawnCall implements Waiter {
+  resolve!: (v: unknown) => void;
+  reject!: (e: unknown) => void;
+  private abortReason: { r: unknown } | undefined;
+
+  constructor(
+    private readonly sc: Sched,
+    private readonly node: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** The signal's 'abort' event. */
+  handleEvent(): void {
+    const reason: unknown = this.signal!.reason;
+    if (!this.giveUp(reason)) this.abortReason = { r: reason };
+  }
+
+  fail(err: Error): void {
+    this.giveUp(err);
+  }
+
+  private giveUp(why: unknown): boolean {
+    const { sc, node } = this;
+    if (
+      Atomics.compareExchange(sc.i32, node + N_STATE, NODE_WAITING, NODE_CANCELLED) !== NODE_WAITING
+    ) {
+      return false;
+    }
+    parkerFor(sc.world).unpark(node);
+    this.signal?.removeEventListener('abort', this);
+    this.reject(why);
+    return true;
+  }
+
+  wake(): void {
+    const { sc, node } = this;
+    const world = sc.world;
+    const i32 = sc.i32;
+    this.signal?.removeEventListener('abort', this);
+    const outcome = i32[node + N_B]!;
+    if (outcome === OUT_OK_NUM && this.abortReason === undefined) {
+      const v = sc.f64[(node + N_C) >> 1];
+      freeNode(world, node);
+      this.resolve(v);
+      return;
+    }
+    const v = i32[node + N_A]!;
+    const goid = i32[node + N_C]!;
+    const code = i32[node + N_D]!;
+    freeNode(world, node);
+    try {
+      const bytes = v === 0 ? undefined : takeValue(world, v);
+      if (this.abortReason !== undefined) {
+        if (bytes !== undefined && outcome === OUT_OK) structured.dispose?.(bytes);
+        this.reject(this.abortReason.r);
+      } else if (outcome === OUT_OK) this.resolve(structured.decode(bytes!));
+      else if (outcome === OUT_THREW) this.reject(decodeError(bytes!));
+      else {
+        this.reject(
+          lostError(outcome, goid, code, bytes === undefined ? undefined : decodeError(bytes)),
+        );
+      }
+    } catch (e) {
+      this.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
 }
 
 /**

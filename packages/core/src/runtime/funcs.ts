@@ -117,6 +117,17 @@ export function keyOf(fn: unknown): string {
 /** Per-thread cache: world id + sched address + key -> table index. */
 const indexCache = new Map<string, number>();
 
+/** Table index of goroutine function `fn` (a function or a TaskRef); cached per function object. */
+export function fnIndexOf(sc: Sched, fn: unknown): number {
+  if (typeof fn === 'function' || (typeof fn === 'object' && fn !== null)) {
+    const hit = sc.fnIndex.get(fn);
+    if (hit !== undefined) return hit;
+  }
+  const idx = funcIndex(sc, keyOf(fn));
+  sc.fnIndex.set(fn as object, idx);
+  return idx;
+}
+
 /** Table index of `key`, registering it on first use. */
 export function funcIndex(sc: Sched, key: string): number {
   const ck = `${sc.world.id}:${sc.s}:${key}`;
@@ -222,9 +233,6 @@ export function explainCapture(e: unknown, c: Compiled): unknown {
   return err;
 }
 
-/** Per-thread: sched key -> number of this thread's type modules already published there. */
-const published = new Map<string, number>();
-
 /**
  * Publishes the modules that registered shared types in this thread, so each
  * M imports them before running goroutines (a channel passed as an argument
@@ -232,8 +240,7 @@ const published = new Map<string, number>();
  */
 export function publishTypeModules(sc: Sched): void {
   const mods = threadState().typeModules;
-  const key = `${sc.world.id}:${sc.s}`;
-  if ((published.get(key) ?? 0) === mods.size) return;
+  if (sc.modsPublished === mods.size) return;
   const i32 = sc.i32;
   sc.lock();
   try {
@@ -250,7 +257,7 @@ export function publishTypeModules(sc: Sched): void {
   } finally {
     sc.unlock();
   }
-  published.set(key, mods.size);
+  sc.modsPublished = mods.size;
 }
 
 /** The published module URLs from index `from` on. */

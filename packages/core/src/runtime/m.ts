@@ -35,6 +35,7 @@ import {
   NODE_WOKEN,
   N_A,
   N_B,
+  N_C,
   N_STATE,
 } from '../internal/world.js';
 import { compile, explainCapture, funcKey, typeModulesFrom, type Compiled } from './funcs.js';
@@ -45,12 +46,15 @@ import {
   G_DONE,
   G_FN,
   G_ID,
+  G_INLINE,
+  G_NARGS,
   G_NEXT,
   G_P,
   G_PREV,
   G_RUNNING,
   G_STATE,
   OUT_OK,
+  OUT_OK_NUM,
   OUT_THREW,
   P_ACK,
   P_ACTIVE,
@@ -347,8 +351,14 @@ class M implements MRole {
     let args: unknown[];
     try {
       const a = i32[g + G_ARGS]!;
-      i32[g + G_ARGS] = 0;
-      args = a === 0 ? [] : (structured.decode(takeValue(world, a)) as unknown[]);
+      if (a === 0) {
+        const n = i32[g + G_NARGS]!;
+        const at = (g + G_INLINE) >> 1;
+        args = n === 0 ? [] : n === 1 ? [sc.f64[at]] : [sc.f64[at], sc.f64[at + 1]];
+      } else {
+        i32[g + G_ARGS] = 0;
+        args = structured.decode(takeValue(world, a)) as unknown[];
+      }
     } catch (e) {
       this.finish(g, OUT_THREW, e, undefined);
       return;
@@ -421,6 +431,16 @@ class M implements MRole {
       if (outcome === OUT_THREW) {
         parentPort!.postMessage({ t: 'panic', goid, err: encodeError(value) } satisfies MMessage);
       }
+      return;
+    }
+    if (outcome === OUT_OK && typeof value === 'number') {
+      // A number comes back inline in the node (N_C..N_D), no value block.
+      sc.f64[(node + N_C) >> 1] = value;
+      i32[node + N_A] = 0;
+      i32[node + N_B] = OUT_OK_NUM;
+      if (Atomics.compareExchange(i32, node + N_STATE, NODE_WAITING, NODE_WOKEN) === NODE_WAITING) {
+        wakeNode(world, node);
+      } else freeNode(world, node);
       return;
     }
     let bytes: Uint8Array;

@@ -70,9 +70,11 @@
  * | 6 | G_PARENT | id of the goroutine that created it (0 = a non-goroutine thread) |
  * | 7, 8 | G_PREV, G_NEXT | links in its M's started list (P_STARTED) |
  * | 9 | G_P | index of the P that started it |
+ * | 10 | G_NARGS | arguments held inline (G_ARGS = 0): up to 2 numbers as float64 at words 12..15 |
  *
  * Completion node (a world node, owned by the spawner): N_A = value block of
- * the encoded result or error, N_B = outcome (OK, THREW, LOST, STOPPED), N_C =
+ * the encoded result or error, N_B = outcome (OK, OK_NUM, THREW, LOST,
+ * STOPPED; OK_NUM: a number result held as float64 in N_C..N_D), N_C =
  * goroutine id, N_D = worker exit code (LOST). N_STATE goes WAITING -> WOKEN
  * (the M or the host, CAS) or CANCELLED (the spawner's abort or a deadlock,
  * CAS); whoever loses the CAS frees the node and drops the result. The
@@ -166,6 +168,10 @@ export const G_PARENT = 6;
 export const G_PREV = 7;
 export const G_NEXT = 8;
 export const G_P = 9;
+export const G_NARGS = 10;
+/** Word of the first inline float64 argument (8-byte aligned: blocks start at even words). */
+export const G_INLINE = 12;
+export const G_INLINE_MAX = 2;
 export const G_CLASS = 1;
 
 export const G_QUEUED = 0;
@@ -175,6 +181,7 @@ export const OUT_OK = 0;
 export const OUT_THREW = 1;
 export const OUT_LOST = 2;
 export const OUT_STOPPED = 3;
+export const OUT_OK_NUM = 4;
 
 const SCHED_WORDS = P_BASE + MAX_P * P_WORDS;
 const SCHED_CLASS = 12; // 8 << 12 = 32768 words >= SCHED_WORDS
@@ -185,11 +192,18 @@ export class Sched {
   readonly world: World;
   readonly i32: Int32Array;
   readonly s: number;
+  /** Float64 view of the world (inline numeric arguments and results). */
+  readonly f64: Float64Array;
+  /** This thread's cache: goroutine function -> function table index. */
+  readonly fnIndex = new WeakMap<object, number>();
+  /** This thread's type modules already published here (funcs.ts). */
+  modsPublished = -1;
 
   constructor(world: World, s: number) {
     this.world = world;
     this.i32 = world.i32;
     this.s = s;
+    this.f64 = new Float64Array(world.sab, 0, world.sab.byteLength >> 3);
   }
 
   /** Allocates and initializes a scheduler block. */
