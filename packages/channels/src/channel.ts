@@ -23,6 +23,17 @@ import {
 import { storeValue, takeValue } from './internal/values.js';
 
 const { N_A, N_B, N_C } = substrate;
+const RESOLVED = Promise.resolve();
+/** Word fast path kinds (codecs whose values are one or two machine words). */
+const W_NONE = 0;
+const W_INT32 = 1;
+const W_FLOAT64 = 2;
+/** The structured codec: numbers take the fast path, anything else the general one. */
+const W_STRUCTURED = 3;
+const f64 = new Float64Array(1);
+const f64w = new Int32Array(f64.buffer);
+const f64b = new Uint8Array(f64.buffer);
+const NUM_TAG = substrate.STRUCTURED_NUMBER_TAG;
 const TYPE = 'chan.Channel';
 const NONE = -1;
 const DEFAULT_SLOT_BYTES = 128;
@@ -109,6 +120,8 @@ export function checkSize(bytes: Uint8Array, world: substrate.World): void {
 export class Channel<T = unknown> {
   /** @internal */ readonly h: HChan;
   /** @internal */ readonly codec: Codec<T>;
+  /** Word fast path: int32 / float64 values skip encoding and go straight into a ring slot. */
+  private readonly word: number;
 
   /** Use `chan(capacity, options)`. */
   constructor(capacity = 0, options: ChanOptions<T> = {}) {
@@ -124,6 +137,7 @@ export class Channel<T = unknown> {
         );
       }
       this.codec = codec as Codec<T>;
+      this.word = wordKind(codec);
       return;
     }
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1 << 24) {
@@ -147,6 +161,7 @@ export class Channel<T = unknown> {
     );
     this.h = HChan.open(world, ref);
     this.codec = codec;
+    this.word = wordKind(codec);
     substrate.rememberObject(world, ref, this);
   }
 
@@ -185,6 +200,7 @@ export class Channel<T = unknown> {
    * ```
    */
   send(v: T, opts: OpOptions = {}): Promise<void> {
+    if (this.word !== W_NONE && opts.signal === undefined && this.sendWord(v)) return RESOLVED;
     let bytes: Uint8Array;
     try {
       bytes = this.codec.encode(v);
@@ -261,6 +277,10 @@ export class Channel<T = unknown> {
    * ```
    */
   recv(opts: OpOptions = {}): Promise<T | undefined> {
+    if (this.word !== W_NONE) {
+      const got = this.recvWord();
+      if (got !== NO_WORD) return Promise.resolve(got as T);
+    }
     if (opts.signal === undefined) {
       const r = this.recvOrEnqueue(true);
       if (typeof r !== 'number')
@@ -373,6 +393,70 @@ export class Channel<T = unknown> {
     }
   }
 
+  /** Word fast path of a send: true if `v` went into the ring (see HChan.pushWords). */
+  private sendWord(v: T): boolean {
+    let lo: number;
+    let hi = 0;
+    let words: 1 | 2;
+    if (this.word === W_STRUCTURED) {
+      if (typeof v !== 'number') return false;
+      f64[0] = v;
+      const h = this.h;
+      h.lock();
+      try {
+        return h.i32[CLOSED] === 0 && h.pushTagged(NUM_TAG, f64b);
+      } finally {
+        h.unlock();
+      }
+    }
+    if (this.word === W_INT32) {
+      if (((v as number) | 0) !== v) return false; // the codec's TypeError, on the general path
+      lo = v as number;
+      words = 1;
+    } else {
+      if (typeof v !== 'number') return false;
+      f64[0] = v;
+      lo = f64w[0]!;
+      hi = f64w[1]!;
+      words = 2;
+    }
+    const h = this.h;
+    h.lock();
+    try {
+      return h.i32[CLOSED] === 0 && h.pushWords(lo, hi, words);
+    } finally {
+      h.unlock();
+    }
+  }
+
+  /** Word fast path of a receive: the value, or NO_WORD (take the general path). */
+  private recvWord(): number | typeof NO_WORD {
+    const h = this.h;
+    const w = h.world.i32;
+    h.lock();
+    try {
+      const at = h.headWords();
+      if (at < 0) return NO_WORD;
+      let v: number;
+      if (this.word === W_STRUCTURED) {
+        const u8 = h.world.u8;
+        const b = at * 4;
+        if (w[at - 1] !== 9 || u8[b] !== NUM_TAG) return NO_WORD;
+        for (let k = 0; k < 8; k++) f64b[k] = u8[b + 1 + k]!;
+        v = f64[0]!;
+      } else if (this.word === W_INT32) v = w[at]!;
+      else {
+        f64w[0] = w[at]!;
+        f64w[1] = w[at + 1]!;
+        v = f64[0]!;
+      }
+      h.dropHead();
+      return v;
+    } finally {
+      h.unlock();
+    }
+  }
+
   /**
    * Send step under the lock: -1 done at once (a receiver is woken), FULL
    * (only when !block), or a queued sender node to park.
@@ -469,6 +553,14 @@ export class Channel<T = unknown> {
   decoded(bytes: Uint8Array | null): [T, true] | [undefined, false] {
     return bytes === null ? [undefined, false] : [this.codec.decode(bytes), true];
   }
+}
+
+const NO_WORD = Symbol('no word');
+
+function wordKind(codec: Codec<unknown>): number {
+  if (codec === codecs.int32) return W_INT32;
+  if (codec === codecs.float64) return W_FLOAT64;
+  return codec === codecs.structured ? W_STRUCTURED : W_NONE;
 }
 
 // A channel freed with values in its ring: free their out-of-line blocks and

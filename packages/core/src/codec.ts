@@ -43,6 +43,8 @@ const T_NULL = 1;
 const T_TRUE = 2;
 const T_FALSE = 3;
 const T_NUMBER = 4;
+/** Tag byte of a number in the structured codec (channels write numbers straight into ring slots). */
+export const STRUCTURED_NUMBER_TAG = T_NUMBER;
 const T_STRING = 5;
 const T_BIGINT = 6;
 const T_V8 = 7;

@@ -50,6 +50,6 @@ export { threadState } from './internal/env.js';
 export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from './internal/wait.js';
 export type { ParkOptions } from './internal/wait.js';
 export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';
-export { codecs } from './codec.js';
+export { codecs, STRUCTURED_NUMBER_TAG } from './codec.js';
 export { runM } from './runtime/m.js';
 export { parkHooks } from './internal/park.js';

@@ -202,6 +202,71 @@ export class HChan {
     return undefined;
   }
 
+  /**
+   * Word fast path (int32 / float64 codecs): appends a value of one or two
+   * words at the tail without encoding it (LOCK held). False, nothing done,
+   * unless the ring has room, no receiver waits and the value fits inline.
+   */
+  pushWords(lo: number, hi: number, words: 1 | 2): boolean {
+    const i32 = this.i32;
+    const len = i32[LEN]!;
+    const cap = i32[CAP]!;
+    const sw = i32[SLOT_WORDS]!;
+    if (len >= cap || sw <= words || !this.recvq.empty) return false;
+    let tail = i32[HEAD]! + len;
+    if (tail >= cap) tail -= cap;
+    const slot = this.ringBase + tail * sw;
+    const w = this.world.i32;
+    w[slot] = words * 4;
+    w[slot + 1] = lo;
+    if (words === 2) w[slot + 2] = hi;
+    i32[LEN] = len + 1;
+    return true;
+  }
+
+  /**
+   * Fast path of the structured codec for a number (LOCK held): writes the
+   * codec's own encoding (tag byte + float64 bytes, 9 bytes) into the tail
+   * slot, from `src` (the number's 8 bytes). Same conditions as pushWords.
+   */
+  pushTagged(tag: number, src: Uint8Array): boolean {
+    const i32 = this.i32;
+    const len = i32[LEN]!;
+    const cap = i32[CAP]!;
+    const sw = i32[SLOT_WORDS]!;
+    if (len >= cap || (sw - 1) * 4 < 9 || !this.recvq.empty) return false;
+    let tail = i32[HEAD]! + len;
+    if (tail >= cap) tail -= cap;
+    const slot = this.ringBase + tail * sw;
+    this.world.i32[slot] = 9;
+    const u8 = this.world.u8;
+    const b = (slot + 1) * 4;
+    u8[b] = tag;
+    for (let k = 0; k < 8; k++) u8[b + 1 + k] = src[k]!;
+    i32[LEN] = len + 1;
+    return true;
+  }
+
+  /**
+   * Word fast path of a receive (LOCK held): the oldest value's first word
+   * slot index, or -1 (nothing done) unless a value is buffered inline and
+   * no sender waits. The caller reads the words, then calls `dropHead`.
+   */
+  headWords(): number {
+    const i32 = this.i32;
+    if (i32[LEN] === 0 || !this.sendq.empty) return -1;
+    const slot = this.ringBase + i32[HEAD]! * i32[SLOT_WORDS]!;
+    return this.world.i32[slot]! >= 0 ? slot + 1 : -1;
+  }
+
+  /** Removes the oldest value after `headWords` (LOCK held). */
+  dropHead(): void {
+    const i32 = this.i32;
+    const next = i32[HEAD]! + 1;
+    i32[HEAD] = next === i32[CAP] ? 0 : next;
+    i32[LEN] = i32[LEN]! - 1;
+  }
+
   /** Appends a value at the ring's tail (LOCK held, LEN < CAP). */
   pushRing(bytes: Uint8Array): void {
     const i32 = this.i32;
