@@ -219,7 +219,8 @@ export class Channel<T = unknown> {
     } catch (e) {
       return rejected(e);
     }
-    if (node < 0) return Promise.resolve();
+    if (node < 0) return RESOLVED;
+    if (signal === undefined) return parkOp<void>(this, node, OP_SEND);
     const { world, sendq } = this.h;
     let cancelledValue = 0;
     return substrate
@@ -285,10 +286,7 @@ export class Channel<T = unknown> {
       const r = this.recvOrEnqueue(true);
       if (typeof r !== 'number')
         return Promise.resolve(r === null ? undefined : this.codec.decode(r));
-      const { world, recvq } = this.h;
-      return substrate
-        .parkAsync(world, recvq, LOCK, r, { owner: this })
-        .then(() => this.afterRecvWake(r)[0]);
+      return parkOp<T | undefined>(this, r, OP_RECV);
     }
     return this.recvOk(opts).then((r) => r[0]);
   }
@@ -308,6 +306,7 @@ export class Channel<T = unknown> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const r = this.recvOrEnqueue(true);
     if (typeof r !== 'number') return Promise.resolve(this.decoded(r));
+    if (signal === undefined) return parkOp<[T, true] | [undefined, false]>(this, r, OP_RECV_OK);
     const { world, recvq } = this.h;
     return substrate
       .parkAsync(world, recvq, LOCK, r, { owner: this, signal, onLateWake: () => true })
@@ -499,7 +498,8 @@ export class Channel<T = unknown> {
     return result;
   }
 
-  private afterSendWake(node: number): void {
+  /** @internal */
+  afterSendWake(node: number): void {
     const w = this.h.world.i32;
     const closed = w[node + N_B] === 1;
     const v = w[node + N_A]!;
@@ -541,7 +541,8 @@ export class Channel<T = unknown> {
     return result;
   }
 
-  private afterRecvWake(node: number): [T, true] | [undefined, false] {
+  /** @internal */
+  afterRecvWake(node: number): [T, true] | [undefined, false] {
     const w = this.h.world.i32;
     const got = w[node + N_B] === 1;
     const v = w[node + N_A]!;
@@ -556,6 +557,67 @@ export class Channel<T = unknown> {
 }
 
 const NO_WORD = Symbol('no word');
+
+const OP_RECV = 0;
+const OP_RECV_OK = 1;
+const OP_SEND = 2;
+
+/**
+ * A blocked send or receive without an AbortSignal (the common case): one
+ * object is its parker Waiter and settles its promise directly with the
+ * result, so a same-thread hand-off costs one promise and one microtask.
+ * (With a signal, core's parkAsync handles the abort races.)
+ */
+class ParkedOp<R> implements substrate.Waiter {
+  resolve!: (v: R) => void;
+  reject!: (e: unknown) => void;
+  readonly owner: object;
+
+  constructor(
+    private readonly ch: Channel<unknown>,
+    private readonly node: number,
+    private readonly kind: number,
+  ) {
+    this.owner = ch;
+  }
+
+  wake(): void {
+    try {
+      if (this.kind === OP_SEND) {
+        this.ch.afterSendWake(this.node);
+        this.resolve(undefined as R);
+      } else {
+        const r = this.ch.afterRecvWake(this.node);
+        this.resolve((this.kind === OP_RECV ? r[0] : r) as R);
+      }
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  /** Deadlock: take the node out (if no wake is on its way) and reject. */
+  fail(err: Error): void {
+    const { ch, node } = this;
+    const h = ch.h;
+    const queue = this.kind === OP_SEND ? h.sendq : h.recvq;
+    if (!substrate.cancelQueued(queue, LOCK, node)) return;
+    substrate.parkerFor(h.world).unpark(node);
+    const v = h.world.i32[node + N_A]!;
+    substrate.freeNode(h.world, node);
+    if (this.kind === OP_SEND) ch.codec.dispose?.(takeValue(h.world, v));
+    this.reject(err);
+  }
+}
+
+function parkOp<R>(ch: Channel<unknown>, node: number, kind: number): Promise<R> {
+  const op = new ParkedOp<R>(ch, node, kind);
+  const p = new Promise<R>((resolve, reject) => {
+    op.resolve = resolve;
+    op.reject = reject;
+  });
+  substrate.parkerFor(ch.h.world).park(node, op);
+  return p;
+}
 
 function wordKind(codec: Codec<unknown>): number {
   if (codec === codecs.int32) return W_INT32;

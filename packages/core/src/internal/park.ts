@@ -84,6 +84,8 @@ export class Parker {
   private readonly waiters = new Map<number, Waiter>();
   private armed = false;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
+  private refd = false;
+  private unrefQueued = false;
   private deathEpoch: number;
   private readonly onAsyncWake = (): void => {
     this.armed = false;
@@ -111,7 +113,7 @@ export class Parker {
 
   /** True while this thread holds its keep-alive handle (one ref'd interval). */
   get holdsProcess(): boolean {
-    return this.waiters.size > 0 && this.keepAlive !== undefined;
+    return this.refd;
   }
 
   /** Fails every async waiter that can be failed (deadlock); see Waiter.fail. */
@@ -239,12 +241,26 @@ export class Parker {
 
   private ref(): void {
     if (this.keepAlive === undefined) this.keepAlive = setInterval(NOOP, 1 << 30);
-    else this.keepAlive.ref();
+    else if (!this.refd) this.keepAlive.ref();
+    this.refd = true;
   }
 
+  // Unref'ing is deferred to the end of the event-loop turn: a same-thread
+  // ping-pong parks and wakes within microtasks, and toggling the handle
+  // each time costs more than the hand-off itself (measured).
   private unref(): void {
-    this.keepAlive?.unref();
+    if (this.unrefQueued || !this.refd) return;
+    this.unrefQueued = true;
+    setImmediate(this.lazyUnref);
   }
+
+  private readonly lazyUnref = (): void => {
+    this.unrefQueued = false;
+    if (this.waiters.size === 0 && this.refd) {
+      this.refd = false;
+      this.keepAlive?.unref();
+    }
+  };
 }
 
 /** Runs `fn`; an escaping error is reported as uncaught without stopping the caller. */
@@ -280,7 +296,18 @@ export function canSpin(world: World): boolean {
 }
 
 /** This thread's Parker for `world`. */
+let lastWorld: World | undefined;
+let lastParker: Parker | undefined;
+
 export function parkerFor(world: World): Parker {
+  if (world === lastWorld) return lastParker!;
+  const p = parkerLookup(world);
+  lastWorld = world;
+  lastParker = p;
+  return p;
+}
+
+function parkerLookup(world: World): Parker {
   const parkers = threadState().parkers as Map<number, Parker>;
   let p = parkers.get(world.id);
   if (p === undefined) parkers.set(world.id, (p = new Parker(world)));
