@@ -21,6 +21,20 @@ import {
   initChannel,
 } from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
+import {
+  CLOSED as L_CLOSED,
+  EMPTY as L_EMPTY,
+  L_RECV,
+  L_RECV_OK,
+  L_SEND,
+  LocalChan,
+  RAW_FLOAT64,
+  RAW_INT32,
+  RAW_NONE,
+  RAW_STRING,
+  RAW_STRUCTURED,
+  type LocalOp,
+} from './internal/local.js';
 
 const { N_A, N_B, N_C } = substrate;
 const RESOLVED = Promise.resolve();
@@ -98,11 +112,7 @@ export function maxValueBytes(world: substrate.World): number {
 /** Throws a TypeError, before anything is sent, for a value too large to carry. */
 export function checkSize(bytes: Uint8Array, world: substrate.World): void {
   const max = maxValueBytes(world);
-  if (bytes.length > max) {
-    throw new TypeError(
-      `cannot send a value of ${bytes.length} bytes on a channel: the limit is ${max} bytes (an eighth of gocsp's shared heap); raise the heap with GOCSP_MAX_MEMORY=<MiB> before gocsp starts, or send the data in parts`,
-    );
-  }
+  if (bytes.length > max) throw errors.tooLarge(bytes.length, max);
 }
 
 /**
@@ -118,8 +128,13 @@ export function checkSize(bytes: Uint8Array, world: substrate.World): void {
  * ```
  */
 export class Channel<T = unknown> {
-  /** @internal */ readonly h: HChan;
   /** @internal */ readonly codec: Codec<T>;
+  /** Shared-memory side, once promoted (see `h`). */
+  private sh: HChan | undefined;
+  /** Local side while the channel has never been shared (internal/local.ts). */
+  private local: LocalChan | undefined;
+  private readonly slotBytes: number;
+  private readonly codecId: number;
   /** Word fast path: int32 / float64 values skip encoding and go straight into a ring slot. */
   private readonly word: number;
 
@@ -128,8 +143,8 @@ export class Channel<T = unknown> {
     const r = reviving;
     reviving = undefined;
     if (r !== undefined) {
-      this.h = HChan.open(r.world, r.ref);
-      const id = this.h.i32[CODEC]!;
+      this.sh = HChan.open(r.world, r.ref);
+      const id = this.sh.i32[CODEC]!;
       const codec = CODECS_BY_ID.get(id);
       if (codec === undefined) {
         throw new TypeError(
@@ -138,6 +153,8 @@ export class Channel<T = unknown> {
       }
       this.codec = codec as Codec<T>;
       this.word = wordKind(codec);
+      this.slotBytes = 0;
+      this.codecId = id;
       return;
     }
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1 << 24) {
@@ -150,24 +167,83 @@ export class Channel<T = unknown> {
     if (!Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > 65536) {
       throw errors.badSlotBytes(slotBytes);
     }
+    this.codec = codec;
+    this.word = wordKind(codec);
+    this.slotBytes = slotBytes;
+    this.codecId = codecId;
+    this.local = new LocalChan(
+      capacity,
+      codec,
+      rawKind(codec),
+      maxValueBytes(substrate.defaultWorld()),
+    );
+  }
+
+  /**
+   * @internal The shared-memory side. Reading it moves a local channel into
+   * shared memory for good (promotion): whatever needs the shared side
+   * (another thread, select, the *Sync forms) goes through here.
+   */
+  get h(): HChan {
+    return this.sh ?? this.promote();
+  }
+
+  /** Moves the local state (buffer, waiters, closed) into a new shared channel. */
+  private promote(): HChan {
+    const l = this.local!;
     const world = substrate.defaultWorld();
-    const words = channelWords(capacity, slotBytes);
+    const words = channelWords(l.cap, this.slotBytes);
     const ref = substrate.allocObject(world, substrate.TYPE_IDS[TYPE], words);
     initChannel(
       new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words),
-      capacity,
-      slotBytes,
-      codecId,
+      l.cap,
+      this.slotBytes,
+      this.codecId,
     );
-    this.h = HChan.open(world, ref);
-    this.codec = codec;
-    this.word = wordKind(codec);
+    const h = HChan.open(world, ref);
+    const w = world.i32;
+    const moved: [LocalOp, number][] = [];
+    h.lock();
+    try {
+      for (const item of l.buf.drain()) h.pushRing(l.bytesOf(item));
+      if (l.closed) h.i32[CLOSED] = 1;
+      for (const op of l.recvq.drain()) {
+        const node = substrate.allocNode(world);
+        w[node + N_B] = 0;
+        w[node + N_C] = 0;
+        h.recvq.pushBack(node);
+        moved.push([op, node]);
+      }
+      for (const op of l.sendq.drain()) {
+        const node = substrate.allocNode(world);
+        w[node + N_A] = storeValue(world, l.bytesOf(op.item));
+        w[node + N_B] = 0;
+        w[node + N_C] = 0;
+        h.sendq.pushBack(node);
+        moved.push([op, node]);
+      }
+    } finally {
+      h.unlock();
+    }
+    this.sh = h;
+    this.local = undefined;
     substrate.rememberObject(world, ref, this);
+    // The local waits become shared ones, settling the same promises.
+    for (const [op, node] of moved) {
+      op.done();
+      const kind = op.kind === L_SEND ? OP_SEND : op.kind === L_RECV ? OP_RECV : OP_RECV_OK;
+      const pop = new ParkedOp<unknown>(this, node, kind, op.signal);
+      pop.resolve = op.resolve;
+      pop.reject = op.reject;
+      l.parker.park(node, pop);
+      op.signal?.addEventListener('abort', pop, { once: true });
+    }
+    return h;
   }
 
   /** @internal */
   get [substrate.kShared](): substrate.SharedRef {
-    if (this.h.i32[CODEC] === -1) {
+    if (this.codecId === -1) {
       throw new TypeError(
         `this channel's codec "${this.codec.name}" is not registered: call registerCodec(id, codec) on every thread, then make the channel`,
       );
@@ -182,12 +258,14 @@ export class Channel<T = unknown> {
 
   /** Values buffered now (racy, as in Go). */
   get len(): number {
-    return Atomics.load(this.h.i32, LEN);
+    const l = this.local;
+    return l !== undefined ? l.buf.length : Atomics.load(this.h.i32, LEN);
   }
 
   /** Capacity. */
   get cap(): number {
-    return this.h.i32[CAP]!;
+    const l = this.local;
+    return l !== undefined ? l.cap : this.h.i32[CAP]!;
   }
 
   /**
@@ -200,6 +278,8 @@ export class Channel<T = unknown> {
    * ```
    */
   send(v: T, opts: OpOptions = {}): Promise<void> {
+    const l = this.local;
+    if (l !== undefined) return sendLocal(l, v, opts.signal);
     if (this.word !== W_NONE && opts.signal === undefined && this.sendWord(v)) return RESOLVED;
     let bytes: Uint8Array;
     try {
@@ -220,23 +300,7 @@ export class Channel<T = unknown> {
       return rejected(e);
     }
     if (node < 0) return RESOLVED;
-    if (signal === undefined) return parkOp<void>(this, node, OP_SEND);
-    const { world, sendq } = this.h;
-    let cancelledValue = 0;
-    return substrate
-      .parkAsync(world, sendq, LOCK, node, {
-        owner: this,
-        signal,
-        onCancelled: () => (cancelledValue = world.i32[node + N_A]!),
-        onLateWake: () => true,
-      })
-      .then(
-        () => this.afterSendWake(node),
-        (e: unknown) => {
-          if (cancelledValue !== 0) this.codec.dispose?.(takeValue(world, cancelledValue));
-          throw e;
-        },
-      );
+    return parkOp<void>(this, node, OP_SEND, signal);
   }
 
   /**
@@ -249,6 +313,8 @@ export class Channel<T = unknown> {
    * ```
    */
   trySend(v: T): boolean {
+    const l = this.local;
+    if (l !== undefined) return l.trySend(l.carry(v));
     const bytes = this.codec.encode(v);
     return this.sendOrEnqueue(bytes, false) !== FULL;
   }
@@ -278,6 +344,8 @@ export class Channel<T = unknown> {
    * ```
    */
   recv(opts: OpOptions = {}): Promise<T | undefined> {
+    const l = this.local;
+    if (l !== undefined) return recvLocal(l, L_RECV, opts.signal) as Promise<T | undefined>;
     if (this.word !== W_NONE) {
       const got = this.recvWord();
       if (got !== NO_WORD) return Promise.resolve(got as T);
@@ -304,13 +372,13 @@ export class Channel<T = unknown> {
     const { signal } = opts;
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const l = this.local;
+    if (l !== undefined) {
+      return recvLocal(l, L_RECV_OK, signal) as Promise<[T, true] | [undefined, false]>;
+    }
     const r = this.recvOrEnqueue(true);
     if (typeof r !== 'number') return Promise.resolve(this.decoded(r));
-    if (signal === undefined) return parkOp<[T, true] | [undefined, false]>(this, r, OP_RECV_OK);
-    const { world, recvq } = this.h;
-    return substrate
-      .parkAsync(world, recvq, LOCK, r, { owner: this, signal, onLateWake: () => true })
-      .then(() => this.afterRecvWake(r));
+    return parkOp<[T, true] | [undefined, false]>(this, r, OP_RECV_OK, signal);
   }
 
   /**
@@ -322,6 +390,13 @@ export class Channel<T = unknown> {
    * ```
    */
   tryRecv(): [T, true] | [undefined, false] | undefined {
+    const l = this.local;
+    if (l !== undefined) {
+      const item = l.tryRecv();
+      if (item === L_EMPTY) return undefined;
+      if (item === L_CLOSED) return [undefined, false];
+      return [l.decode(item) as T, true];
+    }
     const r = this.recvOrEnqueue(false);
     return r === NONE ? undefined : this.decoded(r as Uint8Array | null);
   }
@@ -353,6 +428,11 @@ export class Channel<T = unknown> {
    * ```
    */
   close(): void {
+    const l = this.local;
+    if (l !== undefined) {
+      l.close();
+      return;
+    }
     const h = this.h;
     const w = h.world.i32;
     const woken: number[] = [];
@@ -577,11 +657,35 @@ class ParkedOp<R> implements substrate.Waiter {
     private readonly ch: Channel<unknown>,
     private readonly node: number,
     private readonly kind: number,
+    private readonly signal: AbortSignal | undefined,
   ) {
     this.owner = ch;
   }
 
+  /**
+   * The signal's 'abort': wins only while the node is still queued (then the
+   * operation had no effect); if a waker got to it first, the operation took
+   * place and settles normally (Go: a completed operation stands).
+   */
+  handleEvent(): void {
+    this.cancel(this.signal!.reason);
+  }
+
+  private cancel(why: unknown): void {
+    const { ch, node } = this;
+    const h = ch.h;
+    const queue = this.kind === OP_SEND ? h.sendq : h.recvq;
+    if (!substrate.cancelQueued(queue, LOCK, node)) return;
+    this.signal?.removeEventListener('abort', this);
+    substrate.parkerFor(h.world).unpark(node);
+    const v = h.world.i32[node + N_A]!;
+    substrate.freeNode(h.world, node);
+    if (this.kind === OP_SEND) ch.codec.dispose?.(takeValue(h.world, v));
+    this.reject(why);
+  }
+
   wake(): void {
+    this.signal?.removeEventListener('abort', this);
     try {
       if (this.kind === OP_SEND) {
         this.ch.afterSendWake(this.node);
@@ -597,26 +701,62 @@ class ParkedOp<R> implements substrate.Waiter {
 
   /** Deadlock: take the node out (if no wake is on its way) and reject. */
   fail(err: Error): void {
-    const { ch, node } = this;
-    const h = ch.h;
-    const queue = this.kind === OP_SEND ? h.sendq : h.recvq;
-    if (!substrate.cancelQueued(queue, LOCK, node)) return;
-    substrate.parkerFor(h.world).unpark(node);
-    const v = h.world.i32[node + N_A]!;
-    substrate.freeNode(h.world, node);
-    if (this.kind === OP_SEND) ch.codec.dispose?.(takeValue(h.world, v));
-    this.reject(err);
+    this.cancel(err);
   }
 }
 
-function parkOp<R>(ch: Channel<unknown>, node: number, kind: number): Promise<R> {
-  const op = new ParkedOp<R>(ch, node, kind);
+function parkOp<R>(
+  ch: Channel<unknown>,
+  node: number,
+  kind: number,
+  signal?: AbortSignal,
+): Promise<R> {
+  const op = new ParkedOp<R>(ch, node, kind, signal);
   const p = new Promise<R>((resolve, reject) => {
     op.resolve = resolve;
     op.reject = reject;
   });
   substrate.parkerFor(ch.h.world).park(node, op);
+  if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
   return p;
+}
+
+function sendLocal(l: LocalChan, v: unknown, signal: AbortSignal | undefined): Promise<void> {
+  let item: unknown;
+  try {
+    item = l.carry(v);
+    if (signal?.aborted) {
+      l.dispose(item);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
+      return Promise.reject(signal.reason);
+    }
+    if (l.trySend(item)) return RESOLVED;
+  } catch (e) {
+    return rejected(e);
+  }
+  return l.wait(L_SEND, item, signal) as Promise<void>;
+}
+
+function recvLocal(l: LocalChan, kind: number, signal: AbortSignal | undefined): Promise<unknown> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const item = l.tryRecv();
+  if (item === L_EMPTY) return l.wait(kind, undefined, signal);
+  if (item === L_CLOSED) return Promise.resolve(kind === L_RECV ? undefined : [undefined, false]);
+  try {
+    const v = l.decode(item);
+    return Promise.resolve(kind === L_RECV ? v : [v, true]);
+  } catch (e) {
+    return rejected(e);
+  }
+}
+
+function rawKind(codec: Codec<unknown>): number {
+  if (codec === codecs.structured) return RAW_STRUCTURED;
+  if (codec === codecs.int32) return RAW_INT32;
+  if (codec === codecs.float64) return RAW_FLOAT64;
+  if (codec === codecs.string) return RAW_STRING;
+  return RAW_NONE;
 }
 
 function wordKind(codec: Codec<unknown>): number {

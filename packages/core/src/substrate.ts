@@ -35,7 +35,7 @@ export {
 export type { TypeName, FreeHook } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
 export { Parker, parkerFor, wakeNode, canSpin, assertMayBlock } from './internal/park.js';
-export type { Waiter } from './internal/park.js';
+export type { Waiter, LocalWait } from './internal/park.js';
 export {
   kShared,
   HANDLE_KEY,

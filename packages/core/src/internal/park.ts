@@ -62,6 +62,18 @@ export interface Waiter {
   fail?(err: Error): void;
 }
 
+/**
+ * A wait that lives only in this thread's JS heap (a channel not shared yet):
+ * counted like a parked waiter (it keeps the process alive and takes part in
+ * deadlock detection) but linked in an intrusive list, not a Map.
+ */
+export interface LocalWait {
+  prevLocal: LocalWait | undefined;
+  nextLocal: LocalWait | undefined;
+  /** Deadlock: reject with `err` (see Waiter.fail). */
+  fail(err: Error): void;
+}
+
 /** Called when a thread goes from no parked waiter to one (the deadlock monitor's cue). */
 export const parkHooks: { onFirstPark: (() => void) | undefined } = { onFirstPark: undefined };
 
@@ -82,6 +94,8 @@ export class Parker {
   readonly i32: Int32Array;
   readonly base: number;
   private readonly waiters = new Map<number, Waiter>();
+  private localHead: LocalWait | undefined;
+  private locals = 0;
   private armed = false;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private refd = false;
@@ -108,7 +122,29 @@ export class Parker {
 
   /** Number of waiters parked on this thread in this world. */
   get parked(): number {
-    return this.waiters.size;
+    return this.waiters.size + this.locals;
+  }
+
+  /** Counts a local wait (see LocalWait) until `removeLocal`. */
+  addLocal(w: LocalWait): void {
+    w.prevLocal = undefined;
+    w.nextLocal = this.localHead;
+    if (this.localHead !== undefined) this.localHead.prevLocal = w;
+    this.localHead = w;
+    if (++this.locals + this.waiters.size === 1) {
+      this.ref();
+      parkHooks.onFirstPark?.();
+    }
+  }
+
+  /** Ends a local wait (it was settled, aborted or moved to shared memory). */
+  removeLocal(w: LocalWait): void {
+    const { prevLocal, nextLocal } = w;
+    if (prevLocal !== undefined) prevLocal.nextLocal = nextLocal;
+    else this.localHead = nextLocal;
+    if (nextLocal !== undefined) nextLocal.prevLocal = prevLocal;
+    w.prevLocal = w.nextLocal = undefined;
+    if (--this.locals + this.waiters.size === 0) this.unref();
   }
 
   /** True while this thread holds its keep-alive handle (one ref'd interval). */
@@ -119,12 +155,15 @@ export class Parker {
   /** Fails every async waiter that can be failed (deadlock); see Waiter.fail. */
   failAll(err: Error): void {
     for (const w of [...this.waiters.values()]) if (w.fail) guard(() => w.fail!(err));
+    const locals: LocalWait[] = [];
+    for (let w = this.localHead; w !== undefined; w = w.nextLocal) locals.push(w);
+    for (const w of locals) guard(() => w.fail(err));
   }
 
   /** Registers an async waiter for `node` and makes sure a wake will reach it. */
   park(node: number, waiter: Waiter): void {
     this.waiters.set(node, waiter);
-    if (this.waiters.size === 1) {
+    if (this.waiters.size + this.locals === 1) {
       this.ref();
       parkHooks.onFirstPark?.();
     }
@@ -133,7 +172,7 @@ export class Parker {
 
   /** Forgets a waiter whose node was cancelled (taken out of its queue by its owner). */
   unpark(node: number): void {
-    if (this.waiters.delete(node) && this.waiters.size === 0) this.unref();
+    if (this.waiters.delete(node) && this.waiters.size + this.locals === 0) this.unref();
   }
 
   /** Runs a same-thread wake: the waker found that the node's owner is us. */
@@ -141,7 +180,7 @@ export class Parker {
     const w = this.waiters.get(node);
     if (w === undefined) return;
     this.waiters.delete(node);
-    if (this.waiters.size === 0) this.unref();
+    if (this.waiters.size + this.locals === 0) this.unref();
     w.wake();
   }
 
@@ -184,7 +223,7 @@ export class Parker {
       if (!this.armed) Atomics.store(i32, b + S_SLEEPING, 0);
       this.drain();
     }
-    if (this.waiters.delete(node) && this.waiters.size === 0) this.unref();
+    if (this.waiters.delete(node) && this.waiters.size + this.locals === 0) this.unref();
   }
 
   /** True if a wake or a death notice is waiting to be drained. */
@@ -256,7 +295,7 @@ export class Parker {
 
   private readonly lazyUnref = (): void => {
     this.unrefQueued = false;
-    if (this.waiters.size === 0 && this.refd) {
+    if (this.waiters.size + this.locals === 0 && this.refd) {
       this.refd = false;
       this.keepAlive?.unref();
     }
