@@ -58,9 +58,9 @@ function uncloneable(v: unknown, why: string): TypeError {
   const what =
     typeof v === 'function'
       ? `function ${v.name || '(anonymous)'}`
-      : Object.prototype.toString.call(v);
+      : `this ${(v as object | null)?.constructor?.name ?? typeof v} value`;
   return new TypeError(
-    `cannot send ${what} to another thread: ${why}. channel values and goroutine arguments are copied with structured-clone semantics (pass data, or a gocsp shared object, instead)`,
+    `cannot send ${what} to another thread: ${why.replace(/\.+$/, '')}. Channel values and goroutine arguments and results are copied with structured-clone semantics: pass data, or gocsp shared objects, instead`,
   );
 }
 

@@ -43,7 +43,7 @@ export class BlockingOnMainThreadError extends GocspError {
  *
  * @example
  * ```ts
- * // GOCSP_MAX_WAITERS=4194304 node app.js
+ * // the shared heap is full: GOCSP_MAX_MEMORY=4096 node app.js (MiB)
  * ```
  */
 export class CapacityError extends GocspError {

@@ -137,6 +137,11 @@ function ready(sc: Sched, g: number): void {
   if (m !== undefined && m.sc === sc && m.active()) {
     sc.runqput(m.p, g, true);
     sc.i32[m.p + P_N_SPAWNED] = sc.i32[m.p + P_N_SPAWNED]! + 1;
+    // A goroutine of ours runs, so our P is busy even if its M loop is still
+    // parked idle (the goroutine resumed from an await): leave the idle set
+    // now, so that wakep below wakes another P, not this one, and the monitor
+    // can see this P stuck if the goroutine runs on synchronously.
+    m.claimSelf();
     m.localWake();
   } else {
     sc.globput1(g);

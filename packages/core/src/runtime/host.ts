@@ -11,6 +11,18 @@
  * WorkerDiedError; a lost `go` goroutine is reported with a process warning),
  * and starts a new worker for the same P.
  *
+ * A worker that dies before its M registered (P_M still 0) failed to start
+ * (a bad execArgv, a module that does not load). It is retried after a pause
+ * (START_RETRY_MS, a package being rebuilt); after START_TRIES failures in a
+ * row the runtime stops itself: its goroutines end with OUT_NOSTART (spawn
+ * rejects with WorkerDiedError naming the cause) and a warning says why.
+ * Restarting at once, forever, was the old behaviour: a hot loop of worker
+ * starts, and every spawn hung.
+ *
+ * Workers get the host's execArgv less the flags that only concern the main
+ * script (workerExecArgv): under `node --input-type=module -e ...` an
+ * inherited --input-type makes every worker fail to load its file.
+ *
  * Panics (an error escaping a `go` goroutine) arrive as a message from the M
  * and are thrown here as an uncaught PanicError.
  */
@@ -34,6 +46,7 @@ import {
   G_QUEUED,
   MAX_P,
   OUT_LOST,
+  OUT_NOSTART,
   OUT_STOPPED,
   P_ACTIVE,
   P_HEARTBEAT,
@@ -63,12 +76,32 @@ import { IDLE_PARKED, notifyP, wakep } from './wakep.js';
 import { HOST_TID, trackNames, type Trace, type TraceEvent } from './trace.js';
 
 const MONITOR_MS = 10;
+/** Worker start failures in a row (per P) after which the runtime gives up. */
+const START_TRIES = 3;
+/** Pause before restarting a worker that failed to start, times the failures so far. */
+const START_RETRY_MS = 100;
 
 function workerUrl(): URL {
   return new URL(
     import.meta.url.endsWith('.cjs') ? './worker.cjs' : './worker.js',
     import.meta.url,
   );
+}
+
+/**
+ * process.execArgv less the flags about the main script itself, which a
+ * worker started from a file must not inherit: `--input-type` (a worker then
+ * fails with ERR_INPUT_TYPE_NOT_ALLOWED) and `-e` / `-p` with their code.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k]!;
+    if (/^(--input-type|-e|--eval|-p|--print|-pe)$/.test(a)) k++; // and its value
+    else if (!/^--(input-type|eval|print)=/.test(a)) out.push(a);
+  }
+  return out;
 }
 
 function envProcs(): number | undefined {
@@ -109,6 +142,8 @@ export class Host {
   private readonly workers = new Map<number, Worker>();
   private readonly lastError = new Map<number, Error>();
   private readonly heartbeats = new Map<number, number>();
+  /** Per P: workers in a row that died before their M registered. */
+  private readonly startFailures = new Map<number, number>();
   private readonly monitor: ReturnType<typeof setInterval>;
   private stopping = false;
   private traceParts: TraceEvent[][] | undefined;
@@ -124,6 +159,10 @@ export class Host {
 
   /** Starts the runtime in this thread's default world (the first `go`). */
   static start(): Host {
+    // Settings first: a bad GOMAXPROCS / GOCSP_WORKER_HEAP_MB throws here,
+    // before a scheduler without Ps is published.
+    const np = defaultProcs();
+    envHeapMb();
     const world = defaultWorld();
     const sc = Sched.create(world, world.token);
     if (Atomics.compareExchange(world.i32, H_SCHED, 0, sc.s) !== 0) {
@@ -134,7 +173,6 @@ export class Host {
     const r = role();
     r.sc = sc;
     r.host = host;
-    const np = defaultProcs();
     pendingProcs = undefined;
     for (let i = 0; i < np; i++) host.addP();
     Atomics.store(sc.i32, sc.s + SC_NP, np);
@@ -162,13 +200,17 @@ export class Host {
     const data: MData = { world: this.sc.world.sab, sched: this.sc.s, index: i };
     const w = new Worker(workerUrl(), {
       workerData: data,
+      execArgv: workerExecArgv(),
       ...(heap !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
     });
-    w.unref();
     this.workers.set(i, w);
     w.on('message', (m: MMessage) => this.onMessage(i, m));
     w.on('error', (e) => this.lastError.set(i, e));
     w.on('exit', (code) => this.onExit(i, w, code));
+    // After the listeners: adding a 'message' listener refs the worker's port
+    // again (Node's setupPortReferencing), and a ref'd port keeps the process
+    // alive after main is done.
+    w.unref();
     if (this.traceParts !== undefined) w.postMessage({ t: 'trace-start' });
   }
 
@@ -197,6 +239,7 @@ export class Host {
     const status = Atomics.load(sc.i32, p + P_STATUS);
     const err = this.lastError.get(i);
     this.lastError.delete(i);
+    const started = Atomics.load(sc.i32, p + P_M) !== 0;
     this.reap(i, OUT_LOST, code, err);
     if (status === P_RETIRING) {
       Atomics.store(sc.i32, p + P_STATUS, P_UNUSED);
@@ -207,8 +250,33 @@ export class Host {
     for (const off of [P_M, P_LIVE, P_STARTED, P_IDLE, P_SPINNING, P_STUCK]) {
       Atomics.store(i32, p + off, 0);
     }
-    this.startWorker(i);
-    wakep(sc);
+    if (started) {
+      this.startFailures.delete(i);
+      this.startWorker(i);
+      wakep(sc);
+      return;
+    }
+    // It never ran its M: it failed to start (see the header).
+    const fails = (this.startFailures.get(i) ?? 0) + 1;
+    this.startFailures.set(i, fails);
+    const why = err ?? new Error(`it exited with code ${code}`);
+    if (fails >= START_TRIES) {
+      const cause = new WorkerDiedError(
+        `the worker thread of P${i} failed to start ${fails} times in a row: ${why.message}`,
+        { cause: why },
+      );
+      process.emitWarning(
+        `gocsp: the goroutine runtime stopped: ${cause.message}. Its goroutines were abandoned (spawn rejects with WorkerDiedError); the next go()/spawn() starts it again.`,
+        { type: 'WorkerDiedWarning', code: 'GOCSP_WORKER_START_FAILED' },
+      );
+      void this.stop(OUT_NOSTART, cause);
+      return;
+    }
+    setTimeout(() => {
+      if (this.stopping || this.workers.has(i)) return;
+      this.startWorker(i);
+      wakep(sc);
+    }, START_RETRY_MS * fails).unref();
   }
 
   /**
@@ -238,7 +306,10 @@ export class Host {
       g = next;
     }
     i32[p + P_LIVE] = 0;
-    if (lostGo > 0) {
+    // Only a death is worth a warning: runtime.shutdown() (OUT_STOPPED)
+    // abandons unfinished goroutines on purpose, as Go's main returning does,
+    // and its workers did not "die" nor get replaced.
+    if (lostGo > 0 && outcome === OUT_LOST) {
       process.emitWarning(
         `gocsp: the worker thread of P${i} died (exit code ${code}${why ? `: ${why.message}` : ''}); ${lostGo} goroutine(s) started with go() were lost. The runtime started a new worker; other goroutines go on.`,
         { type: 'WorkerDiedWarning', code: 'GOCSP_WORKER_DIED' },
@@ -320,7 +391,12 @@ export class Host {
   }
 
   /** Stops every M; Gs not finished are abandoned (their spawns reject). */
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
+    return this.stop(OUT_STOPPED, undefined);
+  }
+
+  /** Stops every M; Gs not finished end with `outcome` (STOPPED, or NOSTART with its cause). */
+  private async stop(outcome: number, cause: Error | undefined): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const { sc } = this;
@@ -328,9 +404,9 @@ export class Host {
     Atomics.store(sc.i32, sc.s + SC_STATE, STATE_STOPPING);
     const ws = [...this.workers.entries()];
     await Promise.all(ws.map(([, w]) => w.terminate()));
-    for (const [i] of ws) this.reap(i, OUT_STOPPED, 0, undefined);
+    for (const [i] of ws) this.reap(i, outcome, 0, cause);
     for (const i of sc.pindexes()) Atomics.store(sc.i32, sc.p(i) + P_STATUS, P_UNUSED);
-    for (const g of sc.globdrain()) this.failG(g, OUT_STOPPED, 0, undefined);
+    for (const g of sc.globdrain()) this.failG(g, outcome, 0, cause);
     this.workers.clear();
     // Detach: the next `go` starts a fresh runtime. The old block stays
     // allocated: a thread that cached its address must find STOPPING there.
@@ -353,6 +429,8 @@ export class Host {
   /** Stops recording and collects every thread's events. */
   async stopTrace(): Promise<Trace> {
     Atomics.store(this.sc.i32, this.sc.s + SC_TRACE, 0);
+    // The workers are unref'd: hold the process while their events arrive.
+    const hold = setInterval(() => {}, 1 << 30);
     const parts = await Promise.all(
       [...this.workers.entries()].map(
         ([i, w]) =>
@@ -365,6 +443,7 @@ export class Host {
           }),
       ),
     );
+    clearInterval(hold);
     const events = [
       ...trackNames([...this.workers.keys()]),
       ...((this.trace ?? []) as TraceEvent[]),
@@ -382,6 +461,12 @@ export function lostError(outcome: number, goid: number, code: number, cause: un
   if (outcome === OUT_STOPPED) {
     return new RuntimeStoppedError(
       `goroutine ${goid} did not finish: runtime.shutdown() stopped the runtime`,
+    );
+  }
+  if (outcome === OUT_NOSTART) {
+    return new WorkerDiedError(
+      `goroutine ${goid} was abandoned: the runtime stopped because it could not start its worker threads${cause instanceof Error ? ` (${cause.message})` : ''}; the next go()/spawn() starts it again`,
+      cause === undefined ? undefined : { cause },
     );
   }
   return new WorkerDiedError(

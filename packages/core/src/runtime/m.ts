@@ -133,6 +133,13 @@ class M implements MRole {
     return Atomics.load(this.i32, this.p + P_STATUS) === P_ACTIVE;
   }
 
+  claimSelf(): void {
+    const { i32, p, sc } = this;
+    if (Atomics.compareExchange(i32, p + P_IDLE, IDLE_PARKED, IDLE_NO) === IDLE_PARKED) {
+      Atomics.sub(i32, sc.s + SC_NPIDLE, 1);
+    }
+  }
+
   localWake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
@@ -151,6 +158,13 @@ class M implements MRole {
         g = await this.idle();
         if (g === 0) continue;
       }
+      // Go's resetspinning: a waker may have handed us a spinning count
+      // (IDLE_CLAIMED, see unidle) and we found work on the first look, not in
+      // idle()'s spin loop. Give the count back now (waking another M if work
+      // is left): an M keeping it while it runs a long goroutine makes every
+      // wakep (spawns, sysmon's stuck-P rescue) a no-op, and the Gs queued
+      // behind that goroutine would never be stolen.
+      if (this.spinning) this.stopSpinning();
       if (sc.get(SC_MODS) > this.mods) await this.loadTypeModules();
       const t0 = performance.now();
       for (let n = 0; g !== 0;) {
@@ -387,6 +401,12 @@ class M implements MRole {
 
   private call(g: number, c: Compiled, args: unknown[]): void {
     const goid = this.i32[g + G_ID]!;
+    const done = this.i32[g + G_DONE]!;
+    if (done !== 0 && Atomics.load(this.i32, done + N_STATE) === NODE_CANCELLED) {
+      // spawnWith's signal aborted while the function was being imported: it never runs.
+      this.finish(g, OUT_OK, undefined, c);
+      return;
+    }
     let r: unknown;
     const t0 = this.trace ? performance.now() : 0;
     this.current = goid;

@@ -16,6 +16,8 @@ export interface MRole {
   active(): boolean;
   /** Wakes this M if it is parked idle (same thread: no Atomics). */
   localWake(): void;
+  /** Takes this M's P out of the idle set (a goroutine of ours is running). */
+  claimSelf(): void;
   /** Id of the goroutine whose synchronous part is running now, 0 if none. */
   current: number;
   /** Trace events of this thread while tracing. */

@@ -74,8 +74,9 @@
  *
  * Completion node (a world node, owned by the spawner): N_A = value block of
  * the encoded result or error, N_B = outcome (OK, OK_NUM, THREW, LOST,
- * STOPPED; OK_NUM: a number result held as float64 in N_C..N_D), N_C =
- * goroutine id, N_D = worker exit code (LOST). N_STATE goes WAITING -> WOKEN
+ * STOPPED, NOSTART; OK_NUM: a number result held as float64 in N_C..N_D;
+ * NOSTART: the runtime stopped itself because its workers could not start, N_A
+ * holds the cause), N_C = goroutine id, N_D = worker exit code (LOST). N_STATE goes WAITING -> WOKEN
  * (the M or the host, CAS) or CANCELLED (the spawner's abort or a deadlock,
  * CAS); whoever loses the CAS frees the node and drops the result. The
  * spawner never touches the G (it may be freed at any time): an M that
@@ -182,6 +183,7 @@ export const OUT_THREW = 1;
 export const OUT_LOST = 2;
 export const OUT_STOPPED = 3;
 export const OUT_OK_NUM = 4;
+export const OUT_NOSTART = 5;
 
 const SCHED_WORDS = P_BASE + MAX_P * P_WORDS;
 const SCHED_CLASS = 12; // 8 << 12 = 32768 words >= SCHED_WORDS
@@ -311,6 +313,7 @@ export class Sched {
           const next = Atomics.load(i32, victim + P_RUNNEXT);
           if (next !== 0 && Atomics.compareExchange(i32, victim + P_RUNNEXT, next, 0) === next) {
             Atomics.add(i32, victim + P_N_STOLEN, 1);
+            i32[p + P_N_STEALS] = i32[p + P_N_STEALS]! + 1;
             return next;
           }
         }
