@@ -329,6 +329,7 @@ export class Channel<T = unknown> {
    */
   sendSync(v: T): void {
     substrate.assertMayBlock();
+    if (this.word !== W_NONE && this.sendWord(v)) return;
     const node = this.sendOrEnqueue(this.codec.encode(v), true);
     if (node < 0) return;
     substrate.parkSync(this.h.world, this.h.sendq, LOCK, node);
@@ -411,6 +412,10 @@ export class Channel<T = unknown> {
    */
   recvSync(): T | undefined {
     substrate.assertMayBlock();
+    if (this.word !== W_NONE) {
+      const got = this.recvWord();
+      if (got !== NO_WORD) return got as T;
+    }
     const r = this.recvOrEnqueue(true);
     if (typeof r !== 'number') return this.decoded(r)[0];
     substrate.parkSync(this.h.world, this.h.recvq, LOCK, r);
