@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { structured } from '../codec.js';
-import { GocspError } from '../errors.js';
+import { GocspError, RuntimeStoppedError } from '../errors.js';
 import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
 import { parkerFor, type Waiter } from '../internal/park.js';
 import { storeValue, takeValue } from '../internal/values.js';
@@ -94,7 +94,18 @@ function currentSched(): Sched | undefined {
 
 /** The scheduler, started here on first use (lazily, as Go's runtime is always there). */
 function sched(): Sched {
-  return currentSched() ?? Host.start().sc;
+  const sc = currentSched();
+  if (sc !== undefined) return sc;
+  // Still published but not running: it is stopping (runtime.shutdown() not
+  // finished yet, or it stopped itself) and detaches once its workers are
+  // gone. Starting another now failed with an internal error ("a gocsp
+  // runtime already runs in this world"); say what happens instead.
+  if (Atomics.load(defaultWorld().i32, H_SCHED) !== 0) {
+    throw new RuntimeStoppedError(
+      'the goroutine runtime is stopping (runtime.shutdown() has not finished): await runtime.shutdown() before starting goroutines; the next go()/spawn() after it starts a fresh runtime',
+    );
+  }
+  return Host.start().sc;
 }
 
 /** Allocates an unstarted G; throws (nothing allocated) for a bad function or argument. */

@@ -98,7 +98,8 @@ function workerExecArgv(): string[] {
   const argv = process.execArgv;
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k]!;
-    if (/^(--input-type|-e|--eval|-p|--print|-pe)$/.test(a)) k++; // and its value
+    // A flag with its value as the next argument: skip both.
+    if (/^(--input-type|-e|--eval|-p|--print|-pe)$/.test(a)) k++;
     else if (!/^--(input-type|eval|print)=/.test(a)) out.push(a);
   }
   return out;

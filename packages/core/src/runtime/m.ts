@@ -91,6 +91,8 @@ import { traceEvent } from './trace.js';
 const BATCH = 64;
 const SLICE_MS = 1;
 const SPIN_MS = 0.05;
+/** How long the M waits for a goroutine's function to load before it schedules on (run()). */
+const LOAD_WAIT_MS = 50;
 const NOOP = (): void => {};
 /** GOCSP_STEAL=0 turns work stealing off (for the stealing-on-vs-off benchmark only). */
 const STEAL = process.env.GOCSP_STEAL !== '0';
@@ -166,9 +168,22 @@ class M implements MRole {
       // behind that goroutine would never be stolen.
       if (this.spinning) this.stopSpinning();
       if (sc.get(SC_MODS) > this.mods) await this.loadTypeModules();
-      const t0 = performance.now();
+      let t0 = performance.now();
       for (let n = 0; g !== 0;) {
-        this.start(g);
+        const loading = this.start(g);
+        if (loading !== undefined) {
+          // Its function is being imported: start nothing more until it ran.
+          // Starting the Gs behind it now would claim them all for this M
+          // (start() returns at once while the import is pending), to run
+          // one after the other here; left queued, idle Ps steal them. Then
+          // go on with the batch at once (not a new round): this round's
+          // setImmediate must still come before any that g queued (gosched),
+          // so that g yields to the Gs behind it. At most LOAD_WAIT_MS: a
+          // module whose top-level await takes long (or never ends) must not
+          // stall this P.
+          await waitAtMost(loading, LOAD_WAIT_MS);
+          t0 = performance.now();
+        }
         if (++n >= BATCH || performance.now() - t0 > SLICE_MS) break;
         g = this.findLocal();
       }
@@ -335,8 +350,12 @@ class M implements MRole {
     return 1 + (parkerFor(this.sc.world).holdsProcess ? 1 : 0);
   }
 
-  /** Starts goroutine g (its synchronous part runs now). */
-  private start(g: number): void {
+  /**
+   * Starts goroutine g: its synchronous part runs now, or, if its function is
+   * not loaded yet on this M, once it is (then the promise of that, settled
+   * after the synchronous part ran).
+   */
+  private start(g: number): Promise<void> | undefined {
     const { sc, p, i32 } = this;
     const world = sc.world;
     const done = i32[g + G_DONE]!;
@@ -350,6 +369,10 @@ class M implements MRole {
       Atomics.sub(i32, sc.s + SC_NGLIVE, 1);
       return;
     }
+    // runtime.startTrace() sets SC_TRACE, then posts 'trace-start'; the
+    // message can arrive after this M has run the next goroutines (they would
+    // be missing from the trace), so the flag is checked here too.
+    if (this.trace === undefined && Atomics.load(i32, sc.s + SC_TRACE) === 1) this.trace = [];
     Atomics.store(i32, g + G_STATE, G_RUNNING);
     // Link into the started list (read by the host if this thread dies).
     const head = i32[p + P_STARTED]!;
@@ -380,13 +403,13 @@ class M implements MRole {
     const c = this.fns.get(fi);
     if (c === undefined || c instanceof Promise) {
       const pending = c ?? this.load(fi);
-      pending.then(
+      return pending.then(
         (cc) => this.call(g, cc, args),
         (e: unknown) => this.finish(g, OUT_THREW, e, undefined),
       );
-      return;
     }
     this.call(g, c, args);
+    return undefined;
   }
 
   private load(fi: number): Promise<Compiled> {
@@ -507,6 +530,18 @@ class M implements MRole {
   }
 }
 
+/** Resolves when `p` settles (its outcome is someone else's) or after `ms`, whichever comes first. */
+function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    p.then(done, done);
+  });
+}
+
 function disposeBytes(b: Uint8Array): void {
   try {
     structured.dispose?.(b);
@@ -519,7 +554,25 @@ function disposeBytes(b: Uint8Array): void {
 export function foreignResources(own: number): number {
   let n = 0;
   for (const r of process.getActiveResourcesInfo()) if (r !== 'CloseReq') n++;
-  return Math.max(0, n - own);
+  return Math.max(0, n - own - stdioHandles());
+}
+
+/**
+ * process.stdout and process.stderr, once used, are libuv handles when they
+ * are a terminal or a pipe ('TTYWrap' / 'PipeWrap' in getActiveResourcesInfo)
+ * and stay listed for the life of the process, though they keep nothing
+ * alive and can wake no one. Counted as pending work, they hid every deadlock
+ * of a program whose output goes to a terminal or a pipe (a child process, a
+ * service): it hung instead. (A pending write is a separate request, still
+ * counted; so is stdin, which can bring input.) On a worker thread they are
+ * message-port streams without a handle.
+ */
+function stdioHandles(): number {
+  let n = 0;
+  for (const s of [process.stdout, process.stderr]) {
+    if ((s as unknown as { _handle?: unknown })._handle) n++;
+  }
+  return n;
 }
 
 /** Entry of an M worker (worker.ts). */
@@ -551,7 +604,8 @@ export function runM(): void {
   r.m = m;
   if (sc.get(SC_TRACE) === 1) m.trace = [];
   parentPort!.on('message', (msg: { t: string }) => {
-    if (msg.t === 'trace-start') m.trace = [];
+    // start() may have begun recording already (SC_TRACE): keep its events.
+    if (msg.t === 'trace-start') m.trace ??= [];
     else if (msg.t === 'trace-stop') {
       parentPort!.postMessage({ t: 'trace', events: m.trace ?? [] } satisfies MMessage);
       m.trace = undefined;

@@ -6,6 +6,10 @@
  * property that cannot be cloned is sent as its string form). On the other
  * side the error is rebuilt with the same `name`, and with a class of that
  * name (built-in errors get their real class, so `instanceof TypeError` holds).
+ * Two built-ins need more than a message: an AggregateError brings its
+ * `errors` (non-enumerable, each sent the same way) and a DOMException its
+ * name, from which it derives `code` (AbortError, TimeoutError: what an
+ * aborted fetch throws).
  */
 import { structured } from '../codec.js';
 
@@ -18,6 +22,8 @@ interface WireError {
   cause?: unknown;
   hasCause: boolean;
   props: Record<string, unknown>;
+  /** AggregateError's errors. */
+  errors?: unknown[];
 }
 
 const BUILTIN: Record<string, ErrorConstructor> = {
@@ -53,6 +59,9 @@ function toWire(e: unknown, depth: number): unknown {
     props,
   };
   if ('cause' in e) w.cause = toWire(e.cause, depth + 1);
+  if (e instanceof AggregateError) {
+    w.errors = (e.errors as unknown[]).map((x) => toWire(x, depth + 1));
+  }
   return w;
 }
 
@@ -92,9 +101,16 @@ function classNamed(name: string): ErrorConstructor {
 function fromWire(w: unknown): unknown {
   if (typeof w !== 'object' || w === null || !('__gocspError' in w)) return w;
   const x = w as WireError;
-  const C = classNamed(x.ctor);
-  const err = new C(x.message);
-  if (err.name !== x.name || !BUILTIN[x.ctor]) {
+  let err: Error;
+  let real = BUILTIN[x.ctor] !== undefined;
+  if (x.ctor === 'AggregateError') {
+    err = new AggregateError((x.errors ?? []).map(fromWire), x.message);
+    real = true;
+  } else if (x.ctor === 'DOMException' && typeof DOMException === 'function') {
+    err = new DOMException(x.message, x.name);
+    real = true;
+  } else err = new (classNamed(x.ctor))(x.message);
+  if (err.name !== x.name || !real) {
     Object.defineProperty(err, 'name', {
       value: x.name,
       writable: true,
