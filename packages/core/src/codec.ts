@@ -18,7 +18,7 @@
  * object only referenced by a message in a channel stays alive.
  */
 import { deserialize, serialize } from 'node:v8';
-import { fastDecode, fastEncode } from './internal/fastclone.js';
+import { fastDecode, fastDispose, fastEncode, lastRefs } from './internal/fastclone.js';
 import { kShared, mapShared, reviveIn, reviveRef } from './internal/shared.js';
 import { release, retain } from './internal/object.js';
 import { defaultWorld } from './internal/worlds.js';
@@ -50,6 +50,8 @@ const T_BIGINT = 6;
 const T_V8 = 7;
 const T_V8_REFS = 8;
 const T_FAST = 9;
+/** T_FAST holding shared references (dispose must give them back). */
+const T_FAST_REFS = 10;
 
 /** Marker that stands for a shared object inside a v8-serialized value. */
 const REF_KEY = '__gocspRef__';
@@ -100,7 +102,7 @@ function tagged(tag: number, body: Uint8Array | undefined): Uint8Array {
 function encodeObject(v: object): Uint8Array {
   const fast = fastEncode(v, 1);
   if (fast !== undefined) {
-    fast[0] = T_FAST;
+    fast[0] = lastRefs > 0 ? T_FAST_REFS : T_FAST;
     return fast;
   }
   const refs: number[] = [];
@@ -170,6 +172,7 @@ export const structured: Codec<unknown> = {
       case T_BIGINT:
         return BigInt(dec.decode(b.subarray(1)));
       case T_FAST:
+      case T_FAST_REFS:
         return fastDecode(b, 1);
       case T_V8:
         return deserialize(b.subarray(1));
@@ -181,6 +184,7 @@ export const structured: Codec<unknown> = {
   },
   dispose(b: Uint8Array): void {
     if (b[0] === T_V8_REFS) reviveRefs(deserialize(b.subarray(1)), false);
+    else if (b[0] === T_FAST_REFS) fastDispose(b, 1);
   },
 };
 

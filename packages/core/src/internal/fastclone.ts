@@ -1,9 +1,10 @@
 /**
  * Fast path of the structured codec for the values channels carry most:
  * plain objects and dense arrays of numbers, strings, booleans, null and
- * undefined, nested. A small tagged binary format, written into one reusable
+ * undefined, nested, and gocsp shared objects (by reference: T_REF + address,
+ * one in-flight reference taken per occurrence, given back by decoding). A small tagged binary format, written into one reusable
  * buffer; anything else (Map, Set, Date, typed arrays, bigint, class
- * instances, shared objects, holes, a repeated or cyclic reference, whose
+ * instances, holes, a repeated or cyclic reference (shared objects aside), whose
  * identity structured clone keeps) makes `fastEncode` give up (return
  * undefined) and the caller uses v8.serialize, which handles all of it.
  *
@@ -11,6 +12,10 @@
  * (little-endian); strings as u32 byte length + UTF-8; arrays as u32 length +
  * items; objects as u32 key count + (key string, value) pairs.
  */
+import { kShared, reviveRef, type Shareable } from './shared.js';
+import { release, retain } from './object.js';
+import { defaultWorld } from './worlds.js';
+
 const T_UNDEF = 0;
 const T_NULL = 1;
 const T_TRUE = 2;
@@ -20,10 +25,17 @@ const T_F64 = 5;
 const T_STR = 6;
 const T_ARR = 7;
 const T_OBJ = 8;
+/** A gocsp shared object, by reference: its address (int32); the encoding holds one in-flight reference. */
+const T_REF = 9;
 
 const MAX_DEPTH = 64;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** References taken by the encode in progress (given back if it gives up). */
+const taken: number[] = [];
+/** Shared references written by the last successful `fastEncode`. */
+export let lastRefs = 0;
 
 let buf = new Uint8Array(1024);
 let view = new DataView(buf.buffer);
@@ -118,6 +130,17 @@ function write(v: unknown, depth: number): boolean {
         buf[pos++] = T_NULL;
         return true;
       }
+      if (kShared in v) {
+        const { world, ref } = (v as Shareable)[kShared];
+        if (world !== defaultWorld()) return false; // the slow path says why
+        retain(world, ref);
+        taken.push(ref);
+        ensure(5);
+        buf[pos] = T_REF;
+        view.setInt32(pos + 1, ref, true);
+        pos += 5;
+        return true;
+      }
       if (depth > MAX_DEPTH || !visit(v)) return false;
       if (Array.isArray(v)) {
         const n = v.length;
@@ -151,10 +174,33 @@ function write(v: unknown, depth: number): boolean {
 /** Encodes `v` after `prefix` bytes of room; undefined if the fast format cannot carry it. */
 export function fastEncode(v: unknown, prefix: number): Uint8Array | undefined {
   pos = prefix;
-  const ok = write(v, 0);
+  let ok: boolean;
+  try {
+    ok = write(v, 0);
+  } catch (e) {
+    dropTaken();
+    forgetSeen();
+    throw e;
+  }
   forgetSeen();
-  return ok ? buf.slice(0, pos) : undefined;
+  if (!ok) {
+    dropTaken();
+    return undefined;
+  }
+  lastRefs = taken.length;
+  taken.length = 0;
+  return buf.slice(0, pos);
 }
+
+function dropTaken(): void {
+  if (taken.length === 0) return;
+  const world = defaultWorld();
+  for (const ref of taken) release(world, ref);
+  taken.length = 0;
+}
+
+/** Decoding: revive shared objects (consuming their references), or only give the references back. */
+let consume = true;
 
 let rb: Uint8Array = buf;
 let rv: DataView = view;
@@ -199,6 +245,14 @@ function read(): unknown {
     }
     case T_STR:
       return readStr();
+    case T_REF: {
+      const ref = rv.getInt32(rp, true);
+      rp += 4;
+      const world = defaultWorld();
+      if (consume) return reviveRef(world, ref, true);
+      release(world, ref);
+      return undefined;
+    }
     case T_ARR: {
       const n = rv.getUint32(rp, true);
       rp += 4;
@@ -226,5 +280,19 @@ export function fastDecode(b: Uint8Array, offset: number): unknown {
   rb = b;
   rv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   rp = offset;
+  consume = true;
   return read();
+}
+
+/** Gives back the shared references held by a fast encoding that will never be decoded. */
+export function fastDispose(b: Uint8Array, offset: number): void {
+  rb = b;
+  rv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  rp = offset;
+  consume = false;
+  try {
+    read();
+  } finally {
+    consume = true;
+  }
 }

@@ -62,11 +62,10 @@ import {
   SC_GOID,
   SC_GQ_SIZE,
   SC_LOST,
-  SC_NGLIVE,
+  SC_DROPPED,
   SC_NMSPINNING,
   SC_NP,
   SC_NPIDLE,
-  SC_SPAWNED,
   Sched,
 } from './sched.js';
 import { decodeError } from './wire.js';
@@ -134,8 +133,6 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
   const goid = sc.add(SC_GOID, 1) + 1;
   i32[g + G_ID] = goid;
   i32[g + G_PARENT] = role().m?.current ?? 0;
-  sc.add(SC_NGLIVE, 1);
-  sc.add(SC_SPAWNED, 1);
   return g;
 }
 
@@ -386,6 +383,11 @@ export function numCPU(): number {
   return availableParallelism();
 }
 
+function liveGoroutines(sc: Sched): number {
+  const n = sc.get(SC_GOID) - sc.get(SC_COMPLETED) - sc.get(SC_LOST) - sc.get(SC_DROPPED);
+  return Math.max(0, n);
+}
+
 /**
  * Goroutines that exist now, on all threads, counting the main thread as one
  * (as Go counts main): started ones and those waiting to start.
@@ -398,7 +400,7 @@ export function numCPU(): number {
  */
 export function numGoroutine(): number {
   const sc = currentSched();
-  return 1 + (sc === undefined ? 0 : Math.max(0, sc.get(SC_NGLIVE)));
+  return 1 + (sc === undefined ? 0 : liveGoroutines(sc));
 }
 
 /**
@@ -528,7 +530,7 @@ function stats(): RuntimeStats {
     gomaxprocs: sc.get(SC_NP),
     goroutines: numGoroutine(),
     globalQueue: sc.get(SC_GQ_SIZE),
-    spawned: sc.get(SC_SPAWNED),
+    spawned: sc.get(SC_GOID),
     completed: sc.get(SC_COMPLETED),
     lost: sc.get(SC_LOST),
     steals: sum((p) => p.steals),

@@ -61,7 +61,7 @@ import {
   P_UNUSED,
   P_WORDS,
   SC_LOST,
-  SC_NGLIVE,
+  SC_DROPPED,
   SC_NMSPINNING,
   SC_NP,
   SC_NPIDLE,
@@ -335,8 +335,7 @@ export class Host {
       }
     }
     freeBlock(world, g, G_CLASS);
-    Atomics.sub(i32, sc.s + SC_NGLIVE, 1);
-    if (outcome === OUT_LOST) Atomics.add(i32, sc.s + SC_LOST, 1);
+    Atomics.add(i32, sc.s + (outcome === OUT_LOST ? SC_LOST : SC_DROPPED), 1);
     if (node === 0) return;
     i32[node + N_A] = cause ? storeValue(world, encodeError(cause)) : 0;
     i32[node + N_B] = outcome;

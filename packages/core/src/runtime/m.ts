@@ -74,13 +74,12 @@ import {
   P_STUCK,
   P_WAKE,
   SC_COMPLETED,
-  SC_NGLIVE,
+  SC_DROPPED,
   SC_NMSPINNING,
   SC_NP,
   SC_MODS,
   SC_NPIDLE,
   SC_PROBE,
-  SC_PROGRESS,
   SC_TRACE,
   Sched,
 } from './sched.js';
@@ -366,7 +365,7 @@ class M implements MRole {
       if (a !== 0) disposeBytes(takeValue(world, a));
       freeBlock(world, g, G_CLASS);
       freeNode(world, done);
-      Atomics.sub(i32, sc.s + SC_NGLIVE, 1);
+      Atomics.add(i32, sc.s + SC_DROPPED, 1);
       return;
     }
     // runtime.startTrace() sets SC_TRACE, then posts 'trace-start'; the
@@ -383,7 +382,6 @@ class M implements MRole {
     i32[g + G_P] = this.index;
     i32[p + P_LIVE] = i32[p + P_LIVE]! + 1;
     i32[p + P_N_STARTED] = i32[p + P_N_STARTED]! + 1;
-    Atomics.add(i32, sc.s + SC_PROGRESS, 1);
     const fi = i32[g + G_FN]!;
     let args: unknown[];
     try {
@@ -463,11 +461,9 @@ class M implements MRole {
     i32[p + P_LIVE] = i32[p + P_LIVE]! - 1;
     i32[p + P_N_COMPLETED] = i32[p + P_N_COMPLETED]! + 1;
     Atomics.add(i32, sc.s + SC_COMPLETED, 1);
-    Atomics.add(i32, sc.s + SC_PROGRESS, 1);
     const goid = i32[g + G_ID]!;
     const node = i32[g + G_DONE]!;
     freeBlock(world, g, G_CLASS);
-    Atomics.sub(i32, sc.s + SC_NGLIVE, 1);
     if (this.trace) traceEvent(this, 'end', { goid });
     if (outcome === OUT_THREW && c !== undefined) value = explainCapture(value, c);
     if (node === 0) {

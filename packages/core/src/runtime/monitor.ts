@@ -12,7 +12,8 @@
  * - no G is queued anywhere, every M is parked idle, and each M, woken by the
  *   probe, answered that its thread has no pending non-gocsp work either;
  * - nothing moved between the probes: no goroutine started or finished
- *   (SC_PROGRESS), no cross-thread wake was delivered (each thread's S_PARK),
+ *   (SC_GOID, SC_COMPLETED, SC_LOST, SC_DROPPED: every start follows a
+ *   spawn), no cross-thread wake was delivered (each thread's S_PARK),
  *   no woken node waits in any thread's stack.
  *
  * Then the main thread's parked operations reject with DeadlockError. A
@@ -34,7 +35,18 @@ import {
 } from '../internal/world.js';
 import { foreignResources } from './m.js';
 import { role } from './role.js';
-import { P_ACK, P_FOREIGN, P_IDLE, P_M, P_WAKE, SC_PROBE, SC_PROGRESS } from './sched.js';
+import {
+  P_ACK,
+  P_FOREIGN,
+  P_IDLE,
+  P_M,
+  P_WAKE,
+  SC_COMPLETED,
+  SC_DROPPED,
+  SC_GOID,
+  SC_LOST,
+  SC_PROBE,
+} from './sched.js';
 import { IDLE_PARKED } from './wakep.js';
 
 const CHECK_MS = 50;
@@ -95,7 +107,10 @@ function check(): void {
     if (!threads.includes(token)) return reset();
   }
   if (foreignResources(parker.holdsProcess ? 1 : 0) > 0) return reset();
-  const sample: number[] = [sc === undefined ? 0 : sc.get(SC_PROGRESS)];
+  const sample: number[] =
+    sc === undefined
+      ? []
+      : [sc.get(SC_GOID), sc.get(SC_COMPLETED), sc.get(SC_LOST), sc.get(SC_DROPPED)];
   for (const t of threads) {
     const b = world.slotBase(slotOf(t));
     if (Atomics.load(i32, b + S_WOKEN) !== 0) return reset();

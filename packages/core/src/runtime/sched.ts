@@ -20,12 +20,13 @@
  * | 4 | SC_NP | active Ps (gomaxprocs) | host only |
  * | 5 | SC_NPIDLE | active Ps whose M is parked idle | atomic |
  * | 6 | SC_NMSPINNING | Ms spinning for work (Go's nmspinning) | atomic |
- * | 7 | SC_NGLIVE | goroutines created and not finished | atomic |
+ * | 7 | SC_DROPPED | goroutines that ended without running to completion and not lost: cancelled before they started, abandoned by shutdown | atomic |
  * | 8 | SC_GOID | last goroutine id handed out | atomic |
- * | 9, 10 | SC_SPAWNED, SC_COMPLETED | counters | atomic |
+ * | 9 | (unused) | | |
+ * | 10 | SC_COMPLETED | goroutines that finished (returned or threw) | atomic |
  * | 11 | SC_STATE | RUNNING / STOPPING | host |
  * | 12 | SC_FUNCS | entries used in the function table | SC_LOCK (append), atomic read |
- * | 13 | SC_PROGRESS | bumped whenever a G starts or finishes (deadlock monitor) | atomic |
+ * | 13 | (unused) | | |
  * | 14 | SC_TRACE | 1 while a trace is being recorded | host |
  * | 15 | SC_HOST | token of the host thread | immutable |
  * | 16 | SC_PROBE | deadlock probe epoch, answered in each P's P_ACK | host |
@@ -83,6 +84,8 @@
  * finds the node CANCELLED before starting the G drops it unrun.
  *
  * ## Invariants
+ * - Goroutines alive = SC_GOID - SC_COMPLETED - SC_LOST - SC_DROPPED (no
+ *   counter of live ones: spawn and finish touch one shared word each).
  * - A G is in exactly one place: the global queue, one P's ring or runnext,
  *   or (started) its P's started list; it is freed when it finishes.
  * - The run queue ring is Go's lock-free single-producer / multi-consumer
@@ -104,13 +107,11 @@ export const SC_GQ_SIZE = 3;
 export const SC_NP = 4;
 export const SC_NPIDLE = 5;
 export const SC_NMSPINNING = 6;
-export const SC_NGLIVE = 7;
+export const SC_DROPPED = 7;
 export const SC_GOID = 8;
-export const SC_SPAWNED = 9;
 export const SC_COMPLETED = 10;
 export const SC_STATE = 11;
 export const SC_FUNCS = 12;
-export const SC_PROGRESS = 13;
 export const SC_TRACE = 14;
 export const SC_HOST = 15;
 export const SC_PROBE = 16;
