@@ -15,8 +15,8 @@ export interface ThreadState {
   parkers: Map<number, unknown>;
   /** Shared type id -> reviver (shared.ts). */
   types: Map<number, unknown>;
-  /** `${world id}:${address}` -> WeakRef of the live object (shared.ts). */
-  revived: Map<string, WeakRef<object>>;
+  /** world id -> address -> WeakRef of the live object (shared.ts). */
+  revived: Map<number, Map<number, WeakRef<object>>>;
   deathWatch: boolean;
   /** Shared type id -> clean-up run before its block is freed (object.ts). */
   freeHooks: Map<number, unknown>;

@@ -67,15 +67,23 @@ export function registerSharedType(
   if (typeof moduleUrl === 'string' && moduleUrl !== '') threadState().typeModules.add(moduleUrl);
 }
 
-const finalizers = new FinalizationRegistry<{ worldId: number; ref: number; key: string }>(
-  ({ worldId, ref, key }) => {
-    const map = threadState().revived;
-    const live = map.get(key);
-    if (live !== undefined && live.deref() === undefined) map.delete(key);
+const finalizers = new FinalizationRegistry<{ worldId: number; ref: number }>(
+  ({ worldId, ref }) => {
+    const map = threadState().revived.get(worldId);
+    const live = map?.get(ref);
+    if (live !== undefined && live.deref() === undefined) map!.delete(ref);
     const world = knownWorlds().get(worldId);
     if (world !== undefined) release(world, ref);
   },
 );
+
+/** This thread's live objects of `world`, by address (numbers: no key strings on the revival path). */
+function revivedIn(world: World): Map<number, WeakRef<object>> {
+  const all = threadState().revived;
+  let m = all.get(world.id);
+  if (m === undefined) all.set(world.id, (m = new Map<number, WeakRef<object>>()));
+  return m;
+}
 
 /**
  * Binds a JS object to the block at `ref` for this thread: later revivals in
@@ -83,9 +91,8 @@ const finalizers = new FinalizationRegistry<{ worldId: number; ref: number; key:
  * reference is given back. The caller must own one reference for it.
  */
 export function rememberObject(world: World, ref: number, obj: object): void {
-  const key = `${world.id}:${ref}`;
-  threadState().revived.set(key, new WeakRef(obj));
-  finalizers.register(obj, { worldId: world.id, ref, key });
+  revivedIn(world).set(ref, new WeakRef(obj));
+  finalizers.register(obj, { worldId: world.id, ref });
 }
 
 /**
@@ -94,8 +101,7 @@ export function rememberObject(world: World, ref: number, obj: object): void {
  * without, a reference is taken if a new JS object has to be made.
  */
 export function reviveRef(world: World, ref: number, consume: boolean): object {
-  const key = `${world.id}:${ref}`;
-  const live = threadState().revived.get(key)?.deref();
+  const live = revivedIn(world).get(ref)?.deref();
   if (live !== undefined) {
     if (consume) release(world, ref);
     return live;

@@ -11,6 +11,8 @@ import { availableParallelism } from 'node:os';
 import { structured } from '../codec.js';
 import { GocspError, RuntimeStoppedError } from '../errors.js';
 import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
+import { retain } from '../internal/object.js';
+import { kShared, type Shareable } from '../internal/shared.js';
 import { parkerFor, type Waiter } from '../internal/park.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { defaultWorld } from '../internal/worlds.js';
@@ -37,6 +39,7 @@ import {
   G_ID,
   G_INLINE,
   G_INLINE_MAX,
+  G_KINDS,
   G_NARGS,
   G_PARENT,
   MAX_P,
@@ -112,20 +115,38 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
   const fi = fnIndexOf(sc, fn);
   publishTypeModules(sc);
   const n = args.length;
-  // Up to G_INLINE_MAX numbers travel inline in the G (no encoding, no block).
-  const inline =
-    n <= G_INLINE_MAX &&
-    (n < 1 || typeof args[0] === 'number') &&
-    (n < 2 || typeof args[1] === 'number');
-  const bytes = inline ? undefined : structured.encode(args);
   const world = sc.world;
+  // Up to G_INLINE_MAX numbers and shared objects (go(worker, wg, id))
+  // travel inline in the G: no encoding, no value block.
+  let inline = n <= G_INLINE_MAX;
+  let kinds = 0;
+  for (let k = 0; inline && k < n; k++) {
+    const a = args[k];
+    if (typeof a === 'number') continue;
+    if (
+      typeof a === 'object' &&
+      a !== null &&
+      kShared in a &&
+      (a as Shareable)[kShared].world === world
+    ) {
+      kinds |= 1 << k;
+    } else inline = false;
+  }
+  const bytes = inline ? undefined : structured.encode(args);
   const i32 = sc.i32;
   const g = allocBlock(world, G_CLASS);
   i32[g + G_FN] = fi;
   if (inline) {
     i32[g + G_ARGS] = 0;
     i32[g + G_NARGS] = n;
-    for (let k = 0; k < n; k++) sc.f64[((g + G_INLINE) >> 1) + k] = args[k] as number;
+    i32[g + G_KINDS] = kinds;
+    for (let k = 0; k < n; k++) {
+      if ((kinds >> k) & 1) {
+        const ref = (args[k] as Shareable)[kShared].ref;
+        retain(world, ref); // the in-flight reference; the M's revival consumes it
+        i32[g + G_INLINE + 2 * k] = ref;
+      } else sc.f64[((g + G_INLINE) >> 1) + k] = args[k] as number;
+    }
   } else {
     i32[g + G_ARGS] = storeValue(world, bytes!);
   }

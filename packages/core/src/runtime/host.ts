@@ -34,11 +34,9 @@ import { wakeNode } from '../internal/park.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { defaultWorld } from '../internal/worlds.js';
 import { H_SCHED, NODE_WAITING, NODE_WOKEN, N_A, N_B, N_D, N_STATE } from '../internal/world.js';
-import { structured } from '../codec.js';
 import type { MData, MMessage } from './m.js';
 import { role } from './role.js';
 import {
-  G_ARGS,
   G_CLASS,
   G_DONE,
   G_NEXT,
@@ -70,6 +68,7 @@ import {
   SC_TRACE,
   STATE_STOPPING,
   Sched,
+  disposeArgs,
 } from './sched.js';
 import { decodeError, encodeError } from './wire.js';
 import { IDLE_PARKED, notifyP, wakep } from './wakep.js';
@@ -325,14 +324,7 @@ export class Host {
     const i32 = sc.i32;
     const node = i32[g + G_DONE]!;
     if (Atomics.load(i32, g + G_STATE) === G_QUEUED) {
-      const a = i32[g + G_ARGS]!;
-      if (a !== 0) {
-        try {
-          structured.dispose?.(takeValue(world, a));
-        } catch {
-          // nothing to release
-        }
-      }
+      disposeArgs(sc, g);
     }
     freeBlock(world, g, G_CLASS);
     Atomics.add(i32, sc.s + (outcome === OUT_LOST ? SC_LOST : SC_DROPPED), 1);

@@ -28,6 +28,7 @@ import { parkerFor, wakeNode } from '../internal/park.js';
 import { relax } from '../internal/spin.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { adoptWorld } from '../internal/worlds.js';
+import { reviveRef } from '../internal/shared.js';
 import {
   H_RUNNING,
   NODE_CANCELLED,
@@ -48,6 +49,7 @@ import {
   G_ID,
   G_INLINE,
   G_NARGS,
+  G_KINDS,
   G_NEXT,
   G_P,
   G_PREV,
@@ -82,6 +84,7 @@ import {
   SC_PROBE,
   SC_TRACE,
   Sched,
+  disposeArgs,
 } from './sched.js';
 import { IDLE_CLAIMED, IDLE_NO, IDLE_PARKED, wakep } from './wakep.js';
 import { encodeError } from './wire.js';
@@ -361,8 +364,7 @@ class M implements MRole {
     if (done !== 0 && Atomics.load(i32, done + N_STATE) === NODE_CANCELLED) {
       // spawnWith's signal aborted before it started: it never runs. The
       // spawner settled already and left the node to us.
-      const a = i32[g + G_ARGS]!;
-      if (a !== 0) disposeBytes(takeValue(world, a));
+      disposeArgs(sc, g);
       freeBlock(world, g, G_CLASS);
       freeNode(world, done);
       Atomics.add(i32, sc.s + SC_DROPPED, 1);
@@ -388,8 +390,14 @@ class M implements MRole {
       const a = i32[g + G_ARGS]!;
       if (a === 0) {
         const n = i32[g + G_NARGS]!;
-        const at = (g + G_INLINE) >> 1;
-        args = n === 0 ? [] : n === 1 ? [sc.f64[at]] : [sc.f64[at], sc.f64[at + 1]];
+        const kinds = i32[g + G_KINDS]!;
+        args = new Array<unknown>(n);
+        for (let k = 0; k < n; k++) {
+          args[k] =
+            (kinds >> k) & 1
+              ? reviveRef(world, i32[g + G_INLINE + 2 * k]!, true)
+              : sc.f64[((g + G_INLINE) >> 1) + k];
+        }
       } else {
         i32[g + G_ARGS] = 0;
         args = structured.decode(takeValue(world, a)) as unknown[];

@@ -71,7 +71,8 @@
  * | 6 | G_PARENT | id of the goroutine that created it (0 = a non-goroutine thread) |
  * | 7, 8 | G_PREV, G_NEXT | links in its M's started list (P_STARTED) |
  * | 9 | G_P | index of the P that started it |
- * | 10 | G_NARGS | arguments held inline (G_ARGS = 0): up to 2 numbers as float64 at words 12..15 |
+ * | 10 | G_NARGS | arguments held inline (G_ARGS = 0), up to 2, each in an 8-byte slot at words 12..15: a number (float64) or a shared object (its address in the slot's first word, one in-flight reference held) |
+ * | 11 | G_KINDS | bit k set: inline argument k is a shared object |
  *
  * Completion node (a world node, owned by the spawner): N_A = value block of
  * the encoded result or error, N_B = outcome (OK, OK_NUM, THREW, LOST,
@@ -99,6 +100,9 @@
 import { ilock, iunlock } from '../internal/ilock.js';
 import { allocBlock, freeBlock } from '../internal/heap.js';
 import type { World } from '../internal/world.js';
+import { structured } from '../codec.js';
+import { takeValue } from '../internal/values.js';
+import { release } from '../internal/object.js';
 
 export const SC_LOCK = 0;
 export const SC_GQ_HEAD = 1;
@@ -171,6 +175,7 @@ export const G_PREV = 7;
 export const G_NEXT = 8;
 export const G_P = 9;
 export const G_NARGS = 10;
+export const G_KINDS = 11;
 /** Word of the first inline float64 argument (8-byte aligned: blocks start at even words). */
 export const G_INLINE = 12;
 export const G_INLINE_MAX = 2;
@@ -464,4 +469,27 @@ export class Sched {
     for (const i of this.pindexes()) if (this.runqlen(this.p(i)) > 0) return true;
     return false;
   }
+}
+
+/**
+ * Gives back what an unstarted G's arguments hold (its value block, or the
+ * references of inline shared objects): the G will never run.
+ */
+export function disposeArgs(sc: Sched, g: number): void {
+  const i32 = sc.i32;
+  const world = sc.world;
+  const a = i32[g + G_ARGS]!;
+  i32[g + G_ARGS] = 0;
+  if (a !== 0) {
+    try {
+      structured.dispose?.(takeValue(world, a));
+    } catch {
+      // a value that cannot be decoded holds nothing to release
+    }
+    return;
+  }
+  const kinds = i32[g + G_KINDS]!;
+  const n = i32[g + G_NARGS]!;
+  i32[g + G_NARGS] = 0;
+  for (let k = 0; k < n; k++) if ((kinds >> k) & 1) release(world, i32[g + G_INLINE + 2 * k]!);
 }
