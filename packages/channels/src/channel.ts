@@ -38,6 +38,8 @@ import {
 
 const { N_A, N_B, N_C } = substrate;
 const RESOLVED = Promise.resolve();
+/** Polls a *Sync operation spins (about 50 ns each) before it queues itself. */
+const OP_SPIN = 400;
 /** Word fast path kinds (codecs whose values are one or two machine words). */
 const W_NONE = 0;
 const W_INT32 = 1;
@@ -330,7 +332,22 @@ export class Channel<T = unknown> {
   sendSync(v: T): void {
     substrate.assertMayBlock();
     if (this.word !== W_NONE && this.sendWord(v)) return;
-    const node = this.sendOrEnqueue(this.codec.encode(v), true);
+    const bytes = this.codec.encode(v);
+    const h = this.h;
+    // Would block: spin a moment (spare cores only) for room or a receiver.
+    for (let tries = 0; tries < 4; tries++) {
+      if (this.sendOrEnqueue(bytes, false, false) !== FULL) return;
+      const ready = substrate.spinUntil(
+        h.world,
+        () =>
+          Atomics.load(h.i32, LEN) < h.i32[CAP]! ||
+          !h.recvq.empty ||
+          Atomics.load(h.i32, CLOSED) !== 0,
+        OP_SPIN,
+      );
+      if (!ready) break;
+    }
+    const node = this.sendOrEnqueue(bytes, true);
     if (node < 0) return;
     substrate.parkSync(this.h.world, this.h.sendq, LOCK, node);
     this.afterSendWake(node);
@@ -416,9 +433,21 @@ export class Channel<T = unknown> {
       const got = this.recvWord();
       if (got !== NO_WORD) return got as T;
     }
+    // Would block: spin a moment (spare cores only) for a value, a sender or close.
+    const h = this.h;
+    for (let tries = 0; tries < 4; tries++) {
+      const got = this.recvOrEnqueue(false);
+      if (got !== NONE) return this.decoded(got as Uint8Array | null)[0];
+      const ready = substrate.spinUntil(
+        h.world,
+        () => Atomics.load(h.i32, LEN) > 0 || !h.sendq.empty || Atomics.load(h.i32, CLOSED) !== 0,
+        OP_SPIN,
+      );
+      if (!ready) break;
+    }
     const r = this.recvOrEnqueue(true);
     if (typeof r !== 'number') return this.decoded(r)[0];
-    substrate.parkSync(this.h.world, this.h.recvq, LOCK, r);
+    substrate.parkSync(h.world, h.recvq, LOCK, r);
     return this.afterRecvWake(r)[0];
   }
 
@@ -545,7 +574,7 @@ export class Channel<T = unknown> {
    * Send step under the lock: -1 done at once (a receiver is woken), FULL
    * (only when !block), or a queued sender node to park.
    */
-  private sendOrEnqueue(bytes: Uint8Array, block: boolean): number {
+  private sendOrEnqueue(bytes: Uint8Array, block: boolean, disposeIfFull = true): number {
     const h = this.h;
     let wake = NONE;
     let result = NONE;
@@ -579,7 +608,7 @@ export class Channel<T = unknown> {
       h.unlock();
     }
     if (wake >= 0) substrate.wakeNode(h.world, wake);
-    if (result === FULL) this.codec.dispose?.(bytes);
+    if (result === FULL && disposeIfFull) this.codec.dispose?.(bytes);
     return result;
   }
 

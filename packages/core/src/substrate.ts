@@ -34,7 +34,14 @@ export {
 } from './internal/object.js';
 export type { TypeName, FreeHook } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
-export { Parker, parkerFor, wakeNode, canSpin, assertMayBlock } from './internal/park.js';
+export {
+  Parker,
+  parkerFor,
+  wakeNode,
+  canSpin,
+  spinUntil,
+  assertMayBlock,
+} from './internal/park.js';
 export type { Waiter, LocalWait } from './internal/park.js';
 export {
   kShared,
