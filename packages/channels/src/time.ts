@@ -6,6 +6,7 @@
  * (as a Go program ends when main returns), but an operation waiting on the
  * timer's channel does (core's parker holds a handle while anything waits).
  */
+import { substrate } from '@gocsp/core';
 import { chan, type Channel } from './channel.js';
 import { codecs } from './codec.js';
 
@@ -67,7 +68,11 @@ function checkMs(ms: number): void {
 export function after(ms: number): Channel<number> {
   checkMs(ms);
   const c = chan<number>(1, { codec: codecs.float64 });
-  clock.setTimeout(() => c.trySend(clock.now()), ms);
+  substrate.pendingTimer(1);
+  clock.setTimeout(() => {
+    substrate.pendingTimer(-1);
+    c.trySend(clock.now());
+  }, ms);
   return c;
 }
 
@@ -93,5 +98,15 @@ export function tick(ms: number): Ticker {
   if (ms === 0) throw new RangeError('tick needs a positive interval');
   const c = chan<number>(1, { codec: codecs.float64 });
   const h = clock.setInterval(() => c.trySend(clock.now()), ms);
-  return { c, stop: () => clock.clearInterval(h) };
+  substrate.pendingTimer(1);
+  let stopped = false;
+  return {
+    c,
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      substrate.pendingTimer(-1);
+      clock.clearInterval(h);
+    },
+  };
 }

@@ -115,6 +115,15 @@ describe('local channels', () => {
     expect(r.out.trim()).toBe('DeadlockError all goroutines are asleep - deadlock!');
   });
 
+  it('a wait on after() or select with a timeout is not a deadlock (gocsp timers count as pending work)', async () => {
+    const r = await runScript(`
+      import { after, chan, onRecv, select } from '@gocsp/channels';
+      const t = await after(300).recv();
+      const v = await select([onRecv(chan(), () => 'chan'), onRecv(after(300), () => 'timeout')]);
+      console.log(typeof t, v);`);
+    expect(r.out.trim()).toBe('number timeout');
+  });
+
   it('a timer keeps a local wait from being called a deadlock', async () => {
     const r = await runScript(`
       import { chan } from '@gocsp/channels';

@@ -54,6 +54,15 @@ export {
 } from './internal/shared.js';
 export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';
+import { threadState as ts } from './internal/env.js';
+/**
+ * Counts a gocsp timer (after, tick) as pending work of this thread while it
+ * runs (+1 when armed, -1 when it fired or stopped): deadlock detection must
+ * not call a wait on a timer a deadlock, and these timers are unref'd.
+ */
+export function pendingTimer(delta: number): void {
+  ts().timers += delta;
+}
 export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from './internal/wait.js';
 export type { ParkOptions } from './internal/wait.js';
 export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';

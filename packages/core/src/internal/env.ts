@@ -20,6 +20,8 @@ export interface ThreadState {
   deathWatch: boolean;
   /** Shared type id -> clean-up run before its block is freed (object.ts). */
   freeHooks: Map<number, unknown>;
+  /** gocsp timers pending in this thread (after, tick: unref'd, so invisible to getActiveResourcesInfo). */
+  timers: number;
   /** URLs of the modules that registered shared types in this thread (shared.ts). */
   typeModules: Set<string>;
   /** This thread's goroutine runtime role (runtime/*.ts): host, M, or none. */
@@ -45,6 +47,7 @@ export function threadState(): ThreadState {
       freeHooks: new Map(),
       runtime: undefined,
       typeModules: new Set(),
+      timers: 0,
     };
     Object.defineProperty(g, KEY, { value: st, enumerable: false });
   } else if (st.version !== STATE_VERSION) {

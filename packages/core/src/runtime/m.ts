@@ -29,6 +29,7 @@ import { relax } from '../internal/spin.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { adoptWorld } from '../internal/worlds.js';
 import { reviveRef } from '../internal/shared.js';
+import { threadState } from '../internal/env.js';
 import {
   H_RUNNING,
   NODE_CANCELLED,
@@ -556,7 +557,8 @@ function disposeBytes(b: Uint8Array): void {
 
 /** Pending non-gocsp resources of this thread: timers, sockets, file operations... */
 export function foreignResources(own: number): number {
-  let n = 0;
+  // gocsp's own timers (after, tick) are unref'd; they count as pending work.
+  let n = threadState().timers;
   for (const r of process.getActiveResourcesInfo()) if (r !== 'CloseReq') n++;
   return Math.max(0, n - own - stdioHandles());
 }
