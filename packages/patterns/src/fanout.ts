@@ -1,0 +1,53 @@
+/**
+ * fanOut: work distribution. `n` loops on the calling thread take from one
+ * input, each putting on its own output: a value goes to whichever output
+ * has room (Go's "multiple functions reading from one channel").
+ */
+import { chan, type Channel } from '@gocsp/channels';
+import { errors } from './errors.js';
+import {
+  END,
+  checkChannel,
+  closeQuietly,
+  flowOptions,
+  put,
+  take,
+  type FlowOptions,
+} from './internal/flow.js';
+
+/**
+ * Go's fan-out: `n` channels sharing the values of `ch` - each value goes to
+ * exactly one of them, the first with room. All are closed once `ch` is closed
+ * and drained. Each output holds `capacity` values (default 16).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = fanOut(jobs, 2);
+ * go(tasks.consume, a); go(tasks.consume, b);
+ * ```
+ */
+export function fanOut<T>(ch: Channel<T>, n: number, opts: FlowOptions = {}): Channel<T>[] {
+  checkChannel('fanOut', ch);
+  if (!Number.isInteger(n) || n < 1) throw errors.badCount('fanOut: n', n);
+  const { capacity, done } = flowOptions('fanOut', opts, 16);
+  const outs = Array.from({ length: n }, () => chan<T>(capacity));
+  for (const out of outs) {
+    void (async () => {
+      try {
+        for (;;) {
+          let v = take(ch, done);
+          if (v instanceof Promise) v = await v;
+          if (v === END) return;
+          let sent = put(out, v, done);
+          if (sent instanceof Promise) sent = await sent;
+          if (!sent) return;
+        }
+      } catch {
+        // an output was closed under us, or a deadlock was reported: stop
+      } finally {
+        closeQuietly(out);
+      }
+    })();
+  }
+  return outs;
+}

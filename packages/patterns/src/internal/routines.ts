@@ -1,0 +1,446 @@
+/**
+ * The goroutines of pipelines and worker pools: the bodies run on the worker
+ * runtime, started with core's `go` like any goroutine.
+ *
+ * How they reach the worker: every worker imports this package's module
+ * before it runs goroutines (it registers the Context type, core funcs.ts
+ * `publishTypeModules`), and loading it puts the bodies in a registry under
+ * a global symbol. The goroutine function itself is a self-contained
+ * trampoline that looks its body up there by name - so one small source text
+ * serves every routine, and the bodies are ordinary compiled code of this
+ * package (not source shipped per call).
+ *
+ * Rejected: a separate task-module entry for the bodies. Bundled on its own
+ * it would carry a second copy of the Context class and registration.
+ *
+ * Values travel on links (link.ts): single values on the user's channels,
+ * batches on the channels a pipeline makes between its own parts.
+ *
+ * Roles (every routine calls `wg.done()` when it ends):
+ * - `worker`: takes values from its input link, runs the user's task, puts
+ *   results on its output link. Stage mode: an error cancels the context with
+ *   it as the cause. Pool mode: values are `[index, job]`, results are
+ *   records, and an error is a record too (`{ index, ok: false, error }`).
+ *   Workers sharing one output close it when the last one ends (`left`).
+ *   An `aligned` worker (behind a dispatcher) sends each input piece's
+ *   results as `[values, last]` messages, the piece's last one flagged, so
+ *   that the collector can follow the round-robin.
+ * - `dispatcher` / `collector`: order preservation with N workers: the
+ *   dispatcher cuts what it takes into pieces (at least N when it can, at
+ *   most MAX_PIECE values each) and hands them to the workers round-robin;
+ *   the collector reads the workers' outputs in the same round-robin order.
+ *   Memory stays bounded by the channels' capacities; no reorder buffer.
+ *   Small pieces keep the workers evenly loaded and the ordering bubbles
+ *   small (a slow piece holds back the pieces after it).
+ * - `placer`: one per P, running a group of the above there (goroutines
+ *   never move between threads, so where they start matters).
+ */
+import { go, gomaxprocs } from '@gocsp/core';
+import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
+import { cancelWithCause, type Context } from '../context.js';
+import { closeQuietly, put, take } from './flow.js';
+import { END, MAX_AGE_MS, MAX_BATCH, Reader, WAIT, Writer, type Link } from './link.js';
+import { explainCapture, resolveTask, type TaskFn, type TaskSpec } from './task.js';
+
+/** Worker mode: a task error cancels the context (pipelines). */
+export const STAGE = 0;
+/** Worker mode: a task error becomes a result record (pools). */
+export const POOL = 1;
+
+/** A pool's result for one job. */
+export type PoolRecord =
+  { index: number; ok: true; value: unknown } | { index: number; ok: false; error: unknown };
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+/** Pool mode: runs the task on one job; the result, or the error it threw, as a record. */
+async function applyJob(fn: TaskFn, spec: TaskSpec | undefined, v: unknown): Promise<PoolRecord> {
+  const [index, job] = v as [number, unknown];
+  try {
+    let r = fn(job);
+    if (isThenable(r)) r = await r;
+    return { index, ok: true, value: r };
+  } catch (e) {
+    return { index, ok: false, error: spec === undefined ? e : explainCapture(e, spec) };
+  }
+}
+
+/** Pool mode: pushes a result record; one that cannot cross threads becomes that job's error. */
+async function emit(w: Writer, out: PoolRecord): Promise<boolean> {
+  try {
+    let ok = w.push(out);
+    if (ok instanceof Promise) ok = await ok;
+    return ok;
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    let ok = w.push({ index: out.index, ok: false, error: e } satisfies PoolRecord);
+    if (ok instanceof Promise) ok = await ok;
+    return ok;
+  }
+}
+
+/**
+ * The loop of one worker (also run on the calling thread by local stages).
+ * Stage mode: a task error cancels `ctx` with it. Aligned: behind a
+ * dispatcher, see the file header.
+ */
+export async function work(
+  fn: TaskFn,
+  spec: TaskSpec | undefined,
+  mode: number,
+  input: Link,
+  output: Link,
+  ctx: Context,
+  aligned = false,
+): Promise<void> {
+  const done = ctx.done();
+  const r = new Reader(input, done);
+  const w = new Writer(output, done);
+  const slice = new Slice();
+  if (aligned) {
+    // Behind a dispatcher: the results of each piece go out as [values, last]
+    // messages, the last one flagged, so that the collector knows when to move
+    // on to the next worker. A piece of slow values is sent in parts (each
+    // part at most MAX_AGE_MS old) so that the next stage is not kept waiting.
+    for (;;) {
+      if (ctx.err() !== undefined) return;
+      let chunk = r.pollChunk();
+      if (chunk === WAIT) {
+        if ((await r.wait()) === END) return;
+        chunk = r.pollChunk();
+      }
+      if (chunk === END || chunk === WAIT) return;
+      let outs: unknown[] = [];
+      let t0 = performance.now();
+      for (let i = 0; i < chunk.length; i++) {
+        try {
+          let out = fn(chunk[i]);
+          if (isThenable(out)) out = await out;
+          outs.push(out);
+        } catch (e) {
+          cancelWithCause(ctx, spec === undefined ? e : explainCapture(e, spec));
+          return;
+        }
+        if (i < chunk.length - 1 && performance.now() - t0 >= MAX_AGE_MS) {
+          let ok = put(output.ch, [outs, 0], done);
+          if (ok instanceof Promise) ok = await ok;
+          if (!ok) return;
+          outs = [];
+          t0 = performance.now();
+        }
+        if (slice.due()) await yieldNow();
+      }
+      let ok = put(output.ch, [outs, 1], done);
+      if (ok instanceof Promise) ok = await ok;
+      if (!ok) return;
+    }
+  }
+  for (;;) {
+    if (ctx.err() !== undefined) return;
+    let v = r.poll();
+    if (v === WAIT) {
+      // About to block: send what we have first, so nothing waits on us.
+      let f = w.flush();
+      if (f instanceof Promise) f = await f;
+      if (!f || (await r.wait()) === END) return;
+      v = r.poll();
+    }
+    if (v === END) break;
+    if (mode === STAGE) {
+      let out: unknown;
+      try {
+        out = fn(v);
+        if (isThenable(out)) out = await out;
+      } catch (e) {
+        cancelWithCause(ctx, spec === undefined ? e : explainCapture(e, spec));
+        return;
+      }
+      // The hot path: no promise unless the output is full.
+      let ok = w.push(out);
+      if (ok instanceof Promise) ok = await ok;
+      if (!ok) return;
+      if (slice.due()) await yieldNow();
+    } else if (!(await emit(w, await applyJob(fn, spec, v)))) return;
+  }
+  const f = w.flush();
+  if (f instanceof Promise) await f;
+}
+
+async function worker(
+  spec: TaskSpec,
+  mode: number,
+  input: Link,
+  output: Link,
+  ctx: Context,
+  wg: WaitGroup,
+  left: AtomicInt32 | null,
+  aligned: boolean,
+): Promise<void> {
+  try {
+    let fn = resolveTask(spec);
+    if (fn instanceof Promise) fn = await fn;
+    await work(fn, spec, mode, input, output, ctx, aligned);
+  } catch (e) {
+    cancelWithCause(ctx, e);
+  } finally {
+    if (left === null || left.sub(1) === 0) closeQuietly(output.ch);
+    wg.done();
+  }
+}
+
+/** Largest piece the dispatcher hands one worker (smaller pieces, smaller ordering bubbles). */
+const MAX_PIECE = 4;
+
+/** Cuts `vs` into pieces of (nearly) equal size, at least `n` of them if it can, each at most MAX_PIECE. */
+function cut(vs: unknown[], n: number): unknown[][] {
+  const pieces = Math.max(Math.min(n, vs.length), Math.ceil(vs.length / MAX_PIECE));
+  if (pieces <= 1) return [vs];
+  const size = Math.ceil(vs.length / pieces);
+  const out: unknown[][] = [];
+  for (let i = 0; i < vs.length; i += size) out.push(vs.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Cooperative time slices: a worker running slow tasks back to back yields
+ * to the other goroutines of its P every SLICE_MS (JavaScript has no
+ * preemption; without it one worker holds its P for a whole batch of slow
+ * values while the other stages' workers there wait). The clock is read at
+ * every value while values are slow, every 8 while they are fast.
+ */
+class Slice {
+  #t0 = performance.now();
+  #n = 0;
+  #every = 1;
+
+  /** True when the caller should yield now. */
+  due(): boolean {
+    if (++this.#n % this.#every !== 0) return false;
+    const now = performance.now();
+    const el = now - this.#t0;
+    this.#every = el / this.#n < 0.05 ? 8 : 1;
+    if (el < SLICE_MS) return false;
+    this.#t0 = now;
+    this.#n = 0;
+    return true;
+  }
+}
+
+const SLICE_MS = 2;
+const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function dispatcher(input: Link, outs: Link[], ctx: Context, wg: WaitGroup): Promise<void> {
+  const done = ctx.done();
+  const r = new Reader(input, done);
+  const ws = outs.map((o) => new Writer(o, done));
+  const n = outs.length;
+  let k = 0;
+  try {
+    for (;;) {
+      if (ctx.err() !== undefined) return;
+      let chunk = r.pollChunk();
+      if (chunk === WAIT) {
+        if ((await r.wait()) === END) return;
+        chunk = r.pollChunk();
+      }
+      if (chunk === END || chunk === WAIT) return;
+      if (input.batch === 0) {
+        // Single values in: gather what is ready (up to a batch) before cutting.
+        while (chunk.length < MAX_BATCH) {
+          const more = r.pollChunk();
+          if (more === WAIT || more === END) break;
+          chunk.push(...more);
+        }
+      }
+      for (const piece of cut(chunk, n)) {
+        if (!(await ws[k]!.pushAll(piece))) return;
+        k = (k + 1) % n;
+      }
+    }
+  } catch (e) {
+    cancelWithCause(ctx, e);
+  } finally {
+    for (const o of outs) closeQuietly(o.ch);
+    wg.done();
+  }
+}
+
+/**
+ * Reads the workers' outputs round-robin: `framed`, their [values, last]
+ * messages (see `work`, aligned; moving on after each `last`); else one value
+ * per message (a pool's ordered results).
+ */
+async function collector(
+  ins: Link[],
+  output: Link,
+  ctx: Context,
+  wg: WaitGroup,
+  framed: boolean,
+): Promise<void> {
+  const done = ctx.done();
+  const w = new Writer(output, done);
+  const n = ins.length;
+  try {
+    for (let k = 0; ;) {
+      if (ctx.err() !== undefined) return;
+      const ch = ins[k]!.ch;
+      let m = ch.tryRecv();
+      if (m === undefined) {
+        let f = w.flush();
+        if (f instanceof Promise) f = await f;
+        if (!f) return;
+        let got = take(ch, done);
+        if (got instanceof Promise) got = await got;
+        if (got === END) break;
+        m = [got, true];
+      }
+      if (!m[1]) break;
+      if (!framed) {
+        let ok = w.push(m[0]);
+        if (ok instanceof Promise) ok = await ok;
+        if (!ok) return;
+        k = (k + 1) % n;
+        continue;
+      }
+      const [vs, last] = m[0] as [unknown[], number];
+      if (vs.length > 0 && !(await w.pushAll(vs))) return;
+      if (last === 1) k = (k + 1) % n;
+    }
+    const f = w.flush();
+    if (f instanceof Promise) await f;
+  } catch (e) {
+    cancelWithCause(ctx, e);
+  } finally {
+    closeQuietly(output.ch);
+    wg.done();
+  }
+}
+
+/** A routine to start: its name and arguments. */
+export type Launch = [RoutineName, ...unknown[]];
+
+/** How long a placer waits for the others to be running at the same time (ms). */
+const PLACE_WAIT_MS = 20;
+
+/**
+ * One goroutine per P, running a group of routines there (each an async
+ * loop on this thread; the placer ends when all of them have). First it
+ * waits, busy - so that its M cannot start another placer - until all `n`
+ * placers are running at once: then each runs on a P of its own. If that
+ * does not happen within PLACE_WAIT_MS (a P busy with a long synchronous
+ * goroutine), it runs its group where it is. The wait is long because waking
+ * a parked M was measured at up to several milliseconds on a busy VM; it is
+ * paid once, when a pipeline or pool starts.
+ *
+ * Rejected: the placer starting its routines with `go` (they land on its own
+ * P's queue) - an idle P may steal them before this P starts them.
+ */
+async function placer(barrier: AtomicInt32, n: number, group: Launch[]): Promise<void> {
+  barrier.add(1);
+  const t0 = performance.now();
+  while (barrier.load() < n && performance.now() - t0 < PLACE_WAIT_MS) {
+    // spin: see above
+  }
+  await Promise.all(group.map(([name, ...args]) => run(name, args)));
+}
+
+function run(name: RoutineName, args: unknown[]): Promise<void> {
+  return (routines[name] as (...a: unknown[]) => Promise<void>)(...args);
+}
+
+const REGISTRY = Symbol.for('gocsp.patterns.routines');
+const bodies = { worker, dispatcher, collector };
+/** A routine run by a placer. */
+export type RoutineName = keyof typeof bodies;
+const routines: Record<string, unknown> = { ...bodies, placer };
+
+(globalThis as Record<symbol, unknown>)[REGISTRY] ??= routines;
+
+/** The goroutine function of every routine: self-contained (shipped by its source). */
+const trampoline = (name: string, ...args: unknown[]): unknown => {
+  const r = (globalThis as unknown as Record<symbol, Record<string, (...a: unknown[]) => unknown>>)[
+    Symbol.for('gocsp.patterns.routines')
+  ];
+  if (r === undefined) {
+    throw new Error(
+      '@gocsp/patterns is not loaded on this worker thread: its pipeline and pool goroutines need it',
+    );
+  }
+  return r[name]!(...args);
+};
+
+/** A routine to start (typed). */
+export function routine(name: 'worker', ...args: Parameters<typeof worker>): Launch;
+export function routine(name: 'dispatcher', ...args: Parameters<typeof dispatcher>): Launch;
+export function routine(name: 'collector', ...args: Parameters<typeof collector>): Launch;
+export function routine(name: RoutineName, ...args: unknown[]): Launch {
+  return [name, ...args];
+}
+
+/**
+ * Starts routines spread over the Ps round-robin (routine i on the
+ * (i mod P)-th placer's P, see `placer`): goroutines cannot move once started, so
+ * CPU-bound workers that all started on one P would share one core for
+ * good. Rejected: leaving placement to the scheduler - it hands a burst of
+ * new goroutines from the global queue to the first P that wakes, which
+ * starts them all.
+ */
+export function launchAll(calls: Launch[]): void {
+  if (calls.length === 0) return;
+  const n = Math.min(gomaxprocs(), calls.length);
+  const groups: Launch[][] = Array.from({ length: n }, () => []);
+  calls.forEach((c, i) => groups[i % n]!.push(c));
+  const barrier = new AtomicInt32(0);
+  for (const g of groups) go(trampoline, 'placer', barrier, n, g);
+}
+
+/** The placer group `launchAll` will give each call (the same round-robin). */
+export function placement(calls: Launch[]): number[] {
+  const n = Math.min(gomaxprocs(), calls.length);
+  return calls.map((_, i) => i % n);
+}
+
+/** The links a routine reads and writes (for `markRemote`). */
+export function linksOf(c: Launch): { reads: Link[]; writes: Link[] } {
+  const [name, ...a] = c;
+  switch (name) {
+    case 'worker':
+      return { reads: [a[2] as Link], writes: [a[3] as Link] };
+    case 'dispatcher':
+      return { reads: [a[0] as Link], writes: a[1] as Link[] };
+    case 'collector':
+      return { reads: a[0] as Link[], writes: [a[1] as Link] };
+  }
+}
+
+/** Where a reader or writer of a link runs: a placer group, or -1 for the thread that builds. */
+export interface Endpoint {
+  group: number;
+  reads: Link[];
+  writes: Link[];
+}
+
+/**
+ * Marks the links whose producers and consumers run on different threads
+ * `remote`, so that their consumers spin briefly before parking (spin.ts).
+ * Call before the routines start: their arguments are encoded by `go`.
+ */
+export function markRemote(ends: Endpoint[]): void {
+  const producers = new Map<Link, Set<number>>();
+  const consumers = new Map<Link, Set<number>>();
+  const add = (m: Map<Link, Set<number>>, l: Link, g: number): void => {
+    let set = m.get(l);
+    if (set === undefined) m.set(l, (set = new Set()));
+    set.add(g);
+  };
+  for (const e of ends) {
+    for (const l of e.writes) add(producers, l, e.group);
+    for (const l of e.reads) add(consumers, l, e.group);
+  }
+  for (const [l, ps] of producers) {
+    const cs = consumers.get(l);
+    if (cs === undefined) continue;
+    l.remote = [...cs].some((c) => [...ps].some((p) => p !== c));
+  }
+}

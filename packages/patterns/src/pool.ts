@@ -1,0 +1,291 @@
+/**
+ * workerPool: Go's worker-pool pattern. `workers` goroutines take jobs from a
+ * bounded jobs channel and put one result record per job on `results`.
+ *
+ * - Backpressure: the jobs channel holds `queue` jobs; `submit` waits while
+ *   it is full, so a producer faster than the pool is held back and memory
+ *   stays bounded.
+ * - Per-job errors are results too (`{ index, ok: false, error }`), with the
+ *   error's class, message, stack and properties (internal/result-codec.ts):
+ *   one bad job never stops the pool, and no error is lost.
+ * - Ordered results: job i goes to worker i mod `workers`'s own queue and a
+ *   collector goroutine reads the workers' outputs round-robin, so results
+ *   leave in submission order with bounded memory (routines.ts). Unordered:
+ *   one shared queue, results as they finish.
+ * - `close()` stops intake; the workers finish the queued jobs, then
+ *   `results` is closed and `wait()` resolves.
+ *
+ * Submit from the thread that made the pool (job indexes are assigned there).
+ */
+import type { AnyFn, TaskRef } from '@gocsp/core';
+import { gomaxprocs } from '@gocsp/core';
+import { chan, onRecv, onSend, select, type Channel } from '@gocsp/channels';
+import { AtomicInt32, WaitGroup } from '@gocsp/sync';
+import { background, cause, withCancel, type CancelFunc, type Context } from './context.js';
+import { errors } from './errors.js';
+import { closeQuietly } from './internal/flow.js';
+import { resultCodec } from './internal/result-codec.js';
+import {
+  POOL,
+  launchAll,
+  linksOf,
+  markRemote,
+  placement,
+  routine,
+  type Launch,
+} from './internal/routines.js';
+import type { Link } from './internal/link.js';
+import { taskSpec } from './internal/task.js';
+
+/** Options of {@link workerPool}. */
+export interface WorkerPoolOptions {
+  /** Goroutines running the task (default `gomaxprocs()`). */
+  workers?: number;
+  /** Jobs waiting to be taken before `submit` blocks (default `workers`). */
+  queue?: number;
+  /** Results in submission order (default false: as they finish). */
+  ordered?: boolean;
+  /** Capacity of the results channel (default `queue`). */
+  results?: number;
+  /** Bounds the pool: when it is done, workers stop and queued jobs are dropped. */
+  ctx?: Context;
+}
+
+/** The result of one job: its value, or the error it threw. */
+export type PoolResult<R> =
+  { index: number; ok: true; value: R } | { index: number; ok: false; error: Error };
+
+/** A running worker pool (see {@link workerPool}). */
+export interface WorkerPool<J, R> {
+  /**
+   * Queues a job; resolves with its index (0, 1, 2... in submission order)
+   * once it is in the queue, so it waits while the queue is full
+   * (backpressure). Rejects after `close()`, or with the cause once the pool
+   * is cancelled.
+   *
+   * @example
+   * ```ts
+   * for (const f of files) await pool.submit(f);
+   * ```
+   */
+  submit(job: J): Promise<number>;
+  /**
+   * Queues a job only if there is room now: its index, or -1.
+   *
+   * @example
+   * ```ts
+   * if (pool.trySubmit(job) < 0) backlog.push(job);
+   * ```
+   */
+  trySubmit(job: J): number;
+  /** One record per job: `{ index, ok: true, value }` or `{ index, ok: false, error }`. Closed after the last. */
+  readonly results: Channel<PoolResult<R>>;
+  /** The pool's context: cancelled by `cancel()` or by the context given in the options. */
+  readonly ctx: Context;
+  /**
+   * No more jobs: the queued ones are finished, then `results` is closed. Idempotent.
+   *
+   * @example
+   * ```ts
+   * pool.close();
+   * await pool.wait();
+   * ```
+   */
+  close(): void;
+  /**
+   * Stops the workers now; queued jobs are dropped and `results` is closed.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGINT', () => pool.cancel(new Error('interrupted')));
+   * ```
+   */
+  cancel(cause?: unknown): void;
+  /**
+   * Resolves once every worker has ended (after `close()` and the last
+   * result was taken, or after `cancel()`).
+   *
+   * @example
+   * ```ts
+   * pool.close();
+   * const rs = await collect(pool.results);
+   * await pool.wait();
+   * ```
+   */
+  wait(): Promise<void>;
+}
+
+/**
+ * Starts a pool of `workers` goroutines running `task(job)` for each
+ * submitted job (a self-contained function or a `taskModule` reference, as
+ * for `go`). Consume `results` while submitting (or from another goroutine):
+ * a full results channel holds the workers, which in turn holds `submit`.
+ *
+ * @example
+ * ```ts
+ * const pool = workerPool(tasks.resize, { workers: 4, queue: 16 });
+ * const consumer = collect(pool.results);
+ * for (const file of files) await pool.submit(file); // waits while 16 jobs are queued
+ * pool.close();
+ * for (const r of await consumer) if (!r.ok) console.error(`job ${r.index}:`, r.error);
+ * await pool.wait();
+ * ```
+ */
+export function workerPool<F extends AnyFn>(
+  task: F | TaskRef<F>,
+  opts: WorkerPoolOptions = {},
+): WorkerPool<Parameters<F>[0], Awaited<ReturnType<F>>> {
+  const spec = taskSpec('workerPool', task);
+  const workers = opts.workers ?? gomaxprocs();
+  if (!Number.isInteger(workers) || workers < 1)
+    throw errors.badCount('workerPool: workers', workers);
+  const queue = opts.queue ?? workers;
+  if (!Number.isInteger(queue) || queue < 0) throw errors.badCount('workerPool: queue', queue, 0);
+  const resultsCap = opts.results ?? queue;
+  if (!Number.isInteger(resultsCap) || resultsCap < 0) {
+    throw errors.badCount('workerPool: results', resultsCap, 0);
+  }
+  const ordered = opts.ordered ?? false;
+  const [ctx, cancel] = withCancel(opts.ctx ?? background());
+  const wg = new WaitGroup();
+  const results = chan<PoolResult<Awaited<ReturnType<F>>>>(resultsCap, {
+    codec: resultCodec as never,
+  });
+  let queues: Channel<[number, unknown]>[];
+  let queueLinks: Link[];
+  const launches: Launch[] = [];
+  if (!ordered || workers === 1) {
+    const jobs = chan<[number, unknown]>(queue);
+    queues = [jobs];
+    queueLinks = [{ ch: jobs, batch: 0 }];
+    const left = new AtomicInt32(workers);
+    wg.add(workers);
+    for (let k = 0; k < workers; k++) {
+      launches.push(
+        routine(
+          'worker',
+          spec,
+          POOL,
+          queueLinks[0]!,
+          { ch: results, batch: 0 },
+          ctx,
+          wg,
+          left,
+          false,
+        ),
+      );
+    }
+  } else {
+    const cap = Math.max(1, Math.ceil(queue / workers));
+    queues = Array.from({ length: workers }, () => chan<[number, unknown]>(cap));
+    queueLinks = queues.map((ch) => ({ ch: ch, batch: 0 }));
+    const outs = Array.from({ length: workers }, () => chan<unknown>(cap, { codec: resultCodec }));
+    wg.add(workers + 1);
+    for (let k = 0; k < workers; k++) {
+      launches.push(
+        routine(
+          'worker',
+          spec,
+          POOL,
+          queueLinks[k]!,
+          { ch: outs[k]!, batch: 0 },
+          ctx,
+          wg,
+          null,
+          false,
+        ),
+      );
+    }
+    launches.push(
+      routine(
+        'collector',
+        outs.map((ch) => ({ ch, batch: 0 })),
+        { ch: results, batch: 0 },
+        ctx,
+        wg,
+        false,
+      ),
+    );
+  }
+  // The jobs come from this thread: workers elsewhere spin briefly before parking on them.
+  const groups = placement(launches);
+  markRemote([
+    { group: -1, reads: [], writes: queueLinks },
+    ...launches.map((c, i) => ({ group: groups[i]!, ...linksOf(c) })),
+  ]);
+  launchAll(launches);
+  return new Pool(queues, results, ctx, cancel, wg);
+}
+
+class Pool<J, R> implements WorkerPool<J, R> {
+  readonly results: Channel<PoolResult<R>>;
+  readonly ctx: Context;
+  #queues: Channel<[number, unknown]>[];
+  #cancel: CancelFunc;
+  #wg: WaitGroup;
+  #next = 0;
+  #closed = false;
+  #done: Promise<void> | undefined;
+
+  constructor(
+    queues: Channel<[number, unknown]>[],
+    results: Channel<PoolResult<R>>,
+    ctx: Context,
+    cancel: CancelFunc,
+    wg: WaitGroup,
+  ) {
+    this.#queues = queues;
+    this.results = results;
+    this.ctx = ctx;
+    this.#cancel = cancel;
+    this.#wg = wg;
+  }
+
+  submit(job: J): Promise<number> {
+    if (this.#closed) return Promise.reject(errors.poolClosed());
+    if (this.ctx.err() !== undefined) return Promise.reject(toError(cause(this.ctx)));
+    const i = this.#next++;
+    const q = this.#queues[i % this.#queues.length]!;
+    const rec: [number, unknown] = [i, job];
+    try {
+      if (q.trySend(rec)) return Promise.resolve(i);
+    } catch (e) {
+      this.#next--;
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    return select([onSend(q, rec, () => i), onRecv(this.ctx.done(), () => -1)]).then((r) => {
+      if (r < 0) throw toError(cause(this.ctx));
+      return r;
+    });
+  }
+
+  trySubmit(job: J): number {
+    if (this.#closed) throw errors.poolClosed();
+    if (this.ctx.err() !== undefined) return -1;
+    const i = this.#next;
+    const q = this.#queues[i % this.#queues.length]!;
+    if (!q.trySend([i, job])) return -1;
+    this.#next++;
+    return i;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const q of this.#queues) closeQuietly(q);
+  }
+
+  cancel(c?: unknown): void {
+    this.#cancel(c);
+    this.close();
+  }
+
+  wait(): Promise<void> {
+    this.#done ??= this.#wg.wait().then(() => this.#cancel());
+    return this.#done;
+  }
+}
+
+function toError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}

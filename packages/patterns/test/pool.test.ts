@@ -1,0 +1,199 @@
+// workerPool: backpressure, ordering under random durations, per-job errors,
+// graceful close/wait, cancellation. Real worker threads, seeded randomness.
+import { afterAll, describe, expect, it } from 'vitest';
+import { runtime } from '@gocsp/core';
+import { chan } from '@gocsp/channels';
+import { AtomicInt32 } from '@gocsp/sync';
+import { Canceled, background, collect, withCancel, workerPool } from '@gocsp/patterns';
+import { delay, rng, scale, tasks, within } from './util.js';
+
+afterAll(async () => {
+  await runtime.shutdown();
+});
+
+describe('workerPool', () => {
+  it('runs every job once and closes results after close()', async () => {
+    const pool = workerPool((x: number) => x * x, { workers: 3, queue: 8 });
+    const got = collect(pool.results);
+    const n = scale(500);
+    for (let i = 0; i < n; i++) await pool.submit(i);
+    pool.close();
+    const rs = await got;
+    await pool.wait();
+    expect(rs.length).toBe(n);
+    const byIndex = new Map(rs.map((r) => [r.index, r]));
+    for (let i = 0; i < n; i++)
+      expect(byIndex.get(i)).toEqual({ index: i, ok: true, value: i * i });
+  });
+
+  it('backpressure: a producer faster than the pool is held back; memory stays bounded', async () => {
+    const workers = 2;
+    const queue = 3;
+    const gate = chan<void>();
+    const pool = workerPool(tasks.gated, { workers, queue, results: 100 });
+    // workers + queue jobs fit (in progress + queued); the next submit must wait.
+    const accepted: number[] = [];
+    for (let i = 0; i < workers + queue; i++) accepted.push(await pool.submit({ gate, i }));
+    await delay(30); // the workers took their jobs
+    const extra = pool.submit({ gate, i: workers + queue });
+    expect(await within(extra, 100)).toBe('pending');
+    expect(pool.trySubmit({ gate, i: -1 })).toBe(-1);
+    gate.close();
+    expect(await extra).toBe(workers + queue);
+    pool.close();
+    const rs = await collect(pool.results);
+    expect(rs.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    await pool.wait();
+  });
+
+  it('backpressure: in flight never exceeds workers + queue + results, whatever the producer does', async () => {
+    const workers = 2;
+    const queue = 4;
+    const resultsCap = 2;
+    const pool = workerPool(tasks.delayed, { workers, queue, results: resultsCap });
+    const n = scale(120);
+    let submitted = 0;
+    let received = 0;
+    let maxInFlight = 0;
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) {
+        await pool.submit({ ms: 1, value: i });
+        submitted++;
+        maxInFlight = Math.max(maxInFlight, submitted - received);
+      }
+      pool.close();
+    })();
+    // A slow consumer.
+    for await (const r of pool.results) {
+      expect(r.ok).toBe(true);
+      received++;
+      if (received % 10 === 0) await delay(5);
+    }
+    await producer;
+    await pool.wait();
+    expect(received).toBe(n);
+    // queued + one per worker + one result each worker holds + the results buffer (+1 in hand)
+    expect(maxInFlight).toBeLessThanOrEqual(queue + 2 * workers + resultsCap + 1);
+  });
+
+  it('ordered: results in submission order under random task durations', async () => {
+    const r = rng();
+    const n = scale(120);
+    const pool = workerPool(tasks.delayed, { workers: 4, queue: 8, ordered: true });
+    const got = collect(pool.results);
+    for (let i = 0; i < n; i++) await pool.submit({ ms: Math.floor(r() * 8), value: `v${i}` });
+    pool.close();
+    const rs = await got;
+    expect(rs.map((x) => x.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(rs.map((x) => (x.ok ? x.value : null))).toEqual(
+      Array.from({ length: n }, (_, i) => `v${i}`),
+    );
+    await pool.wait();
+  });
+
+  it('unordered: a slow job does not hold the others back', async () => {
+    const pool = workerPool(tasks.delayed, { workers: 3, queue: 8 });
+    const got = collect(pool.results);
+    await pool.submit({ ms: 150, value: 'slow' });
+    for (let i = 0; i < 10; i++) await pool.submit({ ms: 1, value: i });
+    pool.close();
+    const rs = await got;
+    expect(rs[rs.length - 1]).toMatchObject({ index: 0, value: 'slow' });
+  });
+
+  it('per-job errors are delivered with their class, message, code - and the pool goes on', async () => {
+    for (const ordered of [false, true]) {
+      const pool = workerPool(tasks.doubleOrFail, { workers: 2, queue: 4, ordered });
+      const got = collect(pool.results);
+      const bad = [2, 5, 7];
+      for (let i = 0; i < 10; i++) await pool.submit({ v: i, bad });
+      pool.close();
+      const rs = (await got).sort((a, b) => a.index - b.index);
+      expect(rs.length).toBe(10);
+      for (const res of rs) {
+        if (bad.includes(res.index)) {
+          expect(res.ok).toBe(false);
+          if (!res.ok) {
+            expect(res.error).toBeInstanceOf(Error);
+            expect(res.error.name).toBe('JobError');
+            expect(res.error.constructor.name).toBe('JobError');
+            expect(res.error.message).toBe(`bad value ${res.index}`);
+            expect((res.error as Error & { code?: string }).code).toBe('E_BAD');
+          }
+        } else {
+          expect(res).toEqual({ index: res.index, ok: true, value: res.index * 2 });
+        }
+      }
+      await pool.wait();
+    }
+  });
+
+  it("a result that cannot cross threads is that job's error", async () => {
+    const pool = workerPool((x: number) => (x === 1 ? () => x : x), { workers: 1 });
+    const got = collect(pool.results);
+    for (let i = 0; i < 3; i++) await pool.submit(i);
+    pool.close();
+    const rs = await got;
+    expect(rs.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(rs[1]!.ok ? null : rs[1]!.error).toBeInstanceOf(TypeError);
+  });
+
+  it('inline tasks that capture a variable get an error saying so', async () => {
+    const factor = 3;
+    const pool = workerPool((x: number) => x * factor, { workers: 1 });
+    const got = collect(pool.results);
+    await pool.submit(1);
+    pool.close();
+    const [r] = await got;
+    expect(r!.ok).toBe(false);
+    expect(r!.ok ? '' : r!.error.message).toMatch(/uses "factor".*cannot capture/);
+  });
+
+  it('submit after close rejects; close and wait are idempotent', async () => {
+    const pool = workerPool((x: number) => x, { workers: 1 });
+    pool.close();
+    pool.close();
+    await expect(pool.submit(1)).rejects.toThrow(/after close/);
+    expect(() => pool.trySubmit(1)).toThrow(/after close/);
+    await collect(pool.results);
+    await pool.wait();
+    await pool.wait();
+  });
+
+  it('cancel stops the workers, drops queued jobs, closes results; a parent context does the same', async () => {
+    const pool = workerPool(tasks.delayed, { workers: 2, queue: 50, results: 100 });
+    for (let i = 0; i < 40; i++) await pool.submit({ ms: 20, value: i });
+    await delay(30);
+    pool.cancel();
+    const rs = await collect(pool.results);
+    expect(rs.length).toBeLessThan(40);
+    await pool.wait();
+    expect(pool.ctx.err()).toBe(Canceled);
+    await expect(pool.submit({ ms: 1, value: 0 })).rejects.toThrow();
+
+    const [parent, cancel] = withCancel(background());
+    const p2 = workerPool(tasks.delayed, { workers: 2, queue: 2, ctx: parent });
+    for (let i = 0; i < 4; i++) await p2.submit({ ms: 10, value: i });
+    const blocked = p2.submit({ ms: 10, value: 99 }); // queue full: waits
+    cancel(new Error('stop the pool'));
+    await expect(blocked).rejects.toThrow('stop the pool');
+    await collect(p2.results);
+    await p2.wait();
+  });
+
+  it('counts: each job runs exactly once under a stress of submitters', async () => {
+    const calls = new AtomicInt32();
+    const pool = workerPool(tasks.counted, { workers: 4, queue: 16 });
+    const got = collect(pool.results);
+    const n = scale(400);
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, k) => {
+        for (let i = k; i < n; i += 4) await pool.submit({ v: i, calls });
+      }),
+    );
+    pool.close();
+    const rs = await got;
+    expect(calls.load()).toBe(n);
+    expect(new Set(rs.map((r) => r.index)).size).toBe(n);
+  });
+});
