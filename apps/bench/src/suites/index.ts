@@ -13,7 +13,14 @@ import { mutexAsyncSuite } from './mutex-async.js';
 import { mutexContendedSuite } from './mutex-contended.js';
 import { mutexUncontendedSuite } from './mutex-uncontended.js';
 import { postMessageSuite } from './postmessage.js';
+import { patternsParallelMapCpuSuite, patternsParallelMapSuite } from './patterns-parallelmap.js';
+import { patternsPipelineCpuSuite, patternsPipelineSuite } from './patterns-pipeline.js';
 import { sabRingSuite } from './sab-ring.js';
+import { schedCpuPiscinaSuite, schedCpuSuite } from './sched-cpu.js';
+import { schedPark1mMemSuite, schedPark1mSuite } from './sched-park-1m.js';
+import { schedSpawnLocalSuite } from './sched-spawn-local.js';
+import { schedSpawnTinyPmSuite, schedSpawnTinySuite } from './sched-spawn-tiny.js';
+import { schedStealSuite } from './sched-steal.js';
 import { waitGroupWakeSuite } from './waitgroup-wake.js';
 import { wakeSuite } from './wake.js';
 
@@ -36,5 +43,20 @@ export function allSuites(): BenchSuite[] {
     chanPingPongLocalSuite(),
     chanLocalSuite(),
     selectLocalSuite(),
+    // The goroutine scheduler.
+    schedSpawnTinySuite(),
+    schedSpawnTinyPmSuite(),
+    schedSpawnLocalSuite(),
+    schedCpuSuite(),
+    schedCpuPiscinaSuite(),
+    schedPark1mSuite(),
+    // Right after sched-park-1m: it reports the memory of that suite's rounds.
+    schedPark1mMemSuite(),
+    schedStealSuite(),
+    // Patterns: parallelMap and pipelines against piscina / postMessage.
+    patternsParallelMapSuite(),
+    patternsParallelMapCpuSuite(),
+    patternsPipelineSuite(),
+    patternsPipelineCpuSuite(),
   ];
 }
