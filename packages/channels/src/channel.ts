@@ -334,8 +334,10 @@ export class Channel<T = unknown> {
     if (this.word !== W_NONE && this.sendWord(v)) return;
     const bytes = this.codec.encode(v);
     const h = this.h;
-    // Would block: spin a moment (spare cores only) for room or a receiver.
-    for (let tries = 0; tries < 4; tries++) {
+    // Would block: spin a moment (spare cores only) for room. Not on an
+    // unbuffered channel: there the sender must queue itself for a receiver
+    // to take (a receiver spins for it; both spinning would wait for nothing).
+    for (let tries = 0; tries < 4 && h.i32[CAP]! > 0; tries++) {
       if (this.sendOrEnqueue(bytes, false, false) !== FULL) return;
       const ready = substrate.spinUntil(
         h.world,

@@ -32,6 +32,11 @@ import { threadState } from '../internal/env.js';
 import { allocBlock } from '../internal/heap.js';
 
 const TASK_REF = Symbol.for('gocsp.taskRef');
+const TASK_KEY = '__gocspTask__';
+interface TaskTarget {
+  readonly url: string;
+  readonly name: string;
+}
 
 /** Any function a goroutine can run. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- goroutine functions take and return anything cloneable
@@ -74,7 +79,10 @@ export function taskModule<M>(url: string | URL): TaskRefs<M> {
       if (typeof name !== 'string') return undefined;
       let r = refs.get(name);
       if (r === undefined) {
-        r = Object.freeze({ [TASK_REF]: Object.freeze({ url: href, name }) });
+        const target = Object.freeze({ url: href, name });
+        // The string key survives structured clone, so a reference passed
+        // as a goroutine argument still works there.
+        r = Object.freeze({ [TASK_REF]: target, [TASK_KEY]: target });
         refs.set(name, r);
       }
       return r;
@@ -94,7 +102,7 @@ function normalizeUrl(url: string | URL): string {
 }
 
 export function isTaskRef(f: unknown): f is TaskRef<AnyFn> {
-  return typeof f === 'object' && f !== null && TASK_REF in f;
+  return typeof f === 'object' && f !== null && (TASK_REF in f || TASK_KEY in f);
 }
 
 /** The table key of a goroutine function; throws a TypeError for anything else. */
@@ -108,7 +116,11 @@ export function keyOf(fn: unknown): string {
     }
     return 'src:' + src;
   }
-  if (isTaskRef(fn)) return `mod:${fn[TASK_REF].url}#${fn[TASK_REF].name}`;
+  if (isTaskRef(fn)) {
+    const rec = fn as unknown as { [TASK_REF]?: TaskTarget; [TASK_KEY]?: TaskTarget };
+    const t = (rec[TASK_REF] ?? rec[TASK_KEY])!;
+    return `mod:${t.url}#${t.name}`;
+  }
   throw new TypeError(
     `go: expected a function or a taskModule reference, got ${fn === null ? 'null' : typeof fn}`,
   );

@@ -188,6 +188,8 @@ class M implements MRole {
           t0 = performance.now();
         }
         if (++n >= BATCH || performance.now() - t0 > SLICE_MS) break;
+        // gomaxprocs went down meanwhile: start nothing more here (retire).
+        if (Atomics.load(i32, p + P_STATUS) !== P_ACTIVE) break;
         g = this.findLocal();
       }
       await new Promise<void>((r) => setImmediate(r));
@@ -397,7 +399,7 @@ class M implements MRole {
           args[k] =
             (kinds >> k) & 1
               ? reviveRef(world, i32[g + G_INLINE + 2 * k]!, true)
-              : sc.f64[((g + G_INLINE) >> 1) + k];
+              : smallest(sc.f64[((g + G_INLINE) >> 1) + k]!);
         }
       } else {
         i32[g + G_ARGS] = 0;
@@ -545,6 +547,15 @@ function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
     };
     p.then(done, done);
   });
+}
+
+/**
+ * A number read back from a float64 slot, as an int32 when it is one (V8
+ * then keeps it a small integer: integer loops over a goroutine's arguments
+ * run at full speed instead of on doubles, measured 4x). -0 stays -0.
+ */
+function smallest(x: number): number {
+  return (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x;
 }
 
 function disposeBytes(b: Uint8Array): void {

@@ -97,6 +97,10 @@ describe('arguments and results', () => {
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
+  it('a taskModule reference passed as an argument still runs there', async () => {
+    expect(await spawn(tasks.runRef, tasks.double, 21)).toBe(42);
+  });
+
   it('values are copied with structured clone: Map, Set, Date, bigint, typed arrays, nesting, cycles', async () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
