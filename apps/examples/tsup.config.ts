@@ -1,9 +1,13 @@
 import { defineConfig } from 'tsup';
 
-// Every file under src/examples is its own entry, so an example can start
-// worker threads on a sibling file of dist/ (`new URL('./x.js', import.meta.url)`).
+// Every file under src/examples and src/tasks is its own entry. The output keeps
+// the layout below src/ (dist/tour.js, dist/examples/<name>.js,
+// dist/tasks/<name>.js), so an example reaches its task module - which worker
+// threads import - as `new URL('../tasks/<name>.js', import.meta.url)`, and can
+// start itself again as a worker or a child process (`import.meta.url`).
+// src/lib is bundled into whichever entry uses it.
 export default defineConfig({
-  entry: ['src/tour.ts', 'src/examples/*.ts'],
+  entry: ['src/tour.ts', 'src/examples/*.ts', 'src/tasks/*.ts'],
   format: ['esm'],
   outDir: 'dist',
   sourcemap: true,
@@ -12,4 +16,6 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
   dts: false,
+  // Shared with @gocsp/patterns/rxjs: one copy, not a bundled one.
+  external: ['rxjs'],
 });

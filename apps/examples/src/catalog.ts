@@ -1,6 +1,8 @@
-// The examples of the tour, in the order `npm start` runs them. Each entry is a
-// file src/examples/<name>.ts, built to dist/examples/<name>.js and run as its
-// own node process.
+// The examples of the tour, in the order `npm start` runs them: the seed
+// programs (goroutines, concurrency versus parallelism, the scheduler), then
+// the Go classics, then what it is all built on. Each entry is a file
+// src/examples/<name>.ts, built to dist/examples/<name>.js and run as its own
+// node process.
 
 /** One example of the tour. */
 export interface Example {
@@ -14,6 +16,92 @@ export interface Example {
 
 /** Every example, in tour order. */
 export const EXAMPLES: readonly Example[] = [
+  {
+    name: 'concurrency',
+    title:
+      "GOMAXPROCS(1): three goroutines take turns on one thread, their output interleaves (the seed's concurrency demo)",
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'parallelism',
+    title: "heavyWork on every core: each worker's time, the total, and the speedup against one P",
+    timeoutMs: 60_000,
+  },
+  {
+    name: 'gomaxprocs',
+    title: 'runtime.NumCPU and GOMAXPROCS: inspecting and setting how many threads run goroutines',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'waitgroup',
+    title: 'sync.WaitGroup: main waits until every goroutine has called Done',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'web-requests',
+    title:
+      'concurrent HTTP requests to a local server on one P: the total is about the slowest, not the sum',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'atomic-counter',
+    title: '4 goroutines x 10,000,000 atomic adds = 40,000,000, timed on NumCPU Ps and on one P',
+    timeoutMs: 60_000,
+  },
+  {
+    name: 'loop-variable',
+    title: 'goroutines get values as arguments; captured variables cannot cross threads',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'main-returns',
+    title:
+      'main returning ends the program while goroutines still run; a WaitGroup lets them finish',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'work-stealing',
+    title:
+      'an imbalanced workload: idle Ps steal queued goroutines (runtime.stats, a trace drawn as an SVG timeline)',
+    timeoutMs: 60_000,
+  },
+  {
+    name: 'prime-sieve',
+    title: "Go's concurrent prime sieve: a daisy chain of goroutines and channels across threads",
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'worker-pool',
+    title: "Go's worker pool: workers share a jobs channel; then workerPool() with CPU-bound jobs",
+    timeoutMs: 60_000,
+  },
+  {
+    name: 'pipeline',
+    title:
+      'pipeline stages connected by channels, fan-out and fan-in; then pipeline() with a CPU-heavy stage',
+    timeoutMs: 60_000,
+  },
+  {
+    name: 'select-timeout',
+    title: 'select: the first ready channel wins; timeouts with after(), default, and a ticker',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'context-cancel',
+    title: 'context cancellation and deadlines reaching goroutines on other threads; ErrGroup',
+    timeoutMs: 30_000,
+  },
+  {
+    name: 'rxjs',
+    title: 'the RxJS bridge: fromChannel, parallelMap (the main thread stays free), toChannel',
+    timeoutMs: 60_000,
+  },
+  {
+    name: 'io-vs-cpu',
+    title:
+      "the seeds' table, measured: I/O-bound, CPU-bound and mixed work on 1 P and on NumCPU Ps",
+    timeoutMs: 60_000,
+  },
   {
     name: 'shared-memory',
     title:

@@ -34,14 +34,16 @@ async function main(args: string[]): Promise<number> {
     }
     chosen.push(example);
   }
+  const started = performance.now();
   const results = await runTour(chosen.length > 0 ? chosen : EXAMPLES);
   const failed = results.filter((r) => !r.ok);
   if (results.length > 1) {
+    const took = `${((performance.now() - started) / 1000).toFixed(1)} s`;
     console.log('');
     console.log(
       failed.length === 0
-        ? `tour done: ${results.length} examples ran`
-        : `tour done: ${failed.length} of ${results.length} examples failed: ${failed.map((r) => r.name).join(', ')}`,
+        ? `tour done: ${results.length} examples ran in ${took}`
+        : `tour done in ${took}: ${failed.length} of ${results.length} examples failed: ${failed.map((r) => r.name).join(', ')}`,
     );
   }
   return failed.length === 0 ? 0 : 1;

@@ -1,20 +1,215 @@
 // Smoke test of the examples tour, run the way a user runs it: the built
-// dist/tour.js (Nx builds before test). Every example must be listed here with
-// what its output has to show.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// dist/tour.js (Nx builds before test). The whole tour runs once; each
+// example's part of its output (from its header to the next) must show what
+// is listed here for it. Timing checks are loose (a noisy 2-core CI machine);
+// values are exact where the program makes them exact.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../src/catalog.js';
 import { runExample } from '../src/runner.js';
 
 const tour = fileURLToPath(new URL('../dist/tour.js', import.meta.url));
 const srcExamples = fileURLToPath(new URL('../src/examples/', import.meta.url));
+const multiCore = availableParallelism() >= 2;
 
-/** What each example's output must contain. */
-const MUST_SHOW: Record<string, RegExp[]> = {
+/** A check of one example's output: a pattern it must contain, or a function that asserts. */
+type Check = RegExp | ((out: string) => void);
+
+/** The first capture group of `re` in `out`, as a number (fails the test if absent). */
+function grab(out: string, re: RegExp): number {
+  const m = re.exec(out);
+  expect(m, `output should match ${re}`).not.toBeNull();
+  return Number(m![1]!.replace(/,/g, ''));
+}
+
+/** A duration printed by fmt.ms ("842 ms" or "1.24 s") after `prefix`, in ms. */
+function duration(out: string, prefix: string): number {
+  const re = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*([\\d.]+) (ms|s)\\b`);
+  const m = re.exec(out);
+  expect(m, `output should contain "${prefix} <duration>"`).not.toBeNull();
+  return Number(m![1]) * (m![2] === 's' ? 1000 : 1);
+}
+
+/** What each example's output must show. */
+const MUST_SHOW: Record<string, Check[]> = {
+  concurrency: [
+    /^Using GOMAXPROCS: 1 /m,
+    (out) => {
+      // The three workers take turns: 1 2 3, 1 2 3, 1 2 3 - all on one thread.
+      const lines = [...out.matchAll(/^Worker (\d) running iteration (\d) +\(thread (\d+)/gm)];
+      expect(lines.map((m) => `${m[1]}.${m[2]}`)).toEqual([
+        '1.1',
+        '2.1',
+        '3.1',
+        '1.2',
+        '2.2',
+        '3.2',
+        '1.3',
+        '2.3',
+        '3.3',
+      ]);
+      expect(new Set(lines.map((m) => m[3])).size).toBe(1);
+      expect(duration(out, 'iterations of 400 ms took')).toBeLessThan(3600);
+    },
+    (out) => {
+      // printMessage: the goroutine and main each print 3 lines, interleaved round by round.
+      const order = [...out.matchAll(/^(Goroutine|Main Function) (\d)/gm)].map((m) => Number(m[2]));
+      expect(order).toHaveLength(6);
+      for (let k = 1; k < order.length; k++) expect(order[k]! >= order[k - 1]!).toBe(true);
+    },
+  ],
+  parallelism: [
+    /^Detected \d+ cores; GOMAXPROCS = \d+$/m,
+    /^Worker 1 done in \d+ ms \(sum=1249999975000000, thread \d+\)$/m,
+    (out) => {
+      const speedup = grab(out, /^speedup with \d+ Ps vs 1 P: ([\d.]+)x/m);
+      if (multiCore) expect(speedup).toBeGreaterThan(1.2);
+    },
+  ],
+  gomaxprocs: [
+    /^runtime\.NumCPU\(\) += \d+/m,
+    /^before the first go: runtime running = false, NumGoroutine\(\) = 1/m,
+    /^after 1000 go statements: NumGoroutine\(\) = 1001, on \d+ Ps/m,
+    /^closed the channel: all returned, NumGoroutine\(\) = 1$/m,
+    /^runtime\.GOMAXPROCS\(1\) returned \d+; now GOMAXPROCS\(0\) = 1, active Ps = 1$/m,
+    /child process with GOMAXPROCS=3: runtime\.GOMAXPROCS\(0\) = 3$/m,
+  ],
+  waitgroup: [
+    (out) => {
+      // All five workers report before wg.wait() returns.
+      const done = out.indexOf('wg.wait() returned');
+      for (let id = 1; id <= 5; id++) {
+        const at = out.indexOf(`Worker ${id} done`);
+        expect(at).toBeGreaterThanOrEqual(0);
+        expect(at).toBeLessThan(done);
+      }
+    },
+    /^goroutine 0 running\ngoroutine 1 running\ngoroutine 2 running\ngoroutine 3 running$/m,
+    /negative WaitGroup counter/,
+  ],
+  'web-requests': [
+    (out) => {
+      expect(out.match(/-> 200 OK/g)).toHaveLength(6);
+      // Concurrent: about the slowest (600 ms), well under the sum (1050 ms).
+      expect(duration(out, `all 3 done in`)).toBeLessThan(1000);
+      expect(grab(out, /ticked (\d+) times/)).toBeGreaterThan(5);
+    },
+    /^all 3 done in [\d.]+ s: the sum of the delays/m,
+  ],
+  'atomic-counter': [
+    /^GOMAXPROCS=\d+: count=40000000 elapsed=/m,
+    /^GOMAXPROCS=1: count=40000000 elapsed=/m,
+    /^count=40000000 elapsed=/m,
+  ],
+  'loop-variable': [
+    /^10 of 10 goroutines failed/m,
+    /uses "i", which does not exist on the worker thread/,
+    // Go's order: the newest goroutine (runnext) first, then the queue in order.
+    new RegExp(
+      ['^go routine 2 i: 9', ...Array.from({ length: 9 }, (_, i) => `go routine 2 i: ${i}`)].join(
+        '\n',
+      ) + '$',
+      'm',
+    ),
+    /point\.x = 1, hits = 10$/m,
+    /var i: 10 10 10 10 10 10 10 10 10 10 /,
+    /let i: 0 1 2 3 4 5 6 7 8 9 /,
+  ],
+  'main-returns': [
+    (out) => {
+      expect(out).not.toContain('!! still running');
+      const [first, second] = [
+        ...out.matchAll(
+          /^=> (\d+) of 30 ticks printed(?:, (\d+) after main returned)?; the process exited (\d+) ms after main returned$/gm,
+        ),
+      ];
+      expect(first, 'a summary line for main returning early').toBeDefined();
+      expect(Number(first![1])).toBeLessThan(30); // cut short
+      expect(Number(first![2])).toBe(0); // nothing printed after main returned
+      expect(Number(first![3])).toBeLessThan(500); // and the process ended right away
+      expect(Number(second![1])).toBe(30); // with the WaitGroup: all of them
+    },
+  ],
+  'work-stealing': [
+    /^P {3}goroutines run {2}stole {2}stolen from it {2}parked$/m,
+    (out) => {
+      if (multiCore)
+        expect(grab(out, /^runtime\.stats\(\): (\d+) goroutines stolen/m)).toBeGreaterThan(0);
+      const svg = /^timeline \(SVG, open in a browser\): (.+\.svg)$/m.exec(out)?.[1];
+      expect(svg && existsSync(svg), 'the SVG file exists').toBe(true);
+      const text = readFileSync(svg!, 'utf8');
+      expect(text).toMatch(/^<svg /);
+      expect(text).toContain('>P0</text>');
+      expect((text.match(/<rect [^>]*><title>G\d+ /g) ?? []).length).toBeGreaterThanOrEqual(32);
+    },
+    /without stealing \(GOCSP_STEAL=0, child process\)/,
+  ],
+  'prime-sieve': [
+    /^ {3}2 {3}3 {3}5 {3}7 {2}11 {2}13 {2}17 {2}19 {2}23 {2}29/m,
+    / 523 541$/m,
+    /^100 filter goroutines \+ 1 generator in a chain over \d+ Ps/m,
+    /^5,845 unbuffered channel handoffs in /m,
+    /^main returns with 101 goroutines still blocked/m,
+  ],
+  'worker-pool': [
+    /^results: 2 4 6 8 10$/m,
+    /worker \d finished job 5/,
+    /^\d+ workers: 283,146 primes in /m,
+    /^1 worker: {2}283,146 primes in /m,
+  ],
+  pipeline: [
+    /^sum of squares 1\.\.10 = 385$/m,
+    /each value went to exactly one of them/,
+    /^same output both times: true$/m,
+  ],
+  'select-timeout': [
+    /^received one .*\nreceived two /m,
+    /^timeout 1 /m,
+    /^result 2 /m,
+    /^no message received$/m,
+    /^received hi /m,
+    (out) => {
+      const ticks = out.match(/^tick\. /gm) ?? [];
+      expect(ticks.length).toBeGreaterThanOrEqual(3);
+      expect(ticks.length).toBeLessThanOrEqual(5);
+    },
+    /^BOOM! /m,
+  ],
+  'context-cancel': [
+    /worker 1 \(thread \d+\): stopped after \d+ chunks: context canceled$/m,
+    /^ {2}slow: gave up: context deadline exceeded/m,
+    /^ {2}fast: finished after 50 ms/m,
+    /web: stopped early \(would have taken 300 ms\): context canceled/,
+    /^g\.wait\(\) threw the first error after \d+ ms: images: backend unavailable$/m,
+  ],
+  rxjs: [
+    /^ {2}batch: #1 /m,
+    /completed when the goroutine closed the channel/,
+    /^ {2}same results, same order: true/m,
+    (out) =>
+      expect(grab(out, /parallelMap: .*the 10 ms interval ran (\d+) times/)).toBeGreaterThan(0),
+    /summed 0\.\.9 from the channel: 45$/m,
+  ],
+  'io-vs-cpu': [
+    (out) => {
+      const row = (name: string): string[] => {
+        const line = out.split('\n').find((l) => l.startsWith(name));
+        expect(line, `a table row for ${name}`).toBeDefined();
+        return line!.split(/ {2,}/);
+      };
+      const ms = (cell: string): number =>
+        cell.endsWith(' s') ? parseFloat(cell) * 1000 : parseFloat(cell);
+      const io = row('I/O-bound');
+      // Concurrency: 8 overlapping waits on 1 P take far less than one by one.
+      expect(ms(io[3]!)).toBeLessThan(ms(io[2]!) / 2);
+      const cpu = row('CPU-bound');
+      if (multiCore) expect(parseFloat(cpu[5]!)).toBeGreaterThan(1.2);
+    },
+  ],
   'shared-memory': [
     /^Atomics\.add total: 2000000 \(expected 2000000/m,
     /^plain \+= total: +\d+/m,
@@ -23,12 +218,38 @@ const MUST_SHOW: Record<string, RegExp[]> = {
   ],
 };
 
-function runTour(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [tour, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the tour with `args`; resolves with its exit code and output. */
+function runTour(
+  args: string[],
+  timeout: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tour, ...args], { timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('examples tour', () => {
+  let full: { code: number | null; stdout: string; stderr: string; ms: number };
+  /** Each example's part of the full tour's output: from its header to the next. */
+  const sections = new Map<string, string>();
+
+  beforeAll(async () => {
+    const started = performance.now();
+    const r = await runTour([], 170_000);
+    full = { ...r, ms: performance.now() - started };
+    const parts = r.stdout.split(/^(?==== )/m);
+    for (const part of parts) {
+      const name = /^=== ([\w-]+): /.exec(part)?.[1];
+      if (name !== undefined) sections.set(name, part);
+    }
+  }, 180_000);
+
   it('catalog and src/examples agree, and every example has expectations here', () => {
     const files = readdirSync(srcExamples)
       .filter((f) => f.endsWith('.ts'))
@@ -38,33 +259,51 @@ describe('examples tour', () => {
     expect(Object.keys(MUST_SHOW).sort()).toEqual(files);
   });
 
-  it('--list names every example with its title', () => {
-    const r = runTour('--list');
-    expect(r.code, r.stderr).toBe(0);
-    for (const e of EXAMPLES) expect(r.stdout).toContain(`${e.name}  ${e.title}`);
-  });
-
-  it('rejects an unknown example, naming the known ones', () => {
-    const r = runTour('no-such-example');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("no example named 'no-such-example'");
-    expect(r.stderr).toContain(EXAMPLES[0]?.name);
+  it('with no argument runs every example in order, each under its header, in under 2 minutes', () => {
+    expect(full.code, full.stdout.slice(-3000) + full.stderr).toBe(0);
+    const headers = full.stdout.split('\n').filter((l) => l.startsWith('=== '));
+    expect(headers).toEqual(EXAMPLES.map((e) => `=== ${e.name}: ${e.title}`));
+    expect(full.stdout).toMatch(
+      new RegExp(`^tour done: ${EXAMPLES.length} examples ran in [\\d.]+ s$`, 'm'),
+    );
+    expect(full.ms).toBeLessThan(120_000);
   });
 
   for (const example of EXAMPLES) {
-    it(`${example.name}: runs alone under a header and shows what it must`, () => {
-      const r = runTour(example.name);
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout.split('\n')[0]).toBe(`=== ${example.name}: ${example.title}`);
-      for (const re of MUST_SHOW[example.name] ?? []) expect(r.stdout).toMatch(re);
+    it(`${example.name}: shows what it must`, () => {
+      const out = sections.get(example.name) ?? '';
+      expect(out, `the tour ran ${example.name}`).not.toBe('');
+      expect(out, out).not.toMatch(/^--- .*: (failed|killed)/m);
+      for (const check of MUST_SHOW[example.name] ?? []) {
+        if (check instanceof RegExp) expect(out, out).toMatch(check);
+        else check(out);
+      }
     });
   }
 
-  it('with no argument runs every example in order, each under its header', () => {
-    const r = runTour();
+  it('runs one example by name, under its header', async () => {
+    const r = await runTour(['waitgroup'], 60_000);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const headers = r.stdout.split('\n').filter((l) => l.startsWith('=== '));
-    expect(headers).toEqual(EXAMPLES.map((e) => `=== ${e.name}: ${e.title}`));
+    expect(r.stdout.split('\n')[0]).toBe(
+      `=== waitgroup: ${EXAMPLES.find((e) => e.name === 'waitgroup')?.title}`,
+    );
+    expect(r.stdout).not.toMatch(/^tour done/m);
+  });
+
+  it('--list names every example with its title', () => {
+    const r = spawnSync(process.execPath, [tour, '--list'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    for (const e of EXAMPLES)
+      expect(r.stdout).toMatch(
+        new RegExp(`^${e.name} +${e.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+      );
+  });
+
+  it('rejects an unknown example, naming the known ones', () => {
+    const r = spawnSync(process.execPath, [tour, 'no-such-example'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("no example named 'no-such-example'");
+    expect(r.stderr).toContain(EXAMPLES[0]?.name);
   });
 
   it('kills an example that outlives its time limit, and reports it', async () => {
