@@ -69,3 +69,5 @@ export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';
 export { codecs, STRUCTURED_NUMBER_TAG } from './codec.js';
 export { runM } from './runtime/m.js';
 export { parkHooks } from './internal/park.js';
+export { keyOf as taskKey, compile as compileTask, explainCapture } from './runtime/funcs.js';
+export type { Compiled as CompiledTask } from './runtime/funcs.js';

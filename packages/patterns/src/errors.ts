@@ -84,10 +84,6 @@ export const errors = {
     new TypeError(
       `${what}: expected a goroutine function (a self-contained function, or a taskModule reference), got ${t === null ? 'null' : typeof t}`,
     ),
-  nativeTask: (what: string) =>
-    new TypeError(
-      `${what}: a native or bound function cannot be shipped to a worker; wrap it in a self-contained function or use taskModule`,
-    ),
   notChannel: (what: string, v: unknown) =>
     new TypeError(
       `${what}: expected a Channel from @gocsp/channels, got ${v === null ? 'null' : typeof v}`,

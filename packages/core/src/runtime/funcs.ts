@@ -106,12 +106,12 @@ export function isTaskRef(f: unknown): f is TaskRef<AnyFn> {
 }
 
 /** The table key of a goroutine function; throws a TypeError for anything else. */
-export function keyOf(fn: unknown): string {
+export function keyOf(fn: unknown, what = 'go'): string {
   if (typeof fn === 'function') {
     const src = Function.prototype.toString.call(fn);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
       throw new TypeError(
-        `go: ${fn.name || 'this function'} is a native or bound function, whose source cannot be shipped to a worker; wrap it: go((x) => work(x), x) with work defined inside, or use taskModule`,
+        `${what}: ${fn.name || 'this function'} is a native or bound function, whose source cannot be shipped to a worker; wrap it: go((x) => work(x), x) with work defined inside, or use taskModule`,
       );
     }
     return 'src:' + src;
@@ -122,7 +122,7 @@ export function keyOf(fn: unknown): string {
     return `mod:${t.url}#${t.name}`;
   }
   throw new TypeError(
-    `go: expected a function or a taskModule reference, got ${fn === null ? 'null' : typeof fn}`,
+    `${what}: expected a function or a taskModule reference, got ${fn === null ? 'null' : typeof fn}`,
   );
 }
 
@@ -232,14 +232,18 @@ function nameOf(src: string): string {
  * Turns "x is not defined" thrown by an inline goroutine function into an
  * error saying that `x` was captured and must be passed as an argument.
  */
-export function explainCapture(e: unknown, c: Compiled): unknown {
+export function explainCapture(
+  e: unknown,
+  c: Compiled,
+  advice = `Pass it as an argument: go((NAME, ...) => { ... }, NAME) - or import it inside the function, or put the function in a taskModule`,
+): unknown {
   if (!(e instanceof ReferenceError) || c.source === undefined) return e;
   const m = /^(\S+) is not defined$/.exec(e.message);
   if (!m) return e;
   const name = m[1]!;
   if (!new RegExp(`(^|[^\\w$.])${name.replace(/\$/g, '\\$')}([^\\w$]|$)`).test(c.source)) return e;
   const err = new ReferenceError(
-    `goroutine function ${c.label} uses "${name}", which does not exist on the worker thread: a goroutine function runs on another thread, so it cannot capture variables from where it was written. Pass ${name} as an argument: go((${name}, ...) => { ... }, ${name}) - or import it inside the function, or put the function in a taskModule`,
+    `goroutine function ${c.label} uses "${name}", which does not exist on the worker thread: a goroutine function runs on another thread, so it cannot capture variables from where it was written. ${advice.replaceAll('NAME', name)}`,
     { cause: e },
   );
   return err;

@@ -35,7 +35,7 @@
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
-import { go, gomaxprocs } from '@gocsp/core';
+import { go, gomaxprocs, substrate } from '@gocsp/core';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
 import { cancelWithCause, type Context } from '../context.js';
 import { closeQuietly, put, take } from './flow.js';
@@ -55,7 +55,11 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
 /** Pool mode: runs the task on one job; the result, or the error it threw, as a record. */
-async function applyJob(fn: TaskFn, spec: TaskSpec | undefined, v: unknown): Promise<PoolRecord> {
+async function applyJob(
+  fn: TaskFn,
+  spec: substrate.CompiledTask | undefined,
+  v: unknown,
+): Promise<PoolRecord> {
   const [index, job] = v as [number, unknown];
   try {
     let r = fn(job);
@@ -87,7 +91,7 @@ async function emit(w: Writer, out: PoolRecord): Promise<boolean> {
  */
 export async function work(
   fn: TaskFn,
-  spec: TaskSpec | undefined,
+  spec: substrate.CompiledTask | undefined,
   mode: number,
   input: Link,
   output: Link,
@@ -178,9 +182,9 @@ async function worker(
   aligned: boolean,
 ): Promise<void> {
   try {
-    let fn = resolveTask(spec);
-    if (fn instanceof Promise) fn = await fn;
-    await work(fn, spec, mode, input, output, ctx, aligned);
+    let c = resolveTask(spec);
+    if (c instanceof Promise) c = await c;
+    await work(c.fn, c, mode, input, output, ctx, aligned);
   } catch (e) {
     cancelWithCause(ctx, e);
   } finally {
