@@ -6,12 +6,10 @@
 import { chan, type Channel } from '@gocsp/channels';
 import { errors } from './errors.js';
 import {
-  END,
   checkChannel,
   closeQuietly,
   flowOptions,
-  put,
-  take,
+  pump,
   type FlowOptions,
 } from './internal/flow.js';
 
@@ -31,23 +29,6 @@ export function fanOut<T>(ch: Channel<T>, n: number, opts: FlowOptions = {}): Ch
   if (!Number.isInteger(n) || n < 1) throw errors.badCount('fanOut: n', n);
   const { capacity, done } = flowOptions('fanOut', opts, 16);
   const outs = Array.from({ length: n }, () => chan<T>(capacity));
-  for (const out of outs) {
-    void (async () => {
-      try {
-        for (;;) {
-          let v = take(ch, done);
-          if (v instanceof Promise) v = await v;
-          if (v === END) return;
-          let sent = put(out, v, done);
-          if (sent instanceof Promise) sent = await sent;
-          if (!sent) return;
-        }
-      } catch {
-        // an output was closed under us, or a deadlock was reported: stop
-      } finally {
-        closeQuietly(out);
-      }
-    })();
-  }
+  for (const out of outs) void pump(ch, out, done, () => closeQuietly(out));
   return outs;
 }

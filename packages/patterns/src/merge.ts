@@ -5,12 +5,10 @@
  */
 import { chan, type Channel } from '@gocsp/channels';
 import {
-  END,
   checkChannel,
   closeQuietly,
   flowOptions,
-  put,
-  take,
+  pump,
   type FlowOptions,
 } from './internal/flow.js';
 
@@ -41,22 +39,9 @@ export function merge<T>(...args: Array<Channel<T> | FlowOptions>): Channel<T> {
   let left = chs.length;
   if (left === 0) out.close();
   for (const input of chs) {
-    void (async () => {
-      try {
-        for (;;) {
-          let v = take(input, done);
-          if (v instanceof Promise) v = await v;
-          if (v === END) return;
-          let sent = put(out, v, done);
-          if (sent instanceof Promise) sent = await sent;
-          if (!sent) return;
-        }
-      } catch {
-        // the output was closed under us, or a deadlock was reported: stop
-      } finally {
-        if (--left === 0) closeQuietly(out);
-      }
-    })();
+    void pump(input, out, done, () => {
+      if (--left === 0) closeQuietly(out);
+    });
   }
   return out;
 }

@@ -38,6 +38,34 @@ export function put<T>(output: Channel<T>, v: T, done: Channel<void>): boolean |
 }
 
 /** Closes `ch` unless it is closed already. */
+/**
+ * Moves values from `input` to `output` until `input` is closed and drained,
+ * `done` is closed, or `output` refuses one (closed under us: a send error or
+ * a reported deadlock also ends it quietly). Then runs `finish` (e.g. closing
+ * the output once every pump into it ended).
+ */
+export async function pump<T>(
+  input: Channel<T>,
+  output: Channel<T>,
+  done: Channel<void>,
+  finish: () => void,
+): Promise<void> {
+  try {
+    for (;;) {
+      let v = take(input, done);
+      if (v instanceof Promise) v = await v;
+      if (v === END) return;
+      let sent = put(output, v, done);
+      if (sent instanceof Promise) sent = await sent;
+      if (!sent) return;
+    }
+  } catch {
+    // the output was closed under us, or a deadlock was reported: stop
+  } finally {
+    finish();
+  }
+}
+
 export function closeQuietly(ch: Channel<unknown>): void {
   try {
     ch.close();
