@@ -213,9 +213,7 @@ export class HChan {
     const cap = i32[CAP]!;
     const sw = i32[SLOT_WORDS]!;
     if (len >= cap || sw <= words || !this.recvq.empty) return false;
-    let tail = i32[HEAD]! + len;
-    if (tail >= cap) tail -= cap;
-    const slot = this.ringBase + tail * sw;
+    const slot = this.tailSlot();
     const w = this.world.i32;
     w[slot] = words * 4;
     w[slot + 1] = lo;
@@ -235,9 +233,7 @@ export class HChan {
     const cap = i32[CAP]!;
     const sw = i32[SLOT_WORDS]!;
     if (len >= cap || (sw - 1) * 4 < 9 || !this.recvq.empty) return false;
-    let tail = i32[HEAD]! + len;
-    if (tail >= cap) tail -= cap;
-    const slot = this.ringBase + tail * sw;
+    const slot = this.tailSlot();
     this.world.i32[slot] = 9;
     const u8 = this.world.u8;
     const b = (slot + 1) * 4;
@@ -270,11 +266,8 @@ export class HChan {
   /** Appends a value at the ring's tail (LOCK held, LEN < CAP). */
   pushRing(bytes: Uint8Array): void {
     const i32 = this.i32;
-    const cap = i32[CAP]!;
     const sw = i32[SLOT_WORDS]!;
-    let tail = i32[HEAD]! + i32[LEN]!;
-    if (tail >= cap) tail -= cap;
-    const slot = this.ringBase + tail * sw;
+    const slot = this.tailSlot();
     const w = this.world.i32;
     const len = bytes.length;
     if (len <= (sw - 1) * 4) {
@@ -296,13 +289,19 @@ export class HChan {
       return;
     }
     const i32 = this.i32;
-    const cap = i32[CAP]!;
-    let tail = i32[HEAD]! + i32[LEN]!;
-    if (tail >= cap) tail -= cap;
-    const slot = this.ringBase + tail * sw;
+    const slot = this.tailSlot();
     w[slot] = -1;
     w[slot + 1] = v;
     i32[LEN] = i32[LEN]! + 1;
+  }
+
+  /** Word index of the slot after the last buffered value (LOCK held, LEN < CAP). */
+  private tailSlot(): number {
+    const i32 = this.i32;
+    const cap = i32[CAP]!;
+    let tail = i32[HEAD]! + i32[LEN]!;
+    if (tail >= cap) tail -= cap;
+    return this.ringBase + tail * i32[SLOT_WORDS]!;
   }
 
   /**

@@ -86,6 +86,7 @@ import {
   SC_TRACE,
   Sched,
   disposeArgs,
+  disposeValue,
 } from './sched.js';
 import { IDLE_CLAIMED, IDLE_NO, IDLE_PARKED, wakep } from './wakep.js';
 import { encodeError } from './wire.js';
@@ -514,7 +515,7 @@ class M implements MRole {
       wakeNode(world, node);
     } else {
       // The spawner gave up (spawnWith's signal): drop the result.
-      disposeBytes(takeValue(world, v));
+      disposeValue(world, v);
       freeNode(world, node);
     }
   }
@@ -556,14 +557,6 @@ function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
  */
 function smallest(x: number): number {
   return (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x;
-}
-
-function disposeBytes(b: Uint8Array): void {
-  try {
-    structured.dispose?.(b);
-  } catch {
-    // a value that cannot be decoded holds nothing to release
-  }
 }
 
 /** Pending non-gocsp resources of this thread: timers, sockets, file operations... */

@@ -471,6 +471,16 @@ export class Sched {
   }
 }
 
+/** Frees value block `v`, giving back what its encoding holds (shared references). */
+export function disposeValue(world: World, v: number): void {
+  const bytes = takeValue(world, v);
+  try {
+    structured.dispose?.(bytes);
+  } catch {
+    // a value that cannot be decoded holds nothing to release
+  }
+}
+
 /**
  * Gives back what an unstarted G's arguments hold (its value block, or the
  * references of inline shared objects): the G will never run.
@@ -481,11 +491,7 @@ export function disposeArgs(sc: Sched, g: number): void {
   const a = i32[g + G_ARGS]!;
   i32[g + G_ARGS] = 0;
   if (a !== 0) {
-    try {
-      structured.dispose?.(takeValue(world, a));
-    } catch {
-      // a value that cannot be decoded holds nothing to release
-    }
+    disposeValue(world, a);
     return;
   }
   const kinds = i32[g + G_KINDS]!;
