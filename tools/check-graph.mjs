@@ -19,8 +19,9 @@
 //   4. An optional peer (rxjs) is imported only by the files listed for it in
 //      OPTIONAL_PEER_FILES, so the main entry never loads it.
 //   5. No deep imports: `@gocsp/x/sub` only where `./sub` is a key of x's
-//      "exports"; no relative path leaving the package (another package's src,
-//      src/internal, dist).
+//      "exports"; an internal subpath (INTERNAL_SUBPATHS: `@gocsp/core/internal`)
+//      only from the workspaces listed for it; no relative path leaving the
+//      package (another package's src, src/internal, dist).
 //   6. No cycles between packages (declared deps, devDependencies included,
 //      plus actual imports) and none between the files of one package.
 //
@@ -47,6 +48,18 @@ const PACKAGE_EDGES = {
   '@gocsp/channels': ['@gocsp/core'],
   '@gocsp/sync': ['@gocsp/core'],
   '@gocsp/patterns': ['@gocsp/core', '@gocsp/channels', '@gocsp/sync'],
+};
+
+/**
+ * Internal subpaths: exported so that gocsp's own packages can share one copy
+ * of them, but not public API. Only the listed workspaces may import them
+ * (the benchmarks measure internals; the examples are user code and may not).
+ */
+const INTERNAL_SUBPATHS = {
+  '@gocsp/core': {
+    subs: ['internal'],
+    importers: ['@gocsp/channels', '@gocsp/sync', '@gocsp/patterns', '@gocsp/nats', '@gocsp/bench'],
+  },
 };
 
 /** Optional peers: which package may import them, and from which src files only. */
@@ -622,7 +635,16 @@ export function checkGraph(root) {
             );
           }
           addPkgEdge(ws.name, dep, `${relOf(file)}:${line}`);
-          if (sub) {
+          const internalSub = INTERNAL_SUBPATHS[dep];
+          if (sub && internalSub?.subs.includes(sub.replace(/^\//, ''))) {
+            if (!internalSub.importers.includes(ws.name)) {
+              problem(
+                file,
+                line,
+                `${shown}: '${dep}${sub}' is gocsp's internal substrate, not public API; only ${internalSub.importers.join(', ')} may import it`,
+              );
+            }
+          } else if (sub) {
             if (
               /(^|\/)(src|internal|dist)(\/|$)/.test(sub) ||
               !isExportedSubpath(target.pkg, '.' + sub)

@@ -6,7 +6,7 @@
  * never touches Atomics.notify and a cross-thread one notifies only a
  * sleeping thread.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { codecs, type Codec } from './codec.js';
 import { errors, rejected } from './errors.js';
 import {
@@ -51,6 +51,8 @@ const f64w = new Int32Array(f64.buffer);
 const f64b = new Uint8Array(f64.buffer);
 const NUM_TAG = substrate.STRUCTURED_NUMBER_TAG;
 const TYPE = 'chan.Channel';
+/** Shared type id of channels (ids 16-23 are this package's; see core's internal/types.ts). */
+const TYPE_ID = 16;
 const NONE = -1;
 const DEFAULT_SLOT_BYTES = 128;
 
@@ -195,7 +197,7 @@ export class Channel<T = unknown> {
     const l = this.local!;
     const world = substrate.defaultWorld();
     const words = channelWords(l.cap, this.slotBytes);
-    const ref = substrate.allocObject(world, substrate.TYPE_IDS[TYPE], words);
+    const ref = substrate.allocObject(world, TYPE_ID, words);
     initChannel(
       new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words),
       l.cap,
@@ -803,7 +805,7 @@ function wordKind(codec: Codec<unknown>): number {
 
 // A channel freed with values in its ring: free their out-of-line blocks and
 // give back the shared objects they hold.
-substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
+substrate.registerFreeHook(TYPE_ID, (world, ref) => {
   const h = HChan.open(world, ref);
   if (h.i32[LEN] === 0) return;
   const codec = CODECS_BY_ID.get(h.i32[CODEC]!);
@@ -811,7 +813,7 @@ substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
 });
 
 substrate.registerSharedType(
-  substrate.TYPE_IDS[TYPE],
+  TYPE_ID,
   TYPE,
   (world, ref) => {
     reviving = { world, ref };

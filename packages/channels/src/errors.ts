@@ -2,6 +2,7 @@
  * Errors of @gocsp/channels. Go panics on these misuses; gocsp throws.
  */
 import { GocspError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 /**
  * A send on a closed channel (also for senders already blocked when the
@@ -15,6 +16,9 @@ import { GocspError } from '@gocsp/core';
 export class ClosedChannelError extends GocspError {
   override name = 'ClosedChannelError';
 }
+
+// Arrives as a ClosedChannelError when it crosses threads (a goroutine's panic, a spawn's rejection).
+substrate.registerErrorClass(ClosedChannelError);
 
 export const errors = {
   sendOnClosed: () => new ClosedChannelError('send on closed channel'),

@@ -12,7 +12,7 @@ export { select, onRecv, onSend, onDefault } from './select.js';
 export type { SelectCase, SelectResult } from './select.js';
 
 // Timers.
-export { after, tick, setClock, realClock } from './time.js';
+export { after, tick, setClock, currentClock, realClock } from './time.js';
 export type { Clock, Ticker } from './time.js';
 
 // Codecs.

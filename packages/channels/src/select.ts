@@ -16,7 +16,7 @@
  * 5. Pass 3: take the other nodes out of their queues (each under its
  *    channel's lock; a node may already be gone, popped as stale).
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { checkSize, type Channel } from './channel.js';
 import { errors, rejected } from './errors.js';
 import { CLOSED, FULL, type HChan } from './internal/hchan.js';

@@ -291,7 +291,7 @@ describe('values and codecs', () => {
   it('a channel dropped with values in its buffer frees them and releases the objects they hold', async () => {
     const script = `
       import { chan } from '@gocsp/channels';
-      import { substrate } from '@gocsp/core';
+      import * as substrate from '@gocsp/core/internal';
       import { Mutex } from '@gocsp/sync';
       const w = substrate.defaultWorld();
       const settle = async () => { for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); } };

@@ -1,6 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { SharedHandleError, fromShared, isHandle, substrate, toShared } from '@gocsp/core';
+import { SharedHandleError, fromShared, isHandle, toShared } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
+
+/** Type id of the tests' shared type (gocsp's packages use ids below 1000). */
+const TEST_CELL = 1000;
 
 /** A minimal shared type for the tests: one Int32 word in the world heap. */
 class Cell {
@@ -9,7 +13,7 @@ class Cell {
   readonly i32: Int32Array;
   constructor(revive?: substrate.SharedRef) {
     this.world = revive?.world ?? substrate.defaultWorld();
-    this.ref = revive?.ref ?? substrate.allocObject(this.world, substrate.TYPE_IDS['test.Cell'], 1);
+    this.ref = revive?.ref ?? substrate.allocObject(this.world, TEST_CELL, 1);
     this.i32 = new Int32Array(this.world.sab, (this.ref + substrate.OBJ_HEADER) * 4, 1);
     if (!revive) substrate.rememberObject(this.world, this.ref, this);
   }
@@ -18,7 +22,7 @@ class Cell {
   }
 }
 substrate.registerSharedType(
-  substrate.TYPE_IDS['test.Cell'],
+  TEST_CELL,
   'test.Cell',
   (world, ref) => new Cell({ world, ref }),
 );

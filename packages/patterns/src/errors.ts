@@ -5,6 +5,7 @@
  * work with `instanceof` on every thread.
  */
 import { GocspError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 /**
  * The error of a context that was cancelled (Go's `context.Canceled`,
@@ -51,6 +52,11 @@ export class DeadlineExceededError extends GocspError {
  * if (ctx.err() === Canceled) console.log('stopped by cancel');
  * ```
  */
+// Both arrive as instances of their class when they cross threads (a cancel
+// cause, a goroutine's panic, a pool's per-job error).
+substrate.registerErrorClass(CanceledError);
+substrate.registerErrorClass(DeadlineExceededError);
+
 export const Canceled: CanceledError = new CanceledError();
 
 /**

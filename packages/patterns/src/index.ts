@@ -44,8 +44,9 @@ export { rateLimit } from './ratelimit.js';
 export type { RateLimitOptions } from './ratelimit.js';
 export type { FlowOptions } from './internal/flow.js';
 
-// Timers' clock (for tests on virtual time).
-export { setClock, realClock } from './clock.js';
+// gocsp's one clock (@gocsp/channels' setClock: context deadlines, batch,
+// rateLimit, after and tick all read it), re-exported for tests on virtual time.
+export { setClock, realClock } from '@gocsp/channels';
 
 // Errors.
 export { Canceled, DeadlineExceeded, CanceledError, DeadlineExceededError } from './errors.js';

@@ -4,6 +4,7 @@
  * faulty call.
  */
 import { GocspError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 /**
  * A primitive was misused in a way Go panics on (negative WaitGroup counter,
@@ -39,3 +40,6 @@ export const errors = {
       'Cond needs a Mutex or RWMutex from @gocsp/sync (or any { lock(), unlock() } locker)',
     ),
 } as const;
+
+// Arrives as a SyncMisuseError when it crosses threads (a goroutine's panic, a spawn's rejection).
+substrate.registerErrorClass(SyncMisuseError);

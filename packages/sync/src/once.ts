@@ -15,7 +15,8 @@
  * runner's thread dies while RUNNING, waiters (and later callers) get
  * OwnerDiedError: fn may have half-run and will never finish.
  */
-import { OwnerDiedError, substrate } from '@gocsp/core';
+import { OwnerDiedError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { SharedBase, registerType } from './internal/base.js';
 
 const STATE = 0;

@@ -27,7 +27,8 @@
  * read lock blocks writers forever (a dead *writer* is detected: waiters get
  * OwnerDiedError).
  */
-import { OwnerDiedError, substrate } from '@gocsp/core';
+import { OwnerDiedError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 

@@ -16,7 +16,7 @@
  * weight to CUR before waking it. A cancelled acquire has no effect: if the
  * grant won the race, the weight is given back.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 

@@ -15,7 +15,7 @@
  * consistent). Either the waiter sees 0 and returns, or `add` sees the waiter
  * and wakes the queue under LOCK.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 

@@ -14,6 +14,7 @@ import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
 import { pin, release, retain, typeIdOf } from './object.js';
 import { adoptWorld, knownWorlds } from './worlds.js';
+import { loadTypeModule, noteTypeModule } from './types.js';
 import type { World } from './world.js';
 
 /** Property naming a handle's object address; unlikely to collide with user data. */
@@ -51,9 +52,12 @@ function types(): Types['byId'] {
 }
 
 /**
- * Registers a shared type (by its id in object.ts TYPE_IDS) so that handles
- * and encoded values of it can be revived. Each gocsp package registers its
- * classes when it is loaded.
+ * Registers a shared type so that handles and encoded values of it can be
+ * revived in this thread. Each gocsp package registers its classes when it is
+ * loaded, under ids it chose itself (1..65535, unique across gocsp packages;
+ * core knows no type by name). `moduleUrl` is the registering module's
+ * `import.meta.url`: a thread that meets the type without having loaded the
+ * package loads that file to revive it (internal/types.ts).
  */
 export function registerSharedType(
   typeId: number,
@@ -61,10 +65,17 @@ export function registerSharedType(
   revive: Reviver,
   moduleUrl?: string,
 ): void {
+  if (!Number.isInteger(typeId) || typeId < 1 || typeId > 0xffff) {
+    throw new RangeError(`shared type ids are integers from 1 to 65535; ${name} got ${typeId}`);
+  }
+  const known = types().get(typeId);
+  if (known !== undefined && known.name !== name) {
+    throw new Error(
+      `gocsp: shared type id ${typeId} is claimed by both ${known.name} and ${name}: two packages chose the same id (a bug in one of them)`,
+    );
+  }
   types().set(typeId, { name, revive });
-  // Goroutine workers import this module before running goroutines, so that
-  // objects of this type revive there too (runtime/m.ts).
-  if (typeof moduleUrl === 'string' && moduleUrl !== '') threadState().typeModules.add(moduleUrl);
+  noteTypeModule(typeId, name, moduleUrl);
 }
 
 const finalizers = new FinalizationRegistry<{ worldId: number; ref: number }>(
@@ -107,16 +118,29 @@ export function reviveRef(world: World, ref: number, consume: boolean): object {
     return live;
   }
   const typeId = typeIdOf(world, ref);
-  const t = types().get(typeId);
-  if (t === undefined) {
-    throw new SharedHandleError(
-      `cannot revive a shared object of type id ${typeId}: import the gocsp package that defines it (e.g. @gocsp/sync, @gocsp/channels) in this thread first`,
-    );
-  }
+  const t = types().get(typeId) ?? loadType(world, typeId);
   if (!consume) retain(world, ref);
   const obj = t.revive(world, ref);
   rememberObject(world, ref, obj);
   return obj;
+}
+
+/** The reviver of `typeId`, loading the package that defines it if this thread has not (types.ts). */
+function loadType(world: World, typeId: number): { name: string; revive: Reviver } {
+  let name: string | undefined;
+  let why = '';
+  try {
+    name = loadTypeModule(world, typeId);
+  } catch (e) {
+    why = `: loading its package failed (${e instanceof Error ? e.message : String(e)})`;
+  }
+  const t = types().get(typeId);
+  if (t !== undefined) return t;
+  throw new SharedHandleError(
+    name === undefined
+      ? `cannot revive a shared object of type id ${typeId}: no thread of this process published where that type is defined (was the package that made it bundled into the application?); import the gocsp package that defines it (@gocsp/sync, @gocsp/channels, @gocsp/patterns...) in this thread`
+      : `cannot revive a ${name} here${why}; import the gocsp package that defines it in this thread`,
+  );
 }
 
 /** True if `v` is a shared gocsp object. */

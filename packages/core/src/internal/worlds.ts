@@ -26,6 +26,7 @@ import {
 import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
 import { HEADER_WORDS, H_WORLD_ID, World, claimSlot, markThreadDead } from './world.js';
+import { publishTypes } from './types.js';
 
 const ENV_KEY = 'gocsp:world';
 
@@ -60,6 +61,7 @@ export function adoptWorld(sab: SharedArrayBuffer): World {
 function join(world: World): World {
   claimSlot(world);
   knownWorlds().set(world.id, world);
+  publishTypes(world);
   const st = threadState();
   if (!st.defaultWorld) {
     st.defaultWorld = world;

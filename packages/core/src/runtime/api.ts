@@ -27,7 +27,7 @@ import {
   N_OWNER,
   N_STATE,
 } from '../internal/world.js';
-import { fnIndexOf, publishTypeModules, type AnyFn, type TaskRef } from './funcs.js';
+import { fnIndexOf, type AnyFn, type TaskRef } from './funcs.js';
 import { Host, defaultProcs, lostError, setPendingProcs } from './host.js';
 import { role, type HostRole } from './role.js';
 import { traceEvent } from './trace.js';
@@ -71,7 +71,7 @@ import {
   SC_NPIDLE,
   Sched,
 } from './sched.js';
-import { decodeError } from './wire.js';
+import { decodeError } from '../internal/wire.js';
 import { wakep } from './wakep.js';
 import type { Trace } from './trace.js';
 import { installDeadlockMonitor } from './monitor.js';
@@ -113,7 +113,6 @@ function sched(): Sched {
 /** Allocates an unstarted G; throws (nothing allocated) for a bad function or argument. */
 function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
   const fi = fnIndexOf(sc, fn);
-  publishTypeModules(sc);
   const n = args.length;
   const world = sc.world;
   // Up to G_INLINE_MAX numbers and shared objects (go(worker, wg, id))

@@ -22,13 +22,9 @@ import type { Sched } from './sched.js';
 import {
   FUNC_CHUNK,
   FUNC_CHUNKS,
-  MAX_MODS,
   SC_FUNCS,
   SC_FUNC_DIR,
-  SC_MODS,
-  SC_MOD_DIR,
 } from './sched.js';
-import { threadState } from '../internal/env.js';
 import { allocBlock } from '../internal/heap.js';
 
 const TASK_REF = Symbol.for('gocsp.taskRef');
@@ -247,41 +243,6 @@ export function explainCapture(
     { cause: e },
   );
   return err;
-}
-
-/**
- * Publishes the modules that registered shared types in this thread, so each
- * M imports them before running goroutines (a channel passed as an argument
- * must revive there). Cheap when nothing changed: one Map lookup.
- */
-export function publishTypeModules(sc: Sched): void {
-  const mods = threadState().typeModules;
-  if (sc.modsPublished === mods.size) return;
-  const i32 = sc.i32;
-  sc.lock();
-  try {
-    const have = new Set<string>();
-    const n = i32[sc.s + SC_MODS]!;
-    for (let k = 0; k < n; k++) have.add(readString(sc, i32[sc.s + SC_MOD_DIR + k]!));
-    let m = n;
-    for (const url of mods) {
-      if (have.has(url) || m >= MAX_MODS) continue;
-      i32[sc.s + SC_MOD_DIR + m] = storeValue(sc.world, new TextEncoder().encode(url));
-      m++;
-    }
-    Atomics.store(i32, sc.s + SC_MODS, m);
-  } finally {
-    sc.unlock();
-  }
-  sc.modsPublished = mods.size;
-}
-
-/** The published module URLs from index `from` on. */
-export function typeModulesFrom(sc: Sched, from: number): string[] {
-  const n = Atomics.load(sc.i32, sc.s + SC_MODS);
-  const out: string[] = [];
-  for (let k = from; k < n; k++) out.push(readString(sc, sc.i32[sc.s + SC_MOD_DIR + k]!));
-  return out;
 }
 
 function readString(sc: Sched, v: number): string {

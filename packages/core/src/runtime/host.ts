@@ -70,7 +70,7 @@ import {
   Sched,
   disposeArgs,
 } from './sched.js';
-import { decodeError, encodeError } from './wire.js';
+import { decodeError, encodeError } from '../internal/wire.js';
 import { IDLE_PARKED, notifyP, wakep } from './wakep.js';
 import { HOST_TID, trackNames, type Trace, type TraceEvent } from './trace.js';
 

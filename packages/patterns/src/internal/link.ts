@@ -16,10 +16,10 @@
  *
  * Invariant: a batch link never carries an empty batch.
  */
+import * as substrate from '@gocsp/core/internal';
 import type { Channel } from '@gocsp/channels';
 import { onRecv, select } from '@gocsp/channels';
 import { END, put } from './flow.js';
-import { spinUntil } from './spin.js';
 
 /** A channel and how values travel on it. */
 export interface Link {
@@ -89,7 +89,7 @@ export class Reader {
   /** Waits for the next message (or `done`); then as `poll`/`pollChunk`. */
   async wait(): Promise<typeof END | undefined> {
     const ch = this.link.ch;
-    if (this.link.remote === true && spinUntil(() => ch.len > 0)) return undefined; // it is there
+    if (this.link.remote === true && substrate.spinUntil(substrate.defaultWorld(), () => ch.len > 0)) return undefined; // it is there
     const m = await select([
       onRecv(this.link.ch, (v, ok): { v: unknown } | typeof END => (ok ? { v } : END)),
       onRecv(this.done, (): typeof END => END),

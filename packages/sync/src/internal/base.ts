@@ -7,9 +7,28 @@
  * (world, address) pair in `pending` and calls the public constructor, which
  * takes it from there.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 type World = substrate.World;
+
+/**
+ * Shared type ids of @gocsp/sync (stored in each object's header; see core's
+ * internal/types.ts). Ids 1-15 are this package's; never reuse one.
+ */
+export const TYPE_IDS = {
+  'sync.WaitGroup': 1,
+  'sync.Mutex': 2,
+  'sync.RWMutex': 3,
+  'sync.Once': 4,
+  'sync.Cond': 5,
+  'sync.Semaphore': 6,
+  'sync.AtomicInt32': 7,
+  'sync.AtomicInt64': 8,
+  'sync.AtomicBool': 9,
+} as const;
+
+/** Name of a shared sync type. */
+export type TypeName = keyof typeof TYPE_IDS;
 
 let pending: substrate.SharedRef | undefined;
 
@@ -23,7 +42,7 @@ export abstract class SharedBase {
   /** @internal true when this instance was revived from another thread's object. */
   protected readonly revived: boolean;
 
-  protected constructor(type: substrate.TypeName, words: number, child?: substrate.SharedRef) {
+  protected constructor(type: TypeName, words: number, child?: substrate.SharedRef) {
     const p = pending;
     pending = undefined;
     if (p !== undefined) {
@@ -34,7 +53,7 @@ export abstract class SharedBase {
       this.world = child?.world ?? substrate.defaultWorld();
       this.ref = substrate.allocObject(
         this.world,
-        substrate.TYPE_IDS[type],
+        TYPE_IDS[type],
         words,
         child?.ref ?? 0,
       );
@@ -57,9 +76,9 @@ export abstract class SharedBase {
 }
 
 /** Registers the reviver of a shared sync type: (world, address) -> live object. */
-export function registerType<T extends object>(type: substrate.TypeName, make: () => T): void {
+export function registerType<T extends object>(type: TypeName, make: () => T): void {
   substrate.registerSharedType(
-    substrate.TYPE_IDS[type],
+    TYPE_IDS[type],
     type,
     (world, ref) => {
       pending = { world, ref };
