@@ -16,9 +16,25 @@
  * Shared references: encoding a shared object takes one reference on it (the
  * "in flight" reference of core's object.ts) and decoding consumes it, so an
  * object only referenced by a message in a channel stays alive.
+ *
+ * In place (`inPlace(codec)`, internal): the same bytes written straight into
+ * shared memory (a channel's ring slot, a value block) and decoded straight
+ * out of it, with no intermediate array: numbers, booleans, strings
+ * (Buffer's native UTF-8 writer over the world's SharedArrayBuffer), plain
+ * objects, arrays and typed arrays (internal/fastclone.ts). Only the v8
+ * fallback still builds its bytes apart and copies them.
  */
 import { deserialize, serialize } from 'node:v8';
-import { fastDecode, fastDispose, fastEncode, lastRefs } from './internal/fastclone.js';
+import {
+  NO_ROOM,
+  NOT_FAST,
+  bufferOf,
+  fastDecode,
+  fastDispose,
+  fastEncode,
+  fastEncodeInto,
+  lastRefs,
+} from './internal/fastclone.js';
 import { kShared, mapShared, reviveIn, reviveRef } from './internal/shared.js';
 import { release, retain } from './internal/object.js';
 import { defaultWorld } from './internal/worlds.js';
@@ -105,6 +121,11 @@ function encodeObject(v: object): Uint8Array {
     fast[0] = lastRefs > 0 ? T_FAST_REFS : T_FAST;
     return fast;
   }
+  return encodeV8(v);
+}
+
+/** The general path: v8.serialize, shared objects swapped for ref markers. */
+function encodeV8(v: object): Uint8Array {
   const refs: number[] = [];
   const prepared = extractRefs(v, refs);
   let body: Uint8Array;
@@ -155,38 +176,180 @@ export const structured: Codec<unknown> = {
     }
   },
   decode(b: Uint8Array): unknown {
-    switch (b[0]) {
-      case T_UNDEFINED:
-        return undefined;
-      case T_NULL:
-        return null;
-      case T_TRUE:
-        return true;
-      case T_FALSE:
-        return false;
-      case T_NUMBER:
-        for (let i = 0; i < 8; i++) f64bytes[i] = b[1 + i]!;
-        return f64[0];
-      case T_STRING:
-        return dec.decode(b.subarray(1));
-      case T_BIGINT:
-        return BigInt(dec.decode(b.subarray(1)));
-      case T_FAST:
-      case T_FAST_REFS:
-        return fastDecode(b, 1);
-      case T_V8:
-        return deserialize(b.subarray(1));
-      case T_V8_REFS:
-        return reviveRefs(deserialize(b.subarray(1)), true);
-      default:
-        throw new Error(`structured codec: corrupt message (tag ${b[0]})`);
-    }
+    return decodeStructured(b, 0, b.length);
   },
   dispose(b: Uint8Array): void {
-    if (b[0] === T_V8_REFS) reviveRefs(deserialize(b.subarray(1)), false);
-    else if (b[0] === T_FAST_REFS) fastDispose(b, 1);
+    disposeStructured(b, 0, b.length);
   },
 };
+
+/** A copy of `u8[from, to)` that v8.deserialize may keep (never a view of shared memory). */
+function v8Body(u8: Uint8Array, from: number, to: number): Uint8Array {
+  return u8.buffer instanceof SharedArrayBuffer ? u8.slice(from, to) : u8.subarray(from, to);
+}
+
+/** Decodes the structured encoding at `u8[off, off + len)` (any Uint8Array, shared memory included). */
+function decodeStructured(u8: Uint8Array, off: number, len: number): unknown {
+  switch (u8[off]) {
+    case T_UNDEFINED:
+      return undefined;
+    case T_NULL:
+      return null;
+    case T_TRUE:
+      return true;
+    case T_FALSE:
+      return false;
+    case T_NUMBER:
+      for (let i = 0; i < 8; i++) f64bytes[i] = u8[off + 1 + i]!;
+      return f64[0];
+    case T_STRING:
+      return bufferOf(u8).toString('utf8', off + 1, off + len);
+    case T_BIGINT:
+      return BigInt(bufferOf(u8).toString('latin1', off + 1, off + len));
+    case T_FAST:
+    case T_FAST_REFS:
+      return fastDecode(u8, off + 1);
+    case T_V8:
+      return deserialize(v8Body(u8, off + 1, off + len));
+    case T_V8_REFS:
+      return reviveRefs(deserialize(v8Body(u8, off + 1, off + len)), true);
+    default:
+      throw new Error(`structured codec: corrupt message (tag ${u8[off]})`);
+  }
+}
+
+function disposeStructured(u8: Uint8Array, off: number, len: number): void {
+  if (u8[off] === T_V8_REFS) reviveRefs(deserialize(v8Body(u8, off + 1, off + len)), false);
+  else if (u8[off] === T_FAST_REFS) fastDispose(u8, off + 1);
+}
+
+/** Writes a string's UTF-8 at `u8[off..]` if it fits `room`: bytes written, or -1. */
+function utf8Into(v: string, u8: Uint8Array, off: number, room: number): number {
+  let max = v.length * 3;
+  if (max > room) {
+    max = Buffer.byteLength(v, 'utf8');
+    if (max > room) return NO_ROOM;
+  }
+  return bufferOf(u8).write(v, off, max, 'utf8');
+}
+
+/** Copies `bytes` to `u8[off..]` if they fit `room`: their length, or -1. */
+function bytesInto(bytes: Uint8Array, u8: Uint8Array, off: number, room: number): number {
+  const n = bytes.length;
+  if (n > room) return NO_ROOM;
+  if (n <= 32) for (let i = 0; i < n; i++) u8[off + i] = bytes[i]!;
+  else u8.set(bytes, off);
+  return n;
+}
+
+/** A v8 encoding too large for the room it was offered, kept for `encodeSpill`. */
+let spilled: Uint8Array | undefined;
+let spilledFor: unknown;
+
+/** structured, in place: the fast formats written straight into the target. */
+function structuredInto(v: unknown, u8: Uint8Array, off: number, room: number): number {
+  if (room < 1) return NO_ROOM;
+  switch (typeof v) {
+    case 'undefined':
+      u8[off] = T_UNDEFINED;
+      return 1;
+    case 'boolean':
+      u8[off] = v ? T_TRUE : T_FALSE;
+      return 1;
+    case 'number':
+      if (room < 9) return NO_ROOM;
+      f64[0] = v;
+      u8[off] = T_NUMBER;
+      for (let i = 0; i < 8; i++) u8[off + 1 + i] = f64bytes[i]!;
+      return 9;
+    case 'string': {
+      u8[off] = T_STRING;
+      const n = utf8Into(v, u8, off + 1, room - 1);
+      return n < 0 ? NO_ROOM : n + 1;
+    }
+    case 'object': {
+      if (v === null) {
+        u8[off] = T_NULL;
+        return 1;
+      }
+      const n = fastEncodeInto(v, u8, off + 1, room - 1);
+      if (n >= 0) {
+        u8[off] = lastRefs > 0 ? T_FAST_REFS : T_FAST;
+        return n + 1;
+      }
+      if (n === NOT_FAST) {
+        const b = encodeV8(v);
+        const fit = bytesInto(b, u8, off, room);
+        if (fit < 0) {
+          spilled = b;
+          spilledFor = v;
+        }
+        return fit;
+      }
+      return NO_ROOM;
+    }
+    default:
+      // bigint (rare), or what encode() refuses with its TypeError.
+      return bytesInto(structured.encode(v), u8, off, room);
+  }
+}
+
+/** The in-place form of a codec (see `inPlace`). */
+export interface InPlace<T> {
+  readonly codec: Codec<T>;
+  /**
+   * Encodes `v` straight into `u8[off, off + room)`: the bytes written, or -1
+   * if it does not fit (then nothing is held: take `encodeSpill(v)` for a
+   * value block). Throws the codec's error for a value it cannot carry,
+   * having written nothing that counts and holding nothing.
+   */
+  encodeInto(v: T, u8: Uint8Array, off: number, room: number): number;
+  /** The whole encoding of `v`, after `encodeInto` found no room for it. */
+  encodeSpill(v: T): Uint8Array;
+  /** Decodes `u8[off, off + len)` (a view of shared memory is fine: nothing keeps it). */
+  decodeFrom(u8: Uint8Array, off: number, len: number): T;
+  /** Releases what the encoding at `u8[off, off + len)` holds (dropped undelivered). */
+  disposeFrom(u8: Uint8Array, off: number, len: number): void;
+}
+
+const structuredInPlace: InPlace<unknown> = {
+  codec: structured,
+  encodeInto: structuredInto,
+  encodeSpill(v) {
+    const b = spilledFor === v ? spilled : undefined;
+    spilled = spilledFor = undefined;
+    return b ?? structured.encode(v);
+  },
+  decodeFrom: decodeStructured,
+  disposeFrom: disposeStructured,
+};
+
+/** A codec known only by encode/decode: in place by copying its bytes. */
+function copyingInPlace<T>(codec: Codec<T>): InPlace<T> {
+  let last: Uint8Array | undefined;
+  let lastFor: unknown;
+  return {
+    codec,
+    encodeInto(v, u8, off, room) {
+      const b = codec.encode(v);
+      const n = bytesInto(b, u8, off, room);
+      if (n < 0) {
+        last = b;
+        lastFor = v;
+      }
+      return n;
+    },
+    encodeSpill(v) {
+      const b = lastFor === v ? last : undefined;
+      last = lastFor = undefined;
+      return b ?? codec.encode(v);
+    },
+    decodeFrom: (u8, off, len) => codec.decode(u8.slice(off, off + len)),
+    disposeFrom: (u8, off, len) => codec.dispose?.(u8.slice(off, off + len)),
+  };
+}
+
+const NOTHING = (): void => {};
 
 /** JSON text; loses what JSON loses (undefined, Map, Date types...). */
 export const json: Codec<unknown> = {
@@ -254,6 +417,60 @@ export const float64: Codec<number> = {
     return f64[0]!;
   },
 };
+
+const stringInPlace: InPlace<string> = {
+  codec: string,
+  encodeInto(v, u8, off, room) {
+    if (typeof v !== 'string') string.encode(v); // its TypeError
+    return utf8Into(v, u8, off, room);
+  },
+  encodeSpill: (v) => string.encode(v),
+  decodeFrom: (u8, off, len) => bufferOf(u8).toString('utf8', off, off + len),
+  disposeFrom: NOTHING,
+};
+
+const jsonInPlace: InPlace<unknown> = {
+  codec: json,
+  encodeInto(v, u8, off, room) {
+    const s = JSON.stringify(v);
+    if (s === undefined) json.encode(v); // its TypeError
+    return utf8Into(s, u8, off, room);
+  },
+  encodeSpill: (v) => json.encode(v),
+  decodeFrom: (u8, off, len) => JSON.parse(bufferOf(u8).toString('utf8', off, off + len)) as unknown,
+  disposeFrom: NOTHING,
+};
+
+const bytesInPlace: InPlace<Uint8Array> = {
+  codec: bytes,
+  encodeInto: (v, u8, off, room) => bytesInto(bytes.encode(v), u8, off, room),
+  encodeSpill: (v) => bytes.encode(v),
+  decodeFrom: (u8, off, len) => u8.slice(off, off + len),
+  disposeFrom: NOTHING,
+};
+
+const inPlaces = new WeakMap<Codec<never>, InPlace<never>>([
+  [structured, structuredInPlace],
+  [string, stringInPlace],
+  [json, jsonInPlace],
+  [bytes, bytesInPlace],
+] as [Codec<never>, InPlace<never>][]);
+
+/**
+ * The in-place form of `codec`: encode straight into a slot of shared memory
+ * (a channel's ring, a value block) and decode straight out of it, with no
+ * intermediate array. Built-in codecs write their own format in place; any
+ * other codec is wrapped (its bytes are copied in, and a copy is decoded).
+ * The bytes are the same as `codec.encode` gives, so both forms mix.
+ */
+export function inPlace<T>(codec: Codec<T>): InPlace<T> {
+  let ip = inPlaces.get(codec as Codec<never>) as InPlace<T> | undefined;
+  if (ip === undefined) {
+    ip = copyingInPlace(codec);
+    inPlaces.set(codec as Codec<never>, ip as InPlace<never>);
+  }
+  return ip;
+}
 
 /**
  * The built-in codecs. Pass one as `chan(cap, { codec })`.

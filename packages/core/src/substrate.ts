@@ -12,6 +12,7 @@ export {
   NODE_WAITING,
   NODE_WOKEN,
   NODE_CANCELLED,
+  NODE_SPINNING,
   N_OWNER,
   N_STATE,
   N_A,
@@ -37,13 +38,16 @@ export {
   OBJ_HEADER,
 } from './internal/object.js';
 export type { FreeHook } from './internal/object.js';
-export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
+export { WaitQueue, markWoken, markWokenFrom, cancelNode } from './internal/waitq.js';
 export {
   Parker,
   parkerFor,
   wakeNode,
   canSpin,
   spinUntil,
+  spinOnNode,
+  nodeWoken,
+  markSpinning,
   assertMayBlock,
 } from './internal/park.js';
 export type { Waiter, LocalWait } from './internal/park.js';
@@ -69,8 +73,17 @@ export function pendingTimer(delta: number): void {
 }
 export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from './internal/wait.js';
 export type { ParkOptions } from './internal/wait.js';
-export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';
-export { codecs, STRUCTURED_NUMBER_TAG } from './codec.js';
+export {
+  storeValue,
+  takeValue,
+  copyIn,
+  copyOut,
+  valueLength,
+  freeValue,
+} from './internal/values.js';
+export { codecs, STRUCTURED_NUMBER_TAG, inPlace } from './codec.js';
+export type { InPlace } from './codec.js';
+export { bufferOf } from './internal/fastclone.js';
 export {
   registerErrorClass,
   errorToWire,

@@ -1,16 +1,42 @@
 /**
  * Fast path of the structured codec for the values channels carry most:
- * plain objects and dense arrays of numbers, strings, booleans, null and
- * undefined, nested, and gocsp shared objects (by reference: T_REF + address,
- * one in-flight reference taken per occurrence, given back by decoding). A small tagged binary format, written into one reusable
- * buffer; anything else (Map, Set, Date, typed arrays, bigint, class
- * instances, holes, a repeated or cyclic reference (shared objects aside), whose
- * identity structured clone keeps) makes `fastEncode` give up (return
- * undefined) and the caller uses v8.serialize, which handles all of it.
+ * plain objects and dense arrays of numbers, strings, booleans, null,
+ * undefined and typed arrays, nested, and gocsp shared objects (by
+ * reference: T_REF + address, one in-flight reference taken per occurrence,
+ * given back by decoding). Anything else (Map, Set, Date, bigint, class
+ * instances, holes, a repeated or cyclic reference (shared objects aside),
+ * whose identity structured clone keeps; a typed array that is a window on a
+ * larger or shared buffer) makes the encoder give up, and the caller uses
+ * v8.serialize, which handles all of it.
  *
- * Format: one tag byte per value; numbers as int32 (tag I32) or float64
- * (little-endian); strings as u32 byte length + UTF-8; arrays as u32 length +
- * items; objects as u32 key count + (key string, value) pairs.
+ * The encoder writes *in place*: into any Uint8Array, in particular a view of
+ * the world's SharedArrayBuffer (a channel's ring slot or a value block), up
+ * to a limit, with no intermediate buffer. `fastEncode` is the same writer
+ * aimed at a reusable scratch buffer, for callers that want a copy. The
+ * decoder reads straight out of any Uint8Array, the world's included: strings
+ * come out through Node's native `latin1Slice` / `utf8Slice` of a Buffer over
+ * the same memory (no copy, no TextDecoder call per string).
+ *
+ * ## Format (one tag byte per value)
+ *
+ * | tag | body |
+ * | --- | --- |
+ * | UNDEF, NULL, TRUE, FALSE | none |
+ * | I32 | int32, little-endian |
+ * | F64 | float64, little-endian |
+ * | STR | varint byte length + UTF-8 |
+ * | LATIN1 | varint length + one byte per char (every char < 0x100) |
+ * | ARR | varint length + items |
+ * | OBJ | varint key count + (key, value) pairs; key = varint (bytes << 1 \| utf8) + bytes |
+ * | REF | int32 address of a shared object (one in-flight reference) |
+ * | TYPED | kind byte + varint byte length + the bytes (a whole, unshared, fixed-length buffer) |
+ *
+ * Varints are LEB128; a writer that reserves room before it knows a length
+ * may pad them with continuation bytes (readers accept that).
+ *
+ * Not reentrant: one encode or decode at a time per thread (nothing here
+ * calls user code that could start another: getters of plain objects aside,
+ * which run before any state is shared).
  */
 import { kShared, reviveRef, type Shareable } from './shared.js';
 import { release, retain } from './object.js';
@@ -27,19 +53,74 @@ const T_ARR = 7;
 const T_OBJ = 8;
 /** A gocsp shared object, by reference: its address (int32); the encoding holds one in-flight reference. */
 const T_REF = 9;
+/** A string whose chars are all below 0x100, one byte each (decoded with latin1). */
+const T_LATIN1 = 16;
+/** A typed array: kind (TYPED_KINDS index), varint byte length, bytes. */
+const T_TYPED = 17;
 
 const MAX_DEPTH = 64;
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+/** Strings up to this many chars are written by a JS loop; longer ones by Buffer's native writers. */
+const SHORT = 24;
+
+/** Typed array classes carried by T_TYPED, by kind byte. */
+const TYPED_KINDS = [
+  Uint8Array,
+  Int8Array,
+  Uint8ClampedArray,
+  Uint16Array,
+  Int16Array,
+  Uint32Array,
+  Int32Array,
+  Float32Array,
+  Float64Array,
+  BigUint64Array,
+  BigInt64Array,
+] as const;
+type TypedCtor = (typeof TYPED_KINDS)[number];
+/** Kind byte by prototype: only exact built-in typed arrays (no subclasses) take the fast path. */
+const TYPED_KIND = new Map<unknown, number>(TYPED_KINDS.map((c, i) => [c.prototype, i]));
 
 /** References taken by the encode in progress (given back if it gives up). */
 const taken: number[] = [];
-/** Shared references written by the last successful `fastEncode`. */
+/** Shared references written by the last successful encode. */
 export let lastRefs = 0;
 
-let buf = new Uint8Array(1024);
-let view = new DataView(buf.buffer);
+// ---------------------------------------------------------------------------
+// Targets: a Uint8Array with its DataView and Buffer, cached by identity (the
+// world's view is retargeted once; the scratch only when it grows).
+
+let tU8: Uint8Array = new Uint8Array(0);
+let tView = new DataView(tU8.buffer);
+let tBuf = Buffer.from(tU8.buffer);
+
+/** A Buffer over the same memory as `u8` (cached: the world's view costs nothing after the first call). */
+export function bufferOf(u8: Uint8Array): Buffer {
+  target(u8);
+  return tBuf;
+}
+
+function target(u8: Uint8Array): void {
+  if (u8 === tU8) return;
+  tU8 = u8;
+  tView = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  tBuf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+// ---------------------------------------------------------------------------
+// Encoding.
+
+let buf: Uint8Array = tU8;
+let view: DataView = tView;
+let nbuf: Buffer = tBuf;
 let pos = 0;
+let end = 0;
+/** The target is the scratch buffer: grow it instead of giving up for room. */
+let growable = false;
+/** The last `write` returned false for want of room (not because the value is not fast). */
+let noRoom = false;
+
+let scratch = new Uint8Array(1024);
+
 // Objects met so far in one encode (a repeated one makes the fast path give
 // up). The first SMALL_SEEN live in an array scanned linearly; a Set only for
 // more. (Measured: Set.clear() per encode cost more than the whole rest of a
@@ -69,73 +150,126 @@ function forgetSeen(): void {
   nSeen = 0;
 }
 
-function ensure(n: number): void {
-  if (pos + n <= buf.length) return;
-  let size = buf.length * 2;
+/** Makes room for `n` more bytes: grows the scratch, or reports no room. */
+function ensure(n: number): boolean {
+  if (pos + n <= end) return true;
+  if (!growable) {
+    noRoom = true;
+    return false;
+  }
+  let size = scratch.length * 2;
   while (size < pos + n) size *= 2;
   const next = new Uint8Array(size);
-  next.set(buf.subarray(0, pos));
-  buf = next;
-  view = new DataView(buf.buffer);
+  next.set(scratch.subarray(0, pos));
+  scratch = next;
+  target(next);
+  buf = tU8;
+  view = tView;
+  nbuf = tBuf;
+  end = size;
+  return true;
 }
 
-function writeStr(s: string): void {
-  const n = s.length;
-  ensure(5 + n * 3);
-  // ASCII fast path: one byte per char, no encoder call.
-  let i = 0;
-  const start = pos + 4;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) break;
-    buf[start + i] = c;
+/** Bytes of the varint of `n`. */
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Writes `n` as a varint of exactly `size` bytes (padded), room already ensured. */
+function putVarint(at: number, n: number, size: number): void {
+  for (let k = 1; k < size; k++) {
+    buf[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
   }
-  let len = i;
-  if (i < n) len = i + enc.encodeInto(s.slice(i), buf.subarray(start + i)).written;
-  view.setUint32(pos, len, true);
-  pos = start + len;
+  buf[at] = n;
+}
+
+/**
+ * Writes a string's length and bytes: LATIN1 (one byte a char) when every
+ * char is below 0x100 and the string is short or plain ASCII, else UTF-8.
+ * With `tagged`, first the tag byte (STR or LATIN1); else (an object key) the
+ * length varint carries the UTF-8 flag in its low bit.
+ */
+function writeStr(s: string, tagged: boolean): boolean {
+  const n = s.length;
+  const lenShift = tagged ? 0 : 1;
+  if (n <= SHORT) {
+    // Short: one JS pass, one byte a char while they fit in latin1.
+    const at0 = tagged ? 2 : 1;
+    if (!ensure(at0 + n)) return false;
+    const at = pos + at0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) break;
+      buf[at + i] = c;
+    }
+    if (i === n) {
+      if (tagged) {
+        buf[pos] = T_LATIN1;
+        buf[pos + 1] = n;
+      } else buf[pos] = n << 1;
+      pos = at + n;
+      return true;
+    }
+  }
+  // UTF-8 (or long ASCII) through Buffer's native writer, into room reserved
+  // for the worst case (3 bytes a UTF-16 unit), or the exact size if that is
+  // too much for the room left.
+  let max = n * 3;
+  if (pos + 1 + varintSize(max << lenShift) + max > end && !growable) {
+    max = Buffer.byteLength(s, 'utf8');
+  }
+  const vs = varintSize(max << lenShift);
+  const head = (tagged ? 1 : 0) + vs;
+  if (!ensure(head + max)) return false;
+  const written = nbuf.write(s, pos + head, max, 'utf8');
+  const latin = written === n; // every char took one byte: ASCII
+  if (tagged) {
+    buf[pos] = latin ? T_LATIN1 : T_STR;
+    putVarint(pos + 1, written, vs);
+  } else putVarint(pos, (written << 1) | (latin ? 0 : 1), vs);
+  pos += head + written;
+  return true;
 }
 
 function write(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case 'undefined':
-      ensure(1);
+      if (!ensure(1)) return false;
       buf[pos++] = T_UNDEF;
       return true;
     case 'boolean':
-      ensure(1);
+      if (!ensure(1)) return false;
       buf[pos++] = v ? T_TRUE : T_FALSE;
       return true;
     case 'number':
       if ((v | 0) === v && !Object.is(v, -0)) {
-        ensure(5);
+        if (!ensure(5)) return false;
         buf[pos] = T_I32;
         view.setInt32(pos + 1, v, true);
         pos += 5;
       } else {
-        ensure(9);
+        if (!ensure(9)) return false;
         buf[pos] = T_F64;
         view.setFloat64(pos + 1, v, true);
         pos += 9;
       }
       return true;
     case 'string':
-      ensure(1);
-      buf[pos++] = T_STR;
-      writeStr(v);
-      return true;
+      return writeStr(v, true);
     case 'object': {
       if (v === null) {
-        ensure(1);
+        if (!ensure(1)) return false;
         buf[pos++] = T_NULL;
         return true;
       }
       if (kShared in v) {
         const { world, ref } = (v as Shareable)[kShared];
         if (world !== defaultWorld()) return false; // the slow path says why
+        if (!ensure(5)) return false;
         retain(world, ref);
         taken.push(ref);
-        ensure(5);
         buf[pos] = T_REF;
         view.setInt32(pos + 1, ref, true);
         pos += 5;
@@ -144,24 +278,31 @@ function write(v: unknown, depth: number): boolean {
       if (depth > MAX_DEPTH || !visit(v)) return false;
       if (Array.isArray(v)) {
         const n = v.length;
-        ensure(5);
+        if (!ensure(1 + varintSize(n))) return false;
         buf[pos] = T_ARR;
-        view.setUint32(pos + 1, n, true);
-        pos += 5;
+        const vs = varintSize(n);
+        putVarint(pos + 1, n, vs);
+        pos += 1 + vs;
         for (let i = 0; i < n; i++) {
           if (!(i in v) || !write(v[i], depth + 1)) return false;
         }
         return true;
       }
       const proto: unknown = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return false;
+      if (proto !== Object.prototype && proto !== null) {
+        const kind = TYPED_KIND.get(proto);
+        return kind !== undefined && writeTyped(v as Typed, kind);
+      }
       const keys = Object.keys(v);
-      ensure(5);
+      const n = keys.length;
+      const vs = varintSize(n);
+      if (!ensure(1 + vs)) return false;
       buf[pos] = T_OBJ;
-      view.setUint32(pos + 1, keys.length, true);
-      pos += 5;
-      for (const k of keys) {
-        writeStr(k);
+      putVarint(pos + 1, n, vs);
+      pos += 1 + vs;
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        if (!writeStr(k, false)) return false;
         if (!write((v as Record<string, unknown>)[k], depth + 1)) return false;
       }
       return true;
@@ -171,25 +312,90 @@ function write(v: unknown, depth: number): boolean {
   }
 }
 
-/** Encodes `v` after `prefix` bytes of room; undefined if the fast format cannot carry it. */
-export function fastEncode(v: unknown, prefix: number): Uint8Array | undefined {
-  pos = prefix;
+type Typed = InstanceType<TypedCtor>;
+
+/** A whole, unshared, fixed-length typed array: kind, length, bytes. Else give up. */
+function writeTyped(v: Typed, kind: number): boolean {
+  const b = v.buffer;
+  if (
+    !(b instanceof ArrayBuffer) ||
+    v.byteLength === 0 || // detached or empty: v8 knows which
+    v.byteOffset !== 0 ||
+    v.byteLength !== b.byteLength ||
+    (b as { resizable?: boolean }).resizable === true ||
+    !visit(b) // two views of one buffer share it after a clone: leave that to v8
+  ) {
+    return false;
+  }
+  const n = v.byteLength;
+  const vs = varintSize(n);
+  if (!ensure(2 + vs + n)) return false;
+  buf[pos] = T_TYPED;
+  buf[pos + 1] = kind;
+  putVarint(pos + 2, n, vs);
+  pos += 2 + vs;
+  buf.set(new Uint8Array(b, 0, n), pos);
+  pos += n;
+  return true;
+}
+
+function begin(u8: Uint8Array, off: number, limit: number, grow: boolean): void {
+  target(u8);
+  buf = tU8;
+  view = tView;
+  nbuf = tBuf;
+  pos = off;
+  end = limit;
+  growable = grow;
+  noRoom = false;
+}
+
+/** Ends an encode: false = it failed (references taken are given back). */
+function finish(ok: boolean): void {
+  forgetSeen();
+  if (!ok) dropTaken();
+  else {
+    lastRefs = taken.length;
+    taken.length = 0;
+  }
+}
+
+/** What `fastEncodeInto` returns when the value is not in the fast format (use v8.serialize). */
+export const NOT_FAST = -2;
+/** What `fastEncodeInto` returns when the value does not fit the room given. */
+export const NO_ROOM = -1;
+
+/**
+ * Encodes `v` in place into `u8[off .. off + room)`. Returns the bytes
+ * written, NO_ROOM (nothing is held: references taken were given back) or
+ * NOT_FAST. `lastRefs` tells how many shared references the encoding holds.
+ */
+export function fastEncodeInto(v: unknown, u8: Uint8Array, off: number, room: number): number {
+  begin(u8, off, off + room, false);
   let ok: boolean;
   try {
     ok = write(v, 0);
   } catch (e) {
-    dropTaken();
-    forgetSeen();
+    finish(false);
     throw e;
   }
-  forgetSeen();
-  if (!ok) {
-    dropTaken();
-    return undefined;
+  finish(ok);
+  if (ok) return pos - off;
+  return noRoom ? NO_ROOM : NOT_FAST;
+}
+
+/** Encodes `v` after `prefix` bytes of room into a fresh array; undefined if not in the fast format. */
+export function fastEncode(v: unknown, prefix: number): Uint8Array | undefined {
+  begin(scratch, prefix, scratch.length, true);
+  let ok: boolean;
+  try {
+    ok = write(v, 0);
+  } catch (e) {
+    finish(false);
+    throw e;
   }
-  lastRefs = taken.length;
-  taken.length = 0;
-  return buf.slice(0, pos);
+  finish(ok);
+  return ok ? buf.slice(0, pos) : undefined;
 }
 
 function dropTaken(): void {
@@ -199,27 +405,59 @@ function dropTaken(): void {
   taken.length = 0;
 }
 
+// ---------------------------------------------------------------------------
+// Decoding.
+
 /** Decoding: revive shared objects (consuming their references), or only give the references back. */
 let consume = true;
 
-let rb: Uint8Array = buf;
-let rv: DataView = view;
+let rb: Uint8Array = tU8;
+let rv: DataView = tView;
+let rbuf: Buffer = tBuf;
 let rp = 0;
 
-function readStr(): string {
-  const len = rv.getUint32(rp, true);
-  const start = rp + 4;
-  rp = start + len;
-  if (len <= 64) {
-    let s = '';
-    for (let i = start; i < start + len; i++) {
-      const c = rb[i]!;
-      if (c >= 0x80) return dec.decode(rb.subarray(start, start + len));
-      s += String.fromCharCode(c);
-    }
-    return s;
+function readVarint(): number {
+  let b = rb[rp++]!;
+  if (b < 0x80) return b;
+  let n = b & 0x7f;
+  let shift = 7;
+  for (;;) {
+    b = rb[rp++]!;
+    n |= (b & 0x7f) << shift;
+    if (b < 0x80) return n >>> 0;
+    shift += 7;
   }
-  return dec.decode(rb.subarray(start, start + len));
+}
+
+// Keys repeat from value to value: a small cache of decoded keys, checked
+// byte by byte, hands back the same (internalized) string, which makes both
+// the decode and the property store cheaper.
+const KEY_CACHE = 64;
+const keyCache: string[] = new Array<string>(KEY_CACHE).fill('');
+
+function readKey(): string {
+  const h = readVarint();
+  const len = h >>> 1;
+  const start = rp;
+  rp += len;
+  if ((h & 1) !== 0) return rbuf.toString('utf8', start, start + len);
+  if (len === 0) return '';
+  const slot = (len * 7 + rb[start]! + rb[start + len - 1]!) & (KEY_CACHE - 1);
+  const cached = keyCache[slot]!;
+  if (cached.length === len) {
+    let k = 0;
+    while (k < len && cached.charCodeAt(k) === rb[start + k]) k++;
+    if (k === len) return cached;
+  }
+  const s = len <= 8 ? shortLatin1(start, len) : rbuf.toString('latin1', start, start + len);
+  keyCache[slot] = s;
+  return s;
+}
+
+function shortLatin1(start: number, len: number): string {
+  let s = '';
+  for (let i = start; i < start + len; i++) s += String.fromCharCode(rb[i]!);
+  return s;
 }
 
 function read(): unknown {
@@ -243,8 +481,18 @@ function read(): unknown {
       rp += 8;
       return v;
     }
-    case T_STR:
-      return readStr();
+    case T_LATIN1: {
+      const len = readVarint();
+      const start = rp;
+      rp += len;
+      return len <= 8 ? shortLatin1(start, len) : rbuf.toString('latin1', start, rp);
+    }
+    case T_STR: {
+      const len = readVarint();
+      const start = rp;
+      rp += len;
+      return rbuf.toString('utf8', start, rp);
+    }
     case T_REF: {
       const ref = rv.getInt32(rp, true);
       rp += 4;
@@ -254,41 +502,52 @@ function read(): unknown {
       return undefined;
     }
     case T_ARR: {
-      const n = rv.getUint32(rp, true);
-      rp += 4;
+      const n = readVarint();
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) out[i] = read();
       return out;
     }
     case T_OBJ: {
-      const n = rv.getUint32(rp, true);
-      rp += 4;
+      const n = readVarint();
       const out: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) {
-        const k = readStr();
+        const k = readKey();
         out[k] = read();
       }
       return out;
     }
-    default:
-      throw new Error(`structured codec: corrupt message (fast tag ${tag})`);
+    case T_TYPED: {
+      const Ctor = TYPED_KINDS[rb[rp++]!];
+      const n = readVarint();
+      const start = rp;
+      rp += n;
+      if (Ctor === undefined) break;
+      const ab = new ArrayBuffer(n);
+      new Uint8Array(ab).set(rb.subarray(start, rp));
+      return new Ctor(ab);
+    }
   }
+  throw new Error(`structured codec: corrupt message (fast tag ${tag})`);
 }
 
-/** Decodes what `fastEncode` wrote, starting at `offset` of `b`. */
-export function fastDecode(b: Uint8Array, offset: number): unknown {
-  rb = b;
-  rv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+function beginRead(b: Uint8Array, offset: number): void {
+  target(b);
+  rb = tU8;
+  rv = tView;
+  rbuf = tBuf;
   rp = offset;
+}
+
+/** Decodes what the fast encoder wrote, starting at `offset` of `b` (any Uint8Array, shared or not). */
+export function fastDecode(b: Uint8Array, offset: number): unknown {
+  beginRead(b, offset);
   consume = true;
   return read();
 }
 
 /** Gives back the shared references held by a fast encoding that will never be decoded. */
 export function fastDispose(b: Uint8Array, offset: number): void {
-  rb = b;
-  rv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  rp = offset;
+  beginRead(b, offset);
   consume = false;
   try {
     read();

@@ -36,7 +36,11 @@ import {
   H_DEATH_EPOCH,
   H_RUNNING,
   H_SPINNING,
+  NODE_SPINNING,
+  NODE_WAITING,
+  NODE_WOKEN,
   N_OWNER,
+  N_STATE,
   N_WNEXT,
   S_BLOCKED,
   S_PARK,
@@ -188,7 +192,7 @@ export class Parker {
    * Blocks the thread until `isDone()` holds; `node` is queued and registered
    * with `waiter`, whose wake() must make `isDone()` true.
    */
-  parkSync(node: number, waiter: Waiter, isDone: () => boolean): void {
+  parkSync(node: number, waiter: Waiter, isDone: () => boolean, spin = true): void {
     if (isMainThread) throw mainThreadError();
     const i32 = this.i32;
     const b = this.base;
@@ -197,7 +201,7 @@ export class Parker {
     // refusal is re-checked for a moment before we give up: otherwise the two
     // sides of a ping-pong would take turns parking (measured: one kernel
     // wake, ~30 us, per message).
-    let spun = false;
+    let spun = !spin;
     for (let tries = 0; !spun && tries < SPIN_RETRIES && !isDone(); tries++) {
       if (canSpin(this.world)) {
         spun = true;
@@ -360,6 +364,48 @@ export function spinUntil(world: World, ready: () => boolean, polls = SPIN_UNTIL
   } finally {
     Atomics.sub(i32, H_SPINNING, 1);
   }
+}
+
+/**
+ * Spins on a queued node that its owner left SPINNING (world.ts: a waker
+ * then only sets WOKEN, with no woken-stack push and no notify), under Go's
+ * rule (spare cores, another thread running), for up to `polls` polls. True
+ * once WOKEN. Otherwise it leaves the spin by CAS SPINNING -> WAITING and
+ * returns false: from then on a waker goes through the woken stack, and the
+ * caller parks the node (parkSync / parkAsync). If the CAS finds WOKEN
+ * instead, the wake came in between: true.
+ *
+ * While spare cores are busy (another spinner), it polls a short grace
+ * period before giving up: a peer that has just been served stops spinning
+ * within a few hundred nanoseconds, and two sides of a ping-pong would
+ * otherwise take turns parking in the kernel.
+ */
+export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS): boolean {
+  const i32 = world.i32;
+  const idx = world.nodeBase(node) + N_STATE;
+  let spinning = false;
+  for (let i = 0; i < polls; i++) {
+    if (Atomics.load(i32, idx) === NODE_WOKEN) break;
+    if (!spinning) {
+      if (canSpin(world)) {
+        spinning = true;
+        Atomics.add(i32, H_SPINNING, 1);
+      } else if (i >= SPIN_GRACE) break;
+    }
+    relax();
+  }
+  if (spinning) Atomics.sub(i32, H_SPINNING, 1);
+  return Atomics.compareExchange(i32, idx, NODE_SPINNING, NODE_WAITING) !== NODE_SPINNING;
+}
+
+/** True if `node` was woken (N_STATE WOKEN): for a spinner's own polls. */
+export function nodeWoken(world: World, node: number): boolean {
+  return Atomics.load(world.i32, world.nodeBase(node) + N_STATE) === NODE_WOKEN;
+}
+
+/** Marks a node its owner will spin on (before the object's lock is released). */
+export function markSpinning(world: World, node: number): void {
+  Atomics.store(world.i32, world.nodeBase(node) + N_STATE, NODE_SPINNING);
 }
 
 /** This thread's Parker for `world`. */

@@ -45,3 +45,13 @@ export function takeValue(world: World, v: number): Uint8Array {
   freeBlock(world, v, classOfLen(len));
   return out;
 }
+
+/** Byte length of the value in block `v`. */
+export function valueLength(world: World, v: number): number {
+  return world.i32[v]!;
+}
+
+/** Frees value block `v` without reading it (its bytes were decoded in place). */
+export function freeValue(world: World, v: number): void {
+  freeBlock(world, v, classOfLen(world.i32[v]!));
+}

@@ -123,6 +123,7 @@ export function parkSync(
   lockIdx: number,
   node: number,
   deadCheck?: () => Error | undefined,
+  spin = true,
 ): void {
   const parker = parkerFor(world);
   let done = false;
@@ -144,6 +145,7 @@ export function parkSync(
       },
     },
     () => done,
+    spin,
   );
   if (failure !== undefined) throw failure;
 }

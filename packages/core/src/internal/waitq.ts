@@ -14,6 +14,7 @@
 import { freeNode } from './heap.js';
 import {
   NODE_CANCELLED,
+  NODE_SPINNING,
   NODE_WAITING,
   NODE_WOKEN,
   N_NEXT,
@@ -82,6 +83,15 @@ export class WaitQueue {
     }
   }
 
+  /** True if `pred` holds for some queued node, head first. O(queue length). */
+  some(pred: (node: number) => boolean): boolean {
+    const { obj, q, world } = this;
+    for (let cur = obj[q]!; cur !== 0; cur = world.i32[world.nodeBase(cur - 1) + N_NEXT]!) {
+      if (pred(cur - 1)) return true;
+    }
+    return false;
+  }
+
   /** Unlinks `node` if queued; true if it was. O(queue length), for cancellation. */
   remove(node: number): boolean {
     const { obj, q, world } = this;
@@ -108,14 +118,24 @@ export function markWoken(world: World, node: number): void {
 }
 
 /**
+ * Marks a dequeued node woken (under the object's lock) and says whether its
+ * owner must be told: false when the owner spins on the node (SPINNING) and
+ * will see WOKEN by itself, true otherwise (call `wakeNode` after unlocking).
+ */
+export function markWokenFrom(world: World, node: number): boolean {
+  return Atomics.exchange(world.i32, world.nodeBase(node) + N_STATE, NODE_WOKEN) !== NODE_SPINNING;
+}
+
+/**
  * Cancels a node still waiting in `queue` (under the object's lock). True if it
- * was still WAITING and is now out of the queue; false if a waker got to it
- * first (it is WOKEN and its wake is on the way).
+ * was still WAITING (or SPINNING) and is now out of the queue; false if a
+ * waker got to it first (it is WOKEN and its wake is on the way).
  */
 export function cancelNode(queue: WaitQueue, node: number): boolean {
   const st = queue.world.i32;
   const idx = queue.world.nodeBase(node) + N_STATE;
-  if (Atomics.load(st, idx) !== NODE_WAITING) return false;
+  const state = Atomics.load(st, idx);
+  if (state !== NODE_WAITING && state !== NODE_SPINNING) return false;
   queue.remove(node);
   Atomics.store(st, idx, NODE_CANCELLED);
   return true;

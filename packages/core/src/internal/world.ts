@@ -54,7 +54,7 @@
  * | 0 | N_NEXT | link in an object's wait queue (index + 1); the object's lock protects it |
  * | 1 | N_WNEXT | link in the owner slot's woken stack |
  * | 2 | N_OWNER | token of the waiting thread (slot + gen) |
- * | 3 | N_STATE | WAITING -> WOKEN (by the waker, under the object's lock) or CANCELLED (by the owner, under the same lock) |
+ * | 3 | N_STATE | WAITING -> WOKEN (by the waker, under the object's lock) or CANCELLED (by the owner, under the same lock); SPINNING while the owner spins on this word instead of its Parker (park.ts, spinOnNode) |
  * | 4..7 | N_A..N_D | payload, meaning set by the primitive (weight, kind, result) |
  *
  * ## Invariants
@@ -129,6 +129,14 @@ export const NODE_FREE = 0;
 export const NODE_WAITING = 1;
 export const NODE_WOKEN = 2;
 export const NODE_CANCELLED = 3;
+/**
+ * Queued, and its owner is spinning on N_STATE (it has not registered the node
+ * with its Parker): a waker that takes it from this state only sets WOKEN, and
+ * neither pushes it on the woken stack nor notifies (markWokenFrom). The owner
+ * leaves the state by CAS SPINNING -> WAITING before it parks, so exactly one
+ * side decides how the wake travels.
+ */
+export const NODE_SPINNING = 4;
 
 const DEFAULT_MAX_BYTES = 1 << 30; // address space; pages are committed as they are used
 
