@@ -1,26 +1,20 @@
 /**
- * Channel<T>: the public face of a Go channel (internal/hchan.ts holds the
- * shared-memory side and its invariants). Operations encode values outside
- * the channel's lock, then take the lock for a few words of bookkeeping; a
- * blocked operation parks through core's parker, so a same-thread hand-off
- * never touches Atomics.notify and a cross-thread one notifies only a
- * sleeping thread.
+ * Channel<T>: the public face of a Go channel, a thin facade over one flavor
+ * (internal/flavors, crossbeam-channel's way):
+ *
+ * - local.ts: a channel no other thread can see yet, in this thread's heap;
+ * - array.ts: buffered, in shared memory: a lock-free ring;
+ * - zero.ts: unbuffered, in shared memory: hand-off in the waiter's node;
+ * - promote.ts: local -> shared, once, when another thread could see the
+ *   channel or an operation needs the shared side (select, `*Sync`).
+ *
+ * Each flavor owns its memory layout and states its invariants; this file
+ * only dispatches, and select.ts reaches the shared flavor through
+ * `sharedOf`.
  */
 import * as substrate from '@gocsp/core/internal';
 import { codecs, type Codec } from './codec.js';
 import { errors, rejected } from './errors.js';
-import {
-  CAP,
-  CLOSED,
-  CODEC,
-  FULL,
-  HChan,
-  LEN,
-  LOCK,
-  channelWords,
-  initChannel,
-} from './internal/hchan.js';
-import { storeValue, takeValue } from './internal/values.js';
 import {
   CLOSED as L_CLOSED,
   EMPTY as L_EMPTY,
@@ -33,38 +27,30 @@ import {
   RAW_NONE,
   RAW_STRING,
   RAW_STRUCTURED,
-  type LocalOp,
-} from './internal/local.js';
+} from './internal/flavors/local.js';
+import {
+  CODECS_BY_ID,
+  CODEC_IDS,
+  DEFAULT_SLOT_BYTES,
+  TYPE_ID,
+  codecIdOf,
+  maxValueBytes,
+  openShared,
+} from './internal/flavors/open.js';
+import { promote } from './internal/flavors/promote.js';
+import {
+  CLOSED,
+  CLOSED_RESULT,
+  EMPTY,
+  OP_RECV,
+  OP_RECV_OK,
+  type SharedChan,
+} from './internal/flavors/shared.js';
 
-const { N_A, N_B, N_C } = substrate;
 const RESOLVED = Promise.resolve();
-/** Polls a *Sync operation spins (about 50 ns each) before it queues itself. */
-const OP_SPIN = 400;
-/** Word fast path kinds (codecs whose values are one or two machine words). */
-const W_NONE = 0;
-const W_INT32 = 1;
-const W_FLOAT64 = 2;
-/** The structured codec: numbers take the fast path, anything else the general one. */
-const W_STRUCTURED = 3;
-const f64 = new Float64Array(1);
-const f64w = new Int32Array(f64.buffer);
-const f64b = new Uint8Array(f64.buffer);
-const NUM_TAG = substrate.STRUCTURED_NUMBER_TAG;
 const TYPE = 'chan.Channel';
-/** Shared type id of channels (ids 16-23 are this package's; see core's internal/types.ts). */
-const TYPE_ID = 16;
-const NONE = -1;
-const DEFAULT_SLOT_BYTES = 128;
-
-const CODEC_IDS = new Map<Codec<unknown>, number>([
-  [codecs.structured, 0],
-  [codecs.json, 1],
-  [codecs.string, 2],
-  [codecs.bytes, 3],
-  [codecs.int32, 4],
-  [codecs.float64, 5],
-]);
-const CODECS_BY_ID = new Map([...CODEC_IDS].map(([c, id]) => [id, c]));
+/** Values a batch operation hands to the flavor at a time. */
+const RUN = 64;
 
 /**
  * Makes a custom codec usable on channels that cross threads: register it
@@ -105,19 +91,8 @@ export interface OpOptions {
 
 let reviving: substrate.SharedRef | undefined;
 
-/**
- * Largest value a channel carries: an eighth of the shared heap (128 MiB with
- * the default GOCSP_MAX_MEMORY of 1 GiB), so one value cannot starve the rest.
- */
-export function maxValueBytes(world: substrate.World): number {
-  return Math.floor((world.i32.length * 4) / 8);
-}
-
-/** Throws a TypeError, before anything is sent, for a value too large to carry. */
-export function checkSize(bytes: Uint8Array, world: substrate.World): void {
-  const max = maxValueBytes(world);
-  if (bytes.length > max) throw errors.tooLarge(bytes.length, max);
-}
+/** The shared flavor of a channel, promoting a local one (for select.ts). */
+export let sharedOf: <T>(ch: Channel<T>) => SharedChan<T>;
 
 /**
  * A Go channel over shared memory, usable between any threads: main, gocsp
@@ -132,33 +107,29 @@ export function checkSize(bytes: Uint8Array, world: substrate.World): void {
  * ```
  */
 export class Channel<T = unknown> {
-  /** @internal */ readonly codec: Codec<T>;
-  /** Shared-memory side, once promoted (see `h`). */
-  private sh: HChan | undefined;
-  /** Local side while the channel has never been shared (internal/local.ts). */
-  private local: LocalChan | undefined;
-  private readonly slotBytes: number;
-  private readonly codecId: number;
-  /** Word fast path: int32 / float64 values skip encoding and go straight into a ring slot. */
-  private readonly word: number;
+  /** The shared flavor, once promoted. */
+  #sh: SharedChan<T> | undefined;
+  /** The local flavor while the channel has never been shared. */
+  #local: LocalChan | undefined;
+  readonly #codec: Codec<T>;
+  readonly #codecId: number;
+  readonly #slotBytes: number;
+
+  static {
+    sharedOf = <T>(ch: Channel<T>): SharedChan<T> => ch.#sh ?? ch.#promote();
+  }
 
   /** Use `chan(capacity, options)`. */
   constructor(capacity = 0, options: ChanOptions<T> = {}) {
     const r = reviving;
     reviving = undefined;
     if (r !== undefined) {
-      this.sh = HChan.open(r.world, r.ref);
-      const id = this.sh.i32[CODEC]!;
-      const codec = CODECS_BY_ID.get(id);
-      if (codec === undefined) {
-        throw new TypeError(
-          `a channel arrived with custom codec id ${id}: call registerCodec(${id}, codec) in this thread first`,
-        );
-      }
-      this.codec = codec as Codec<T>;
-      this.word = wordKind(codec);
-      this.slotBytes = 0;
-      this.codecId = id;
+      const sh = openShared(r.world, r.ref) as SharedChan<T>;
+      sh.owner = this;
+      this.#sh = sh;
+      this.#codec = sh.carrier.codec;
+      this.#codecId = codecIdOf(r.world, r.ref);
+      this.#slotBytes = 0;
       return;
     }
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1 << 24) {
@@ -171,11 +142,10 @@ export class Channel<T = unknown> {
     if (!Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > 65536) {
       throw errors.badSlotBytes(slotBytes);
     }
-    this.codec = codec;
-    this.word = wordKind(codec);
-    this.slotBytes = slotBytes;
-    this.codecId = codecId;
-    this.local = new LocalChan(
+    this.#codec = codec;
+    this.#codecId = codecId;
+    this.#slotBytes = slotBytes;
+    this.#local = new LocalChan(
       capacity,
       codec,
       rawKind(codec),
@@ -183,93 +153,42 @@ export class Channel<T = unknown> {
     );
   }
 
-  /**
-   * @internal The shared-memory side. Reading it moves a local channel into
-   * shared memory for good (promotion): whatever needs the shared side
-   * (another thread, select, the *Sync forms) goes through here.
-   */
-  get h(): HChan {
-    return this.sh ?? this.promote();
-  }
-
-  /** Moves the local state (buffer, waiters, closed) into a new shared channel. */
-  private promote(): HChan {
-    const l = this.local!;
-    const world = substrate.defaultWorld();
-    const words = channelWords(l.cap, this.slotBytes);
-    const ref = substrate.allocObject(world, TYPE_ID, words);
-    initChannel(
-      new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words),
-      l.cap,
-      this.slotBytes,
-      this.codecId,
-    );
-    const h = HChan.open(world, ref);
-    const w = world.i32;
-    const moved: [LocalOp, number][] = [];
-    h.lock();
-    try {
-      for (const item of l.buf.drain()) h.pushRing(l.bytesOf(item));
-      if (l.closed) h.i32[CLOSED] = 1;
-      for (const op of l.recvq.drain()) {
-        const node = substrate.allocNode(world);
-        w[node + N_B] = 0;
-        w[node + N_C] = 0;
-        h.recvq.pushBack(node);
-        moved.push([op, node]);
-      }
-      for (const op of l.sendq.drain()) {
-        const node = substrate.allocNode(world);
-        w[node + N_A] = storeValue(world, l.bytesOf(op.item));
-        w[node + N_B] = 0;
-        w[node + N_C] = 0;
-        h.sendq.pushBack(node);
-        moved.push([op, node]);
-      }
-    } finally {
-      h.unlock();
-    }
-    this.sh = h;
-    this.local = undefined;
-    substrate.rememberObject(world, ref, this);
-    // The local waits become shared ones, settling the same promises.
-    for (const [op, node] of moved) {
-      op.done();
-      const kind = op.kind === L_SEND ? OP_SEND : op.kind === L_RECV ? OP_RECV : OP_RECV_OK;
-      const pop = new ParkedOp<unknown>(this, node, kind, op.signal);
-      pop.resolve = op.resolve;
-      pop.reject = op.reject;
-      l.parker.park(node, pop);
-      op.signal?.addEventListener('abort', pop, { once: true });
-    }
-    return h;
+  /** Moves the local flavor into shared memory for good (promote.ts). */
+  #promote(): SharedChan<T> {
+    const sh = promote(this.#local!, this.#codec, this.#codecId, this.#slotBytes);
+    sh.owner = this;
+    this.#sh = sh;
+    this.#local = undefined;
+    substrate.rememberObject(sh.world, sh.ref, this);
+    return sh;
   }
 
   /** @internal */
   get [substrate.kShared](): substrate.SharedRef {
-    if (this.codecId === -1) {
+    if (this.#codecId === -1) {
       throw new TypeError(
-        `this channel's codec "${this.codec.name}" is not registered: call registerCodec(id, codec) on every thread, then make the channel`,
+        `this channel's codec "${this.#codec.name}" is not registered: call registerCodec(id, codec) on every thread, then make the channel`,
       );
     }
-    return { world: this.h.world, ref: this.h.ref };
+    const sh = sharedOf(this);
+    return { world: sh.world, ref: sh.ref };
   }
 
   /** Id of the channel, the same on every thread. */
   get id(): number {
-    return this.h.ref;
+    return sharedOf(this).ref;
   }
 
   /** Values buffered now (racy, as in Go). */
   get len(): number {
-    const l = this.local;
-    return l !== undefined ? l.buf.length : Atomics.load(this.h.i32, LEN);
+    const l = this.#local;
+    return l !== undefined ? l.buf.length : this.#sh!.len;
   }
 
   /** Capacity. */
   get cap(): number {
-    const l = this.local;
-    return l !== undefined ? l.cap : this.h.i32[CAP]!;
+    const l = this.#local;
+    return l !== undefined ? l.cap : this.#sh!.cap;
   }
 
   /**
@@ -281,30 +200,10 @@ export class Channel<T = unknown> {
    * await ch.send({ id: 1 }, { signal: AbortSignal.timeout(100) });
    * ```
    */
-  send(v: T, opts: OpOptions = {}): Promise<void> {
-    const l = this.local;
-    if (l !== undefined) return sendLocal(l, v, opts.signal);
-    if (this.word !== W_NONE && opts.signal === undefined && this.sendWord(v)) return RESOLVED;
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec.encode(v);
-    } catch (e) {
-      return rejected(e); // an uncloneable value: nothing is sent
-    }
-    const { signal } = opts;
-    if (signal?.aborted) {
-      this.codec.dispose?.(bytes);
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
-      return Promise.reject(signal.reason);
-    }
-    let node: number;
-    try {
-      node = this.sendOrEnqueue(bytes, true);
-    } catch (e) {
-      return rejected(e);
-    }
-    if (node < 0) return RESOLVED;
-    return parkOp<void>(this, node, OP_SEND, signal);
+  send(v: T, opts?: OpOptions): Promise<void> {
+    const sh = this.#sh;
+    if (sh !== undefined) return sh.send(v, opts?.signal);
+    return sendLocal(this.#local!, v, opts?.signal);
   }
 
   /**
@@ -317,10 +216,10 @@ export class Channel<T = unknown> {
    * ```
    */
   trySend(v: T): boolean {
-    const l = this.local;
-    if (l !== undefined) return l.trySend(l.carry(v));
-    const bytes = this.codec.encode(v);
-    return this.sendOrEnqueue(bytes, false) !== FULL;
+    const sh = this.#sh;
+    if (sh !== undefined) return sh.trySend(sh.carrier.prepare(v));
+    const l = this.#local!;
+    return l.trySend(l.carry(v));
   }
 
   /**
@@ -333,28 +232,7 @@ export class Channel<T = unknown> {
    */
   sendSync(v: T): void {
     substrate.assertMayBlock();
-    if (this.word !== W_NONE && this.sendWord(v)) return;
-    const bytes = this.codec.encode(v);
-    const h = this.h;
-    // Would block: spin a moment (spare cores only) for room. Not on an
-    // unbuffered channel: there the sender must queue itself for a receiver
-    // to take (a receiver spins for it; both spinning would wait for nothing).
-    for (let tries = 0; tries < 4 && h.i32[CAP]! > 0; tries++) {
-      if (this.sendOrEnqueue(bytes, false, false) !== FULL) return;
-      const ready = substrate.spinUntil(
-        h.world,
-        () =>
-          Atomics.load(h.i32, LEN) < h.i32[CAP]! ||
-          !h.recvq.empty ||
-          Atomics.load(h.i32, CLOSED) !== 0,
-        OP_SPIN,
-      );
-      if (!ready) break;
-    }
-    const node = this.sendOrEnqueue(bytes, true);
-    if (node < 0) return;
-    substrate.parkSync(this.h.world, this.h.sendq, LOCK, node);
-    this.afterSendWake(node);
+    (this.#sh ?? this.#promote()).sendSync(v);
   }
 
   /**
@@ -365,20 +243,10 @@ export class Channel<T = unknown> {
    * const v = await ch.recv();
    * ```
    */
-  recv(opts: OpOptions = {}): Promise<T | undefined> {
-    const l = this.local;
-    if (l !== undefined) return recvLocal(l, L_RECV, opts.signal) as Promise<T | undefined>;
-    if (this.word !== W_NONE) {
-      const got = this.recvWord();
-      if (got !== NO_WORD) return Promise.resolve(got as T);
-    }
-    if (opts.signal === undefined) {
-      const r = this.recvOrEnqueue(true);
-      if (typeof r !== 'number')
-        return Promise.resolve(r === null ? undefined : this.codec.decode(r));
-      return parkOp<T | undefined>(this, r, OP_RECV);
-    }
-    return this.recvOk(opts).then((r) => r[0]);
+  recv(opts?: OpOptions): Promise<T | undefined> {
+    const sh = this.#sh;
+    if (sh !== undefined) return sh.recv(OP_RECV, opts?.signal) as Promise<T | undefined>;
+    return recvLocal(this.#local!, L_RECV, opts?.signal) as Promise<T | undefined>;
   }
 
   /**
@@ -390,17 +258,14 @@ export class Channel<T = unknown> {
    * const [v, ok] = await ch.recvOk();
    * ```
    */
-  recvOk(opts: OpOptions = {}): Promise<[T, true] | [undefined, false]> {
-    const { signal } = opts;
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const l = this.local;
-    if (l !== undefined) {
-      return recvLocal(l, L_RECV_OK, signal) as Promise<[T, true] | [undefined, false]>;
+  recvOk(opts?: OpOptions): Promise<[T, true] | [undefined, false]> {
+    const sh = this.#sh;
+    if (sh !== undefined) {
+      return sh.recv(OP_RECV_OK, opts?.signal) as Promise<[T, true] | [undefined, false]>;
     }
-    const r = this.recvOrEnqueue(true);
-    if (typeof r !== 'number') return Promise.resolve(this.decoded(r));
-    return parkOp<[T, true] | [undefined, false]>(this, r, OP_RECV_OK, signal);
+    return recvLocal(this.#local!, L_RECV_OK, opts?.signal) as Promise<
+      [T, true] | [undefined, false]
+    >;
   }
 
   /**
@@ -412,15 +277,16 @@ export class Channel<T = unknown> {
    * ```
    */
   tryRecv(): [T, true] | [undefined, false] | undefined {
-    const l = this.local;
-    if (l !== undefined) {
-      const item = l.tryRecv();
-      if (item === L_EMPTY) return undefined;
-      if (item === L_CLOSED) return [undefined, false];
-      return [l.decode(item) as T, true];
+    const sh = this.#sh;
+    if (sh !== undefined) {
+      const r = sh.tryRecv();
+      return r === EMPTY ? undefined : r === CLOSED ? [undefined, false] : [r, true];
     }
-    const r = this.recvOrEnqueue(false);
-    return r === NONE ? undefined : this.decoded(r as Uint8Array | null);
+    const l = this.#local!;
+    const item = l.tryRecv();
+    if (item === L_EMPTY) return undefined;
+    if (item === L_CLOSED) return [undefined, false];
+    return [l.decode(item) as T, true];
   }
 
   /**
@@ -433,26 +299,155 @@ export class Channel<T = unknown> {
    */
   recvSync(): T | undefined {
     substrate.assertMayBlock();
-    if (this.word !== W_NONE) {
-      const got = this.recvWord();
-      if (got !== NO_WORD) return got as T;
+    const r = (this.#sh ?? this.#promote()).recvSync();
+    return r === CLOSED ? undefined : r;
+  }
+
+  /**
+   * Sends every value of `values`, in order, as `send` would one by one, and
+   * resolves with how many were sent. On a buffered channel each run of
+   * values that fits is published with one release (one atomic store for
+   * the run, where `send` does one per value), so a producer that has values
+   * at hand moves them several times faster. It waits, as `send` does,
+   * whenever the buffer is full. Rejects with ClosedChannelError if the
+   * channel is or gets closed, or with the signal's reason if aborted: the
+   * values before that point were sent, the rest were not.
+   *
+   * @example
+   * ```ts
+   * const ch = chan<number>(1024, { codec: codecs.int32 });
+   * await ch.sendMany([1, 2, 3]);
+   * await ch.sendMany(readings(), { signal }); // any iterable
+   * ```
+   */
+  async sendMany(values: Iterable<T>, opts?: OpOptions): Promise<number> {
+    const signal = opts?.signal;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let sent = 0;
+    const chunk: T[] = [];
+    for (const run of chunks(values, chunk)) {
+      let i = 0;
+      while (i < run) {
+        if (signal?.aborted) throw signal.reason;
+        const k = this.#trySendRun(chunk, i, run - i);
+        sent += k;
+        i += k;
+        if (i < run) {
+          await this.send(chunk[i]!, opts); // full: wait for room, as send does
+          sent++;
+          i++;
+        }
+      }
     }
-    // Would block: spin a moment (spare cores only) for a value, a sender or close.
-    const h = this.h;
-    for (let tries = 0; tries < 4; tries++) {
-      const got = this.recvOrEnqueue(false);
-      if (got !== NONE) return this.decoded(got as Uint8Array | null)[0];
-      const ready = substrate.spinUntil(
-        h.world,
-        () => Atomics.load(h.i32, LEN) > 0 || !h.sendq.empty || Atomics.load(h.i32, CLOSED) !== 0,
-        OP_SPIN,
-      );
-      if (!ready) break;
+    return sent;
+  }
+
+  /**
+   * Blocking `sendMany` for worker threads (throws on the main thread):
+   * returns how many were sent (all of them; a close throws
+   * ClosedChannelError, the values before it sent).
+   *
+   * @example
+   * ```ts
+   * ch.sendManySync(batch);
+   * ```
+   */
+  sendManySync(values: Iterable<T>): number {
+    substrate.assertMayBlock();
+    const sh = this.#sh ?? this.#promote();
+    let sent = 0;
+    const chunk: T[] = [];
+    for (const run of chunks(values, chunk)) {
+      let i = 0;
+      while (i < run) {
+        const k = this.#trySendRun(chunk, i, run - i);
+        sent += k;
+        i += k;
+        if (i < run) {
+          sh.sendSync(chunk[i]!);
+          sent++;
+          i++;
+        }
+      }
     }
-    const r = this.recvOrEnqueue(true);
-    if (typeof r !== 'number') return this.decoded(r)[0];
-    substrate.parkSync(h.world, h.recvq, LOCK, r);
-    return this.afterRecvWake(r)[0];
+    return sent;
+  }
+
+  /**
+   * Receives up to `max` values at once, in order: waits (as `recv` does)
+   * until at least one is there, then takes what else is there without
+   * waiting. An empty array means the channel is closed and drained. On a
+   * buffered channel the values are taken with one release for the run.
+   *
+   * @example
+   * ```ts
+   * for (let got = await ch.recvMany(64); got.length > 0; got = await ch.recvMany(64)) {
+   *   for (const v of got) handle(v);
+   * }
+   * ```
+   */
+  async recvMany(max: number, opts?: OpOptions): Promise<T[]> {
+    checkMax(max);
+    const signal = opts?.signal;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const out: T[] = [];
+    const r = this.#tryRecvRun(max, out);
+    if (r !== EMPTY) return out;
+    const [v, ok] = await this.recvOk(opts);
+    if (!ok) return out;
+    out.push(v);
+    if (max > 1) this.#tryRecvRun(max - 1, out);
+    return out;
+  }
+
+  /**
+   * Blocking `recvMany` for worker threads (throws on the main thread).
+   *
+   * @example
+   * ```ts
+   * const got = ch.recvManySync(64); // [] once closed and drained
+   * ```
+   */
+  recvManySync(max: number): T[] {
+    checkMax(max);
+    substrate.assertMayBlock();
+    const sh = this.#sh ?? this.#promote();
+    const out: T[] = [];
+    const r = this.#tryRecvRun(max, out);
+    if (r !== EMPTY) return out;
+    const v = sh.recvSync();
+    if (v === CLOSED) return out;
+    out.push(v);
+    if (max > 1) this.#tryRecvRun(max - 1, out);
+    return out;
+  }
+
+  /** Sends `vs[from, from + n)` while it goes without blocking: how many did. */
+  #trySendRun(vs: T[], from: number, n: number): number {
+    const sh = this.#sh;
+    if (sh === undefined) {
+      const l = this.#local!;
+      let k = 0;
+      while (k < n && l.trySend(l.carry(vs[from + k]))) k++;
+      return k;
+    }
+    if (sh.cap === 0) {
+      let k = 0;
+      while (k < n && sh.trySend(sh.carrier.prepare(vs[from + k]!))) k++;
+      return k;
+    }
+    const ps: unknown[] = new Array<unknown>(n);
+    for (let k = 0; k < n; k++) ps[k] = sh.carrier.prepare(vs[from + k]!);
+    return sh.trySendRun(ps, 0, n);
+  }
+
+  /** Receives up to `max` values without blocking into `out`: how many, or EMPTY / CLOSED. */
+  #tryRecvRun(max: number, out: T[]): number | typeof EMPTY | typeof CLOSED {
+    const sh = this.#sh;
+    if (sh === undefined) return this.#local!.tryRecvRun(max, out);
+    return sh.tryRecvRun(max, out);
   }
 
   /**
@@ -466,32 +461,9 @@ export class Channel<T = unknown> {
    * ```
    */
   close(): void {
-    const l = this.local;
-    if (l !== undefined) {
-      l.close();
-      return;
-    }
-    const h = this.h;
-    const w = h.world.i32;
-    const woken: number[] = [];
-    h.lock();
-    try {
-      if (h.i32[CLOSED] !== 0) throw errors.closeOfClosed();
-      Atomics.store(h.i32, CLOSED, 1);
-      for (let r = h.popWaiter(h.recvq); r >= 0; r = h.popWaiter(h.recvq)) {
-        w[r + N_B] = 0;
-        substrate.markWoken(h.world, r);
-        woken.push(r);
-      }
-      for (let s = h.popWaiter(h.sendq); s >= 0; s = h.popWaiter(h.sendq)) {
-        w[s + N_B] = 1;
-        substrate.markWoken(h.world, s);
-        woken.push(s);
-      }
-    } finally {
-      h.unlock();
-    }
-    substrate.wakeAll(h.world, woken);
+    const sh = this.#sh;
+    if (sh !== undefined) sh.close();
+    else this.#local!.close();
   }
 
   /**
@@ -509,254 +481,34 @@ export class Channel<T = unknown> {
       yield v;
     }
   }
-
-  /** Word fast path of a send: true if `v` went into the ring (see HChan.pushWords). */
-  private sendWord(v: T): boolean {
-    let lo: number;
-    let hi = 0;
-    let words: 1 | 2;
-    if (this.word === W_STRUCTURED) {
-      if (typeof v !== 'number') return false;
-      f64[0] = v;
-      const h = this.h;
-      h.lock();
-      try {
-        return h.i32[CLOSED] === 0 && h.pushTagged(NUM_TAG, f64b);
-      } finally {
-        h.unlock();
-      }
-    }
-    if (this.word === W_INT32) {
-      if (((v as number) | 0) !== v) return false; // the codec's TypeError, on the general path
-      lo = v as number;
-      words = 1;
-    } else {
-      if (typeof v !== 'number') return false;
-      f64[0] = v;
-      lo = f64w[0]!;
-      hi = f64w[1]!;
-      words = 2;
-    }
-    const h = this.h;
-    h.lock();
-    try {
-      return h.i32[CLOSED] === 0 && h.pushWords(lo, hi, words);
-    } finally {
-      h.unlock();
-    }
-  }
-
-  /** Word fast path of a receive: the value, or NO_WORD (take the general path). */
-  private recvWord(): number | typeof NO_WORD {
-    const h = this.h;
-    const w = h.world.i32;
-    h.lock();
-    try {
-      const at = h.headWords();
-      if (at < 0) return NO_WORD;
-      let v: number;
-      if (this.word === W_STRUCTURED) {
-        const u8 = h.world.u8;
-        const b = at * 4;
-        if (w[at - 1] !== 9 || u8[b] !== NUM_TAG) return NO_WORD;
-        for (let k = 0; k < 8; k++) f64b[k] = u8[b + 1 + k]!;
-        v = f64[0]!;
-      } else if (this.word === W_INT32) v = w[at]!;
-      else {
-        f64w[0] = w[at]!;
-        f64w[1] = w[at + 1]!;
-        v = f64[0]!;
-      }
-      h.dropHead();
-      return v;
-    } finally {
-      h.unlock();
-    }
-  }
-
-  /**
-   * Send step under the lock: -1 done at once (a receiver is woken), FULL
-   * (only when !block), or a queued sender node to park.
-   */
-  private sendOrEnqueue(bytes: Uint8Array, block: boolean, disposeIfFull = true): number {
-    const h = this.h;
-    let wake = NONE;
-    let result = NONE;
-    checkSize(bytes, h.world);
-    h.lock();
-    try {
-      if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
-      const r = h.trySendLocked(bytes);
-      if (r >= 0) wake = r;
-      else if (r === FULL && !block) result = FULL;
-      else if (r === FULL) {
-        const v = storeValue(h.world, bytes);
-        let node: number;
-        try {
-          node = substrate.allocNode(h.world);
-        } catch (e) {
-          takeValue(h.world, v);
-          throw e;
-        }
-        const w = h.world.i32;
-        w[node + N_A] = v;
-        w[node + N_B] = 0;
-        w[node + N_C] = 0;
-        h.sendq.pushBack(node);
-        result = node;
-      }
-    } catch (e) {
-      this.codec.dispose?.(bytes);
-      throw e;
-    } finally {
-      h.unlock();
-    }
-    if (wake >= 0) substrate.wakeNode(h.world, wake);
-    if (result === FULL && disposeIfFull) this.codec.dispose?.(bytes);
-    return result;
-  }
-
-  /** @internal */
-  afterSendWake(node: number): void {
-    const w = this.h.world.i32;
-    const closed = w[node + N_B] === 1;
-    const v = w[node + N_A]!;
-    substrate.freeNode(this.h.world, node);
-    if (closed) {
-      this.codec.dispose?.(takeValue(this.h.world, v));
-      throw errors.sendOnClosed();
-    }
-  }
-
-  /**
-   * Receive step under the lock: bytes (got one), null (closed and drained),
-   * NONE (would block, when !block) or a queued receiver node to park.
-   */
-  private recvOrEnqueue(block: boolean): Uint8Array | null | number {
-    const h = this.h;
-    const w = h.world.i32;
-    let wake: number;
-    let result: Uint8Array | null | number;
-    h.lock();
-    try {
-      const got = h.tryRecvLocked();
-      wake = h.woken;
-      if (got !== undefined) {
-        result = got;
-      } else if (!block) {
-        result = NONE;
-      } else {
-        const node = substrate.allocNode(h.world);
-        w[node + N_B] = 0;
-        w[node + N_C] = 0;
-        h.recvq.pushBack(node);
-        result = node;
-      }
-    } finally {
-      h.unlock();
-    }
-    if (wake >= 0) substrate.wakeNode(h.world, wake);
-    return result;
-  }
-
-  /** @internal */
-  afterRecvWake(node: number): [T, true] | [undefined, false] {
-    const w = this.h.world.i32;
-    const got = w[node + N_B] === 1;
-    const v = w[node + N_A]!;
-    substrate.freeNode(this.h.world, node);
-    return this.decoded(got ? takeValue(this.h.world, v) : null);
-  }
-
-  /** @internal */
-  decoded(bytes: Uint8Array | null): [T, true] | [undefined, false] {
-    return bytes === null ? [undefined, false] : [this.codec.decode(bytes), true];
-  }
 }
 
-const NO_WORD = Symbol('no word');
-
-const OP_RECV = 0;
-const OP_RECV_OK = 1;
-const OP_SEND = 2;
-
-/**
- * A blocked send or receive without an AbortSignal (the common case): one
- * object is its parker Waiter and settles its promise directly with the
- * result, so a same-thread hand-off costs one promise and one microtask.
- * (With a signal, core's parkAsync handles the abort races.)
- */
-class ParkedOp<R> implements substrate.Waiter {
-  resolve!: (v: R) => void;
-  reject!: (e: unknown) => void;
-  readonly owner: object;
-
-  constructor(
-    private readonly ch: Channel<unknown>,
-    private readonly node: number,
-    private readonly kind: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.owner = ch;
+/** Fills `chunk` with up to RUN values of `values` at a time; yields each chunk's length. */
+function* chunks<T>(values: Iterable<T>, chunk: T[]): Generator<number> {
+  if (Array.isArray(values)) {
+    const all = values as T[];
+    for (let i = 0; i < all.length; i += RUN) {
+      chunk.length = 0;
+      for (let j = i; j < Math.min(all.length, i + RUN); j++) chunk.push(all[j]!);
+      yield chunk.length;
+    }
+    return;
   }
-
-  /**
-   * The signal's 'abort': wins only while the node is still queued (then the
-   * operation had no effect); if a waker got to it first, the operation took
-   * place and settles normally (Go: a completed operation stands).
-   */
-  handleEvent(): void {
-    this.cancel(this.signal!.reason);
-  }
-
-  private cancel(why: unknown): void {
-    const { ch, node } = this;
-    const h = ch.h;
-    const queue = this.kind === OP_SEND ? h.sendq : h.recvq;
-    if (!substrate.cancelQueued(queue, LOCK, node)) return;
-    this.signal?.removeEventListener('abort', this);
-    substrate.parkerFor(h.world).unpark(node);
-    const v = h.world.i32[node + N_A]!;
-    substrate.freeNode(h.world, node);
-    if (this.kind === OP_SEND) ch.codec.dispose?.(takeValue(h.world, v));
-    this.reject(why);
-  }
-
-  wake(): void {
-    this.signal?.removeEventListener('abort', this);
-    try {
-      if (this.kind === OP_SEND) {
-        this.ch.afterSendWake(this.node);
-        this.resolve(undefined as R);
-      } else {
-        const r = this.ch.afterRecvWake(this.node);
-        this.resolve((this.kind === OP_RECV ? r[0] : r) as R);
-      }
-    } catch (e) {
-      this.reject(e);
+  chunk.length = 0;
+  for (const v of values) {
+    chunk.push(v);
+    if (chunk.length === RUN) {
+      yield RUN;
+      chunk.length = 0;
     }
   }
-
-  /** Deadlock: take the node out (if no wake is on its way) and reject. */
-  fail(err: Error): void {
-    this.cancel(err);
-  }
+  if (chunk.length > 0) yield chunk.length;
 }
 
-function parkOp<R>(
-  ch: Channel<unknown>,
-  node: number,
-  kind: number,
-  signal?: AbortSignal,
-): Promise<R> {
-  const op = new ParkedOp<R>(ch, node, kind, signal);
-  const p = new Promise<R>((resolve, reject) => {
-    op.resolve = resolve;
-    op.reject = reject;
-  });
-  substrate.parkerFor(ch.h.world).park(node, op);
-  if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
-  return p;
+function checkMax(max: number): void {
+  if (!Number.isInteger(max) || max < 1) {
+    throw new RangeError(`recvMany takes at most a positive integer number of values, got ${String(max)}`);
+  }
 }
 
 function sendLocal(l: LocalChan, v: unknown, signal: AbortSignal | undefined): Promise<void> {
@@ -780,7 +532,7 @@ function recvLocal(l: LocalChan, kind: number, signal: AbortSignal | undefined):
   if (signal?.aborted) return Promise.reject(signal.reason);
   const item = l.tryRecv();
   if (item === L_EMPTY) return l.wait(kind, undefined, signal);
-  if (item === L_CLOSED) return Promise.resolve(kind === L_RECV ? undefined : [undefined, false]);
+  if (item === L_CLOSED) return Promise.resolve(kind === L_RECV ? undefined : CLOSED_RESULT);
   try {
     const v = l.decode(item);
     return Promise.resolve(kind === L_RECV ? v : [v, true]);
@@ -796,21 +548,6 @@ function rawKind(codec: Codec<unknown>): number {
   if (codec === codecs.string) return RAW_STRING;
   return RAW_NONE;
 }
-
-function wordKind(codec: Codec<unknown>): number {
-  if (codec === codecs.int32) return W_INT32;
-  if (codec === codecs.float64) return W_FLOAT64;
-  return codec === codecs.structured ? W_STRUCTURED : W_NONE;
-}
-
-// A channel freed with values in its ring: free their out-of-line blocks and
-// give back the shared objects they hold.
-substrate.registerFreeHook(TYPE_ID, (world, ref) => {
-  const h = HChan.open(world, ref);
-  if (h.i32[LEN] === 0) return;
-  const codec = CODECS_BY_ID.get(h.i32[CODEC]!);
-  for (const bytes of h.drainRing()) codec?.dispose?.(bytes);
-});
 
 substrate.registerSharedType(
   TYPE_ID,

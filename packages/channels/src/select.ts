@@ -1,28 +1,50 @@
 /**
- * select: Go's select statement over channels (runtime/select.go), as fixed
- * steps over the cases' channels:
+ * select: Go's select statement (runtime/select.go), as fixed steps over one
+ * claim word per select (its group), calling the shared flavors' select
+ * functions (internal/flavors/shared.ts; array.ts and zero.ts say how each
+ * answers). Local channels are promoted first.
  *
- * 1. Encode every send value (outside any lock) and shuffle the cases
- *    (uniform random poll order: fairness).
- * 2. Lock every distinct channel, in increasing address order (the one lock
- *    order, see internal/hchan.ts).
- * 3. Pass 1: in poll order, the first case that can proceed now does (a
- *    waiting partner, buffer room/values, or a closed channel). With one, or
- *    with a default case, unlock and return: so a non-blocking select acts on
- *    one instant's state and never takes default while a case is ready.
- * 4. Pass 2: queue one node per case, all sharing one group word, unlock, and
- *    park. A partner claims the select by a CAS on the group word (0 -> case
- *    index + 1); only that node is woken.
- * 5. Pass 3: take the other nodes out of their queues (each under its
- *    channel's lock; a node may already be gone, popped as stale).
+ * 1. Prepare every send value (the codec's TypeError now, nothing sent) and
+ *    shuffle the cases: a uniform random poll order is the fairness.
+ * 2. Pass 1: in poll order, the first case that can proceed now does
+ *    (`selTryRecv` / `selTrySend`: a partner waiting, room or a value in the
+ *    buffer, or a closed channel). Each of these is atomic on its own
+ *    channel. With a default case, "no case ready" must hold at one instant
+ *    across channels, since the buffered ones take no lock: every case's
+ *    probe is collected twice in a row, and only equal collects that say
+ *    "not ready" take the default; anything else runs pass 1 again (someone
+ *    else made progress in between, so this cannot spin for nothing).
+ * 3. Pass 2: a group block (word 0 = the claim word, 0 = open) and one node
+ *    per case pointing at it, each queued on its channel (`register`) and
+ *    parked.
+ * 4. Re-check: if a case could proceed now (`ready`: its partner came
+ *    between pass 1 and the queueing), claim the group for nobody (CAS
+ *    0 -> -1): if that wins, pass 3 and back to pass 1; if it loses, a
+ *    partner claimed the group first and its wake is on the way.
+ * 5. A partner claims the select by the same CAS (0 -> case index + 1) and
+ *    settles only that case's node (shared.ts outcomes). Its wake runs pass 3
+ *    (every other node leaves its queue, or is gone already: popped as stale)
+ *    and finishes the case; RETRY (a buffered channel got a value or room for
+ *    it, array.ts) starts again at pass 1.
+ *
+ * A receive source from outside shared memory (e.g. a remote channel) fits
+ * the same steps: polled in pass 1, armed in pass 2 with the group word as
+ * its claim, disarmed in pass 3.
  */
 import * as substrate from '@gocsp/core/internal';
-import { checkSize, type Channel } from './channel.js';
+import { sharedOf, type Channel } from './channel.js';
 import { errors, rejected } from './errors.js';
-import { CLOSED, FULL, type HChan } from './internal/hchan.js';
-import { storeValue, takeValue } from './internal/values.js';
-
-const { N_A, N_B, N_C, N_D } = substrate;
+import {
+  CLOSED,
+  CLOSED_OUT,
+  DELIVERED,
+  EMPTY,
+  N_A,
+  N_B,
+  N_C,
+  N_D,
+  type SharedChan,
+} from './internal/flavors/shared.js';
 
 /** One case of a select: build it with onRecv, onSend or onDefault. */
 export interface SelectCase<R> {
@@ -86,15 +108,21 @@ export function onDefault<R = undefined>(fn?: () => R): SelectCase<R> {
   return { kind: 'default', ch: null, fn: (fn ?? (() => undefined)) as () => R };
 }
 
+/** A channel case of one select. */
 interface Active {
-  index: number;
-  kind: 'recv' | 'send';
-  ch: Channel<unknown>;
-  bytes: Uint8Array | undefined;
+  /** Index of the case in the caller's array (what the group claim names). */
+  readonly index: number;
+  readonly send: boolean;
+  readonly ch: SharedChan;
+  /** The send value prepared by the channel's carrier for this attempt. */
+  p: unknown;
+  /** Its node in pass 2. */
   node: number;
 }
 
 const NEVER = new Promise<never>(() => {});
+/** The claim word of a group that nobody won: its owner took it back. */
+const ABORTED = -1;
 
 /**
  * Go's select: waits until one case can proceed, performs exactly that one,
@@ -123,171 +151,222 @@ export type SelectResult<C extends ReadonlyArray<SelectCase<unknown> | null | un
 function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): Promise<R> {
   let dflt: SelectCase<R> | undefined;
   const active: Active[] = [];
-  for (let i = 0; i < cases.length; i++) {
-    const c = cases[i];
-    if (c === null || c === undefined) continue;
-    if (c.kind === 'default') {
-      if (dflt !== undefined) throw new TypeError('select: more than one onDefault case');
-      dflt = c;
-      continue;
+  try {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[i];
+      if (c === null || c === undefined) continue;
+      if (c.kind === 'default') {
+        if (dflt !== undefined) throw new TypeError('select: more than one onDefault case');
+        dflt = c;
+        continue;
+      }
+      if (c.ch === null) continue; // a nil channel is never ready
+      active.push({
+        index: i,
+        send: c.kind === 'send',
+        ch: sharedOf(c.ch as Channel<unknown>),
+        p: undefined,
+        node: -1,
+      });
     }
-    if (c.ch === null) continue; // a nil channel is never ready
-    active.push({
-      index: i,
-      kind: c.kind,
-      ch: c.ch,
-      bytes: undefined,
-      node: -1,
-    });
+  } catch (e) {
+    return rejected(e);
   }
+  if (active.length === 0) {
+    return dflt !== undefined ? Promise.resolve((dflt.fn as () => R)()) : NEVER; // select {} blocks forever
+  }
+  return attempt(cases, active, dflt);
+}
+
+/** Steps 1 to 4 (file header); resolves through step 5. */
+function attempt<R>(
+  cases: ReadonlyArray<SelectCase<R> | null | undefined>,
+  active: Active[],
+  dflt: SelectCase<R> | undefined,
+): Promise<R> {
   const world = substrate.defaultWorld();
-  try {
+  for (;;) {
+    // 1. Prepare the send values; shuffle (Fisher-Yates).
+    try {
+      for (const a of active) if (a.send) a.p = a.ch.carrier.prepare(cases[a.index]!.value);
+    } catch (e) {
+      discardAll(active, undefined);
+      return rejected(e);
+    }
+    for (let i = active.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [active[i], active[j]] = [active[j]!, active[i]!];
+    }
+    // 2. Pass 1.
     for (const a of active) {
-      if (a.kind !== 'send') continue;
-      a.bytes = a.ch.codec.encode(cases[a.index]!.value);
-      checkSize(a.bytes, world);
-    }
-  } catch (e) {
-    disposeAll(active);
-    return rejected(e);
-  }
-  // Poll order: Fisher-Yates shuffle.
-  for (let i = active.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [active[i], active[j]] = [active[j]!, active[i]!];
-  }
-  const chans = lockOrder(active);
-  if (chans.length === 0 && dflt === undefined) return NEVER; // select {} blocks forever
-  for (const h of chans) h.lock();
-  let fired: { a: Active; bytes: Uint8Array | null; wake: number } | undefined;
-  let group = 0;
-  try {
-    for (const a of active) {
-      fired = tryCase(a);
-      if (fired !== undefined) break;
-    }
-    if (fired === undefined && dflt === undefined) {
-      group = substrate.allocBlock(world, 0);
-      for (const a of active) enqueue(world, a, group);
-    }
-  } catch (e) {
-    for (const h of chans) h.unlock();
-    disposeAll(active);
-    return rejected(e);
-  }
-  for (const h of chans) h.unlock();
-  if (fired !== undefined) {
-    if (fired.wake >= 0) substrate.wakeNode(world, fired.wake);
-    for (const a of active) if (a !== fired.a && a.bytes) a.ch.codec.dispose?.(a.bytes);
-    return Promise.resolve(finish(cases[fired.a.index]!, fired.a, fired.bytes));
-  }
-  if (dflt !== undefined) {
-    disposeAll(active);
-    return Promise.resolve((dflt.fn as () => R)());
-  }
-  return park(world, active, group).then((a) => {
-    const w = world.i32;
-    const got = w[a.node + N_B] === 1;
-    const v = w[a.node + N_A]!;
-    substrate.freeNode(world, a.node);
-    if (a.kind === 'send') {
-      if (got) {
-        a.ch.codec.dispose?.(takeValue(world, v));
-        throw errors.sendOnClosed();
-      }
-      return finish(cases[a.index]!, a, null);
-    }
-    return finish(cases[a.index]!, a, got ? takeValue(world, v) : null);
-  });
-}
-
-function finish<R>(c: SelectCase<R>, a: Active, bytes: Uint8Array | null): R {
-  if (a.kind === 'send') return (c.fn as () => R)();
-  const [v, ok] = a.ch.decoded(bytes);
-  return (c.fn as (v: unknown, ok: boolean) => R)(v, ok);
-}
-
-function disposeAll(active: Active[]): void {
-  for (const a of active) if (a.bytes) a.ch.codec.dispose?.(a.bytes);
-}
-
-function lockOrder(active: Active[]): HChan[] {
-  const seen = new Map<number, HChan>();
-  for (const a of active) seen.set(a.ch.h.ref, a.ch.h);
-  return [...seen.values()].sort((x, y) => x.ref - y.ref);
-}
-
-/** Pass 1 for one case, all channels locked. */
-function tryCase(a: Active): { a: Active; bytes: Uint8Array | null; wake: number } | undefined {
-  const h = a.ch.h;
-  if (a.kind === 'recv') {
-    const bytes = h.tryRecvLocked();
-    return bytes === undefined ? undefined : { a, bytes, wake: h.woken };
-  }
-  if (h.i32[CLOSED] !== 0) throw errors.sendOnClosed();
-  const r = h.trySendLocked(a.bytes!);
-  return r === FULL ? undefined : { a, bytes: null, wake: r };
-}
-
-/** Pass 2 for one case, all channels locked. */
-function enqueue(world: substrate.World, a: Active, group: number): void {
-  const h = a.ch.h;
-  const w = world.i32;
-  const node = substrate.allocNode(world);
-  w[node + N_B] = 0;
-  w[node + N_C] = group;
-  w[node + N_D] = a.index;
-  if (a.kind === 'send') {
-    w[node + N_A] = storeValue(world, a.bytes!);
-    h.sendq.pushBack(node);
-  } else {
-    h.recvq.pushBack(node);
-  }
-  a.node = node;
-}
-
-/** Parks on every case node; resolves with the case that fired after pass 3. */
-function park(world: substrate.World, active: Active[], group: number): Promise<Active> {
-  const parker = substrate.parkerFor(world);
-  return new Promise<Active>((resolve, reject) => {
-    // Deadlock: claim the group as no case (-1) so no waker can take a case,
-    // then take every node out; if a waker won, its wake is on the way.
-    const fail = (err: Error): void => {
-      if (Atomics.compareExchange(world.i32, group, 0, -1) !== 0) return;
-      for (const b of active) {
-        const h = b.ch.h;
-        h.lock();
-        try {
-          (b.kind === 'send' ? h.sendq : h.recvq).remove(b.node);
-        } finally {
-          h.unlock();
+      let r: unknown;
+      try {
+        if (a.send) {
+          if (!a.ch.selTrySend(a.p)) continue;
+          r = (cases[a.index]!.fn as () => R)();
+        } else {
+          const got = a.ch.selTryRecv();
+          if (got === EMPTY) continue;
+          const fn = cases[a.index]!.fn as (v: unknown, ok: boolean) => R;
+          r = got === CLOSED ? fn(undefined, false) : fn(got, true);
         }
-        parker.unpark(b.node);
-        if (b.kind === 'send') b.ch.codec.dispose?.(takeValue(world, world.i32[b.node + N_A]!));
-        substrate.freeNode(world, b.node);
+      } catch (e) {
+        discardAll(active, a);
+        return rejected(e);
       }
+      discardAll(active, a);
+      return Promise.resolve(r as R);
+    }
+    if (dflt !== undefined) {
+      if (active.length > 1 && !noneReady(active)) {
+        discardAll(active, undefined);
+        continue;
+      }
+      discardAll(active, undefined);
+      try {
+        return Promise.resolve((dflt.fn as () => R)());
+      } catch (e) {
+        return rejected(e);
+      }
+    }
+    // 3. Pass 2.
+    let group: number;
+    try {
+      group = substrate.allocBlock(world, 0);
+      queueAll(world, active, group);
+    } catch (e) {
+      return rejected(e);
+    }
+    // 4. Re-check.
+    const w = world.i32;
+    let retry = false;
+    for (const a of active) {
+      if (!a.ch.ready(a.send, group)) continue;
+      if (Atomics.compareExchange(w, group, 0, ABORTED) === 0) retry = true;
+      break; // (lost: a partner claimed the group; its wake is on the way)
+    }
+    if (!retry) return park(world, cases, active, group);
+    leaveAll(world, active, undefined, false);
+    substrate.freeBlock(world, group, 0);
+  }
+}
+
+/**
+ * The double collect of step 2: true if every case's probe says "not ready"
+ * and a second collect right after is equal (so that state held at one instant).
+ */
+function noneReady(active: Active[]): boolean {
+  const first: number[] = [];
+  for (const a of active) if (a.ch.probe(a.send, first)) return false;
+  const second: number[] = [];
+  for (const a of active) a.ch.probe(a.send, second);
+  for (let i = 0; i < first.length; i++) if (first[i] !== second[i]) return false;
+  return true;
+}
+
+/** Gives back the prepared send values of every case but `fired`. */
+function discardAll(active: Active[], fired: Active | undefined): void {
+  for (const a of active) {
+    if (a.send && a !== fired && a.p !== undefined) a.ch.carrier.discard(a.p);
+    a.p = undefined;
+  }
+}
+
+/** Pass 2: one node per case, all pointing at `group`, queued on their channels. */
+function queueAll(world: substrate.World, active: Active[], group: number): void {
+  const w = world.i32;
+  let done = 0;
+  try {
+    for (const a of active) {
+      const node = a.send
+        ? a.ch.nodeWith(false, a.ch.carrier.toNode(a.p))
+        : a.ch.newNode(false);
+      a.p = undefined; // (a send's value now lives in its node)
+      w[node + N_C] = group;
+      w[node + N_D] = a.index;
+      a.ch.register(a.send, node);
+      a.node = node;
+      done++;
+    }
+  } catch (e) {
+    // Out of memory half way: take back what was queued.
+    Atomics.store(w, group, ABORTED);
+    leaveAll(world, active.slice(0, done), undefined, false);
+    discardAll(active, undefined);
+    substrate.freeBlock(world, group, 0);
+    throw e;
+  }
+}
+
+/**
+ * Pass 3: every node but `won`'s leaves its queue (if a waker has not popped
+ * it as stale already), gives back its send value, and is freed.
+ */
+function leaveAll(
+  world: substrate.World,
+  active: Active[],
+  won: Active | undefined,
+  parked: boolean,
+): void {
+  const parker = substrate.parkerFor(world);
+  for (const b of active) {
+    if (b === won || b.node < 0) continue;
+    b.ch.lock();
+    b.ch.removeNode(b.send, b.node);
+    b.ch.unlock();
+    if (parked) parker.unpark(b.node);
+    const a = world.i32[b.node + N_A]!;
+    substrate.freeNode(world, b.node);
+    if (b.send) b.ch.carrier.dropNode(a);
+    b.node = -1;
+  }
+}
+
+/**
+ * Parks on every case node (wait reason 'select'); resolves with the fired
+ * case's result after pass 3, or starts again on RETRY.
+ */
+function park<R>(
+  world: substrate.World,
+  cases: ReadonlyArray<SelectCase<R> | null | undefined>,
+  active: Active[],
+  group: number,
+): Promise<R> {
+  const parker = substrate.parkerFor(world);
+  return new Promise<R>((resolve, reject) => {
+    // Deadlock: claim the group for nobody so no waker can take a case, then
+    // take every node out; if a waker won, its wake is on the way.
+    const fail = (err: Error): void => {
+      if (Atomics.compareExchange(world.i32, group, 0, ABORTED) !== 0) return;
+      leaveAll(world, active, undefined, true);
       substrate.freeBlock(world, group, 0);
       reject(err);
     };
     const wake = (a: Active) => (): void => {
-      // Pass 3: take the other nodes out of their queues.
-      for (const b of active) {
-        if (b === a) continue;
-        const h = b.ch.h;
-        h.lock();
-        try {
-          (b.kind === 'send' ? h.sendq : h.recvq).remove(b.node);
-        } finally {
-          h.unlock();
-        }
-        parker.unpark(b.node);
-        if (b.kind === 'send') {
-          b.ch.codec.dispose?.(takeValue(world, world.i32[b.node + N_A]!));
-        }
-        substrate.freeNode(world, b.node);
-      }
+      leaveAll(world, active, a, true);
       substrate.freeBlock(world, group, 0);
-      resolve(a);
+      const w = world.i32;
+      const outcome = w[a.node + N_B]!;
+      const v = w[a.node + N_A]!;
+      substrate.freeNode(world, a.node);
+      a.node = -1;
+      try {
+        const c = cases[a.index]!;
+        if (a.send) {
+          if (outcome === DELIVERED) resolve((c.fn as () => R)());
+          else {
+            a.ch.carrier.dropNode(v);
+            if (outcome === CLOSED_OUT) throw errors.sendOnClosed();
+            attempt(cases, active, undefined).then(resolve, reject);
+          }
+        } else if (outcome === DELIVERED) {
+          resolve((c.fn as (v: unknown, ok: boolean) => R)(a.ch.carrier.fromNode(v), true));
+        } else if (outcome === CLOSED_OUT) {
+          resolve((c.fn as (v: unknown, ok: boolean) => R)(undefined, false));
+        } else attempt(cases, active, undefined).then(resolve, reject);
+      } catch (e) {
+        reject(e);
+      }
     };
     for (const a of active) parker.park(a.node, { wake: wake(a), owner: active, fail });
   });

@@ -1,10 +1,10 @@
 /**
- * A channel before it is shared: the same Go semantics, in this thread's JS
- * heap only, with no shared memory, locks or parker Map. Every channel starts
- * here; the first time it could be seen by another thread (sent in a value,
- * passed to a goroutine, `toShared`), or used by an operation this mode does
- * not implement (select, the `*Sync` forms), channel.ts moves its state into
- * shared memory (`promote`) and it never comes back.
+ * The local flavor: a channel before it is shared, with the same Go
+ * semantics in this thread's JS heap only: no shared memory, locks or parker
+ * Map. Every channel starts here; the first time it could be seen by another
+ * thread (sent in a value, passed to a goroutine, `toShared`), or used by an
+ * operation this flavor does not implement (select, the `*Sync` forms),
+ * promote.ts moves its state into a shared flavor and it never comes back.
  *
  * Values keep structured-clone semantics: an item is either a primitive the
  * codec would give back unchanged (kept as is), or the codec's encoding
@@ -19,8 +19,9 @@
  * non-empty implies the buffer is empty; sendq non-empty implies it is full.
  */
 import * as substrate from '@gocsp/core/internal';
-import type { Codec } from '../codec.js';
-import { errors } from '../errors.js';
+import type { Codec } from '../../codec.js';
+import { errors } from '../../errors.js';
+import { CLOSED, EMPTY } from './shared.js';
 
 /** What a buffered value or a waiting sender carries: a raw primitive or encoded bytes. */
 export type Item = unknown;
@@ -224,6 +225,25 @@ export class LocalChan {
     return this.closed ? CLOSED : EMPTY;
   }
 
+  /** Sends items `items[from, from + n)` while they go through without blocking: how many did. */
+  trySendRun(items: Item[], from: number, n: number): number {
+    let k = 0;
+    while (k < n && this.trySend(items[from + k])) k++;
+    return k;
+  }
+
+  /** Receives up to `max` items without blocking into `out` (decoded): how many, or EMPTY / CLOSED. */
+  tryRecvRun(max: number, out: unknown[]): number | typeof EMPTY | typeof CLOSED {
+    let k = 0;
+    while (k < max) {
+      const item = this.tryRecv();
+      if (item === EMPTY || item === CLOSED) return k > 0 ? k : (item as typeof EMPTY | typeof CLOSED);
+      out.push(this.decode(item));
+      k++;
+    }
+    return k;
+  }
+
   /** Queues a blocked op and returns its promise. */
   wait(kind: number, item: Item, signal: AbortSignal | undefined): Promise<unknown> {
     const op = new LocalOp(this, kind, item, signal);
@@ -263,8 +283,7 @@ class Encoded {
   constructor(readonly bytes: Uint8Array) {}
 }
 
-export const CLOSED = Symbol('closed');
-export const EMPTY = Symbol('empty');
+export { CLOSED, EMPTY };
 
 export const RAW_NONE = 0;
 export const RAW_STRUCTURED = 1;

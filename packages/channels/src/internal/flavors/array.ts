@@ -1,0 +1,773 @@
+/**
+ * The array flavor: a buffered channel in shared memory, as a bounded MPMC
+ * ring with a stamp per slot (Dmitry Vyukov's queue, as crossbeam-channel's
+ * flavors/array.rs). A send or receive that need not wait takes no lock: one
+ * CAS on TAIL (or HEAD) reserves a slot, the value is encoded straight into
+ * it (carrier.ts) and one store of the slot's stamp publishes it. The lock and
+ * the wait queues (shared.ts) are touched only by a side that must park, or
+ * that finds the other side's waiter flag raised after it published.
+ *
+ * ## Layout (Int32 words of the block's data; words 0..15 are shared.ts's header)
+ *
+ * | word | name | meaning | protected by |
+ * | --- | --- | --- | --- |
+ * | 12 | ONE_LAP | see positions below | immutable |
+ * | 16 | HEAD | position of the next value to receive | CAS by receivers |
+ * | 32 | TAIL | position of the next slot to fill, plus MARK once closed | CAS by senders; MARK set once by close (Atomics.or) |
+ * | 48.. | ring | CAP slots of SLOT_WORDS words: [stamp][value words (carrier.ts)] | stamp: Atomics (below); value words: the slot's current owner |
+ *
+ * HEAD, TAIL and the ring start 16 words (64 bytes) apart, so senders and
+ * receivers do not fight over one cache line; the header line (shared.ts),
+ * with the waiter flags the fast paths read, is written only on slow paths.
+ *
+ * Positions: `lap | index`, index in the low bits (< CAP), MARK the next bit
+ * (the next power of two above CAP), laps counted in multiples of ONE_LAP =
+ * 2 * MARK; 32-bit arithmetic wraps, and positions are only ever compared for
+ * equality. A slot's stamp says whose turn it is:
+ * - stamp == position p: free for the sender of position p;
+ * - stamp == p + 1: holds the value of position p, for its receiver;
+ * - after that receiver, stamp == p + ONE_LAP: free for position p + ONE_LAP.
+ *
+ * A sender owns a slot's value words from its CAS of TAIL (p -> p + 1) until
+ * it stores stamp = p + 1 (publish); a receiver from its CAS of HEAD until it
+ * stores stamp = p + ONE_LAP (release). A slot in between is BUSY: a blocking
+ * operation treats it as full / empty (the owner's own flag check, below,
+ * wakes it); a non-blocking one waits the few instructions until it is done.
+ * A send that fails after its reservation (carrier.ts) publishes a HOLE,
+ * which receivers skip.
+ *
+ * ## Invariants
+ * - HEAD <= TAIL (as positions); TAIL - HEAD <= CAP; values leave in position
+ *   order, so each sender's values arrive in the order it sent them, and each
+ *   receiver sees a sender's values in that order.
+ * - A value is in exactly one place: its sender's call, a published slot, or
+ *   its receiver's call; or, for a parked sender, its node (N_A) until a
+ *   receiver moves it into a slot.
+ * - TAIL's MARK goes 0 -> 1 once. A sender whose CAS lands before it
+ *   completes; after it, every send fails. Receivers drain what was
+ *   published, then see CLOSED (TAIL without MARK == HEAD).
+ * - RECVQ non-empty only while a receiver found the ring empty; SENDQ
+ *   non-empty only while a sender found it full (transiently otherwise: a
+ *   woken waiter has not looked yet).
+ *
+ * ## No lost wake-up (the Dekker argument)
+ * A receiver that finds the ring empty queues its node and raises R_WAITING
+ * (Atomics.add, under LOCK), then re-checks the ring (`recvReady`: Atomics
+ * loads of HEAD and the head slot's stamp). A sender publishes (Atomics.store
+ * of the stamp), then reads R_WAITING (Atomics.load). All four are
+ * sequentially consistent, so in their one total order either the sender's
+ * read comes after the receiver's raise - it sees the flag and wakes a queued
+ * receiver (`wakeReceiver`: RETRY) - or the sender's publish comes before the
+ * receiver's re-check, which then sees the value (or sees it already taken by
+ * another receiver, which owes nothing) and cancels its node instead of
+ * parking. A re-check that finds a BUSY slot (reserved, not yet published)
+ * parks: that slot's sender publishes later, hence reads R_WAITING after the
+ * raise, and wakes it. The same holds with the roles swapped for a sender
+ * that finds the ring full (S_WAITING; a receiver's release; `serveSender`),
+ * and close raises MARK before it takes LOCK to wake everyone, so a waiter
+ * that queues after close's sweep sees MARK in its re-check.
+ *
+ * A woken receiver is told RETRY, not handed the value: it takes the head
+ * value itself, which keeps FIFO order whatever else raced, and moving a
+ * slot's value into a node would need an allocation (a value block) under the
+ * lock that could fail with the value already out of the ring. A parked
+ * sender, whose value already sits in its node, is served by the receiver
+ * that frees a slot: that receiver moves the value into a slot it reserves
+ * and wakes the sender once, its operation done (DELIVERED); if the slot was
+ * taken by a fast sender meanwhile, it tells the sender RETRY.
+ *
+ * Rejected: the lock-per-value ring this replaces (both cores fought over the
+ * lock's line: 0.08x the raw ring); a waiter count in the HEAD/TAIL lines
+ * (every fast path would pull the other side's line); notifying on every
+ * publish (DESIGN.md: 3x slower than a flag).
+ */
+import * as substrate from '@gocsp/core/internal';
+import { errors } from '../../errors.js';
+import { HOLE } from '../carrier.js';
+import {
+  CLOSED,
+  CLOSED_OUT,
+  CLOSED_RESULT,
+  DELIVERED,
+  EMPTY,
+  HEADER_WORDS,
+  N_A,
+  N_B,
+  ONE_LAP,
+  OP_RECV,
+  OP_SEND,
+  RETRY,
+  R_WAITING,
+  S_WAITING,
+  SLOT_WORDS,
+  SharedChan,
+  VERSION,
+  parkOp,
+  parkSyncOp,
+  type ParkedOp,
+} from './shared.js';
+
+export const HEAD = HEADER_WORDS;
+export const TAIL = HEADER_WORDS + 16;
+export const RING = HEADER_WORDS + 32;
+
+/** reserve / claim results (slot word indexes are >= 0). */
+const R_FULL = -1;
+const R_EMPTY = -1;
+const R_CLOSED = -2;
+const R_BUSY = -3;
+const OK = 0;
+
+/** A slot between its owner's CAS and its publish / release. */
+const BUSY: unique symbol = Symbol('busy');
+
+const RESOLVED = Promise.resolve();
+/** Polls of a *Sync operation's spin for room / a value before it queues (~30 us). */
+const OP_SPIN = 600;
+
+/** Words of a ring of `cap` slots of `slotWords` words. */
+export function arrayWords(cap: number, slotWords: number): number {
+  return RING + cap * slotWords;
+}
+
+/** Initializes the ring of a fresh block (its header is set by initHeader). */
+export function initRing(i32: Int32Array, cap: number, slotWords: number): void {
+  let mark = 1;
+  while (mark < cap + 1) mark *= 2;
+  i32[ONE_LAP] = mark * 2;
+  for (let i = 0; i < cap; i++) i32[RING + i * slotWords] = i;
+}
+
+/** Shared-memory side of a buffered channel, as seen from one thread. */
+export class ArrayChan<T = unknown> extends SharedChan<T> {
+  private readonly w: Int32Array;
+  private readonly H: number;
+  private readonly T: number;
+  private readonly RW: number;
+  private readonly SW: number;
+  private readonly slot0: number;
+  private readonly sw: number;
+  private readonly oneLap: number;
+  private readonly mark: number;
+  private readonly imask: number;
+  private readonly lapMask: number;
+  /** Position of the last reserve() / claim() (the first of a run). */
+  private pos = 0;
+  /** Slots of the last reserveRun() / claimRun(). */
+  private run = 0;
+  private readonly recvReadyFn = (): boolean => this.recvReady();
+  private readonly sendReadyFn = (): boolean => this.sendReady();
+
+  constructor(...args: ConstructorParameters<typeof SharedChan<T>>) {
+    super(...args);
+    const b = this.base;
+    this.w = this.world.i32;
+    this.H = b + HEAD;
+    this.T = b + TAIL;
+    this.RW = b + R_WAITING;
+    this.SW = b + S_WAITING;
+    this.slot0 = b + RING;
+    this.sw = this.i32[SLOT_WORDS]!;
+    this.oneLap = this.i32[ONE_LAP]!;
+    this.mark = this.oneLap >>> 1;
+    this.imask = this.mark - 1;
+    this.lapMask = ~(this.oneLap - 1);
+  }
+
+  /** Position after `p`. */
+  private next(p: number): number {
+    return (p & this.imask) + 1 < this.cap ? (p + 1) | 0 : ((p & this.lapMask) + this.oneLap) | 0;
+  }
+
+  private slotOf(p: number): number {
+    return this.slot0 + (p & this.imask) * this.sw;
+  }
+
+  // ---- the ring --------------------------------------------------------------
+
+  /** Reserves the tail slot: its word index (position in `pos`), or R_FULL, R_CLOSED, R_BUSY. */
+  private reserve(): number {
+    const w = this.w;
+    let tail = w[this.T]!; // a plain read: the CAS checks it
+    for (;;) {
+      if ((tail & this.mark) !== 0) return R_CLOSED;
+      const slot = this.slotOf(tail);
+      const stamp = Atomics.load(w, slot);
+      if (stamp === tail) {
+        const seen = Atomics.compareExchange(w, this.T, tail, this.next(tail));
+        if (seen === tail) {
+          this.pos = tail;
+          return slot;
+        }
+        tail = seen;
+      } else if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
+        // The slot still holds last lap's value: full, or its receiver is releasing it.
+        return ((Atomics.load(w, this.H) + this.oneLap) | 0) === tail ? R_FULL : R_BUSY;
+      } else tail = Atomics.load(w, this.T); // stale
+    }
+  }
+
+  /** Claims the head slot: its word index (position in `pos`), or R_EMPTY, R_CLOSED, R_BUSY. */
+  private claim(): number {
+    const w = this.w;
+    let head = w[this.H]!; // a plain read: the CAS checks it
+    for (;;) {
+      const slot = this.slotOf(head);
+      const stamp = Atomics.load(w, slot);
+      if (stamp === ((head + 1) | 0)) {
+        const seen = Atomics.compareExchange(w, this.H, head, this.next(head));
+        if (seen === head) {
+          this.pos = head;
+          return slot;
+        }
+        head = seen;
+      } else if (stamp === head) {
+        // Not published: empty, or its sender is still writing it.
+        const tail = Atomics.load(w, this.T);
+        if ((tail & ~this.mark) === head) return (tail & this.mark) !== 0 ? R_CLOSED : R_EMPTY;
+        return R_BUSY;
+      } else head = Atomics.load(w, this.H); // stale
+    }
+  }
+
+  /**
+   * Reserves up to `max` consecutive free slots with one CAS: the first
+   * slot's word index (positions from `pos`, count in `run`), or R_FULL,
+   * R_CLOSED, R_BUSY.
+   */
+  private reserveRun(max: number): number {
+    const w = this.w;
+    let tail = w[this.T]!;
+    for (;;) {
+      if ((tail & this.mark) !== 0) return R_CLOSED;
+      let k = 0;
+      let p = tail;
+      while (k < max && Atomics.load(w, this.slotOf(p)) === p) {
+        k++;
+        p = this.next(p);
+      }
+      if (k === 0) {
+        const stamp = Atomics.load(w, this.slotOf(tail));
+        if (stamp !== tail) {
+          if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
+            return ((Atomics.load(w, this.H) + this.oneLap) | 0) === tail ? R_FULL : R_BUSY;
+          }
+          tail = Atomics.load(w, this.T);
+        }
+        continue;
+      }
+      const seen = Atomics.compareExchange(w, this.T, tail, p);
+      if (seen === tail) {
+        this.pos = tail;
+        this.run = k;
+        return this.slotOf(tail);
+      }
+      tail = seen;
+    }
+  }
+
+  /** Claims up to `max` consecutive published slots with one CAS (as reserveRun). */
+  private claimRun(max: number): number {
+    const w = this.w;
+    let head = w[this.H]!;
+    for (;;) {
+      let k = 0;
+      let p = head;
+      while (k < max && Atomics.load(w, this.slotOf(p)) === ((p + 1) | 0)) {
+        k++;
+        p = this.next(p);
+      }
+      if (k === 0) {
+        const stamp = Atomics.load(w, this.slotOf(head));
+        if (stamp === head) {
+          const tail = Atomics.load(w, this.T);
+          if ((tail & ~this.mark) === head) return (tail & this.mark) !== 0 ? R_CLOSED : R_EMPTY;
+          return R_BUSY;
+        }
+        if (stamp !== ((head + 1) | 0)) head = Atomics.load(w, this.H);
+        continue;
+      }
+      const seen = Atomics.compareExchange(w, this.H, head, p);
+      if (seen === head) {
+        this.pos = head;
+        this.run = k;
+        return this.slotOf(head);
+      }
+      head = seen;
+    }
+  }
+
+  /**
+   * Could a receive proceed now (a published head value, or closed)? A BUSY
+   * head slot is "no": its sender will see R_WAITING (file header).
+   */
+  private recvReady(): boolean {
+    const w = this.w;
+    let head = Atomics.load(w, this.H);
+    for (;;) {
+      const stamp = Atomics.load(w, this.slotOf(head));
+      if (stamp === ((head + 1) | 0)) return true;
+      if (stamp === head) return (Atomics.load(w, this.T) & this.mark) !== 0;
+      head = Atomics.load(w, this.H); // stale
+    }
+  }
+
+  /** Could a send proceed now (a free tail slot, or closed: it would throw)? */
+  private sendReady(): boolean {
+    const w = this.w;
+    let tail = Atomics.load(w, this.T);
+    for (;;) {
+      if ((tail & this.mark) !== 0) return true;
+      const stamp = Atomics.load(w, this.slotOf(tail));
+      if (stamp === tail) return true;
+      if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) return false;
+      tail = Atomics.load(w, this.T); // stale
+    }
+  }
+
+  /** One send without blocking: OK, R_FULL, R_CLOSED or R_BUSY. May throw (the slot then holds a HOLE). */
+  private sendNow(p: unknown): number {
+    const slot = this.reserve();
+    if (slot < 0) return slot;
+    const pos = this.pos;
+    try {
+      this.carrier.put(slot + 1, p);
+    } finally {
+      Atomics.store(this.w, slot, (pos + 1) | 0);
+    }
+    if (Atomics.load(this.w, this.RW) !== 0) this.wakeReceiver();
+    return OK;
+  }
+
+  /** One receive without blocking: the value, EMPTY, CLOSED or BUSY. */
+  private recvNow(): T | typeof EMPTY | typeof CLOSED | typeof BUSY {
+    for (;;) {
+      const slot = this.claim();
+      if (slot < 0) return slot === R_EMPTY ? EMPTY : slot === R_CLOSED ? CLOSED : BUSY;
+      const pos = this.pos;
+      let v: T | typeof HOLE;
+      try {
+        v = this.carrier.take(slot + 1);
+      } finally {
+        Atomics.store(this.w, slot, (pos + this.oneLap) | 0);
+        if (Atomics.load(this.w, this.SW) !== 0) this.serveSender();
+      }
+      if (v !== HOLE) return v;
+    }
+  }
+
+  /** After a publish saw R_WAITING: wake the first queued receiver to look again. */
+  private wakeReceiver(): void {
+    this.lock();
+    const r = this.popWaiter(false);
+    const wake = r >= 0 && this.settle(r, RETRY);
+    this.unlock();
+    if (wake) substrate.wakeNode(this.world, r);
+  }
+
+  /**
+   * After a release saw S_WAITING: move the first queued sender's value into
+   * a slot and wake it done (DELIVERED), or tell it RETRY if the ring filled
+   * up again meanwhile.
+   */
+  private serveSender(): void {
+    this.lock();
+    const s = this.popWaiter(true);
+    if (s < 0) {
+      this.unlock();
+      return;
+    }
+    let outcome = RETRY;
+    const slot = this.reserve();
+    if (slot >= 0) {
+      this.carrier.nodeToSlot(this.w[s + N_A]!, slot + 1);
+      Atomics.store(this.w, slot, (this.pos + 1) | 0);
+      outcome = DELIVERED;
+    }
+    const wake = this.settle(s, outcome);
+    this.unlock();
+    if (wake) substrate.wakeNode(this.world, s);
+    if (outcome === DELIVERED && Atomics.load(this.w, this.RW) !== 0) this.wakeReceiver();
+  }
+
+  /** Waits out a BUSY slot (its owner is a few instructions from done). */
+  private busyWait(spins: number): void {
+    if (spins < 1000) substrate.relax();
+    else Atomics.wait(pauseCell, 0, 0, 1); // a descheduled owner: let it run
+  }
+
+  // ---- the facade's operations -----------------------------------------------
+
+  get len(): number {
+    const w = this.w;
+    for (;;) {
+      const tail = Atomics.load(w, this.T);
+      const head = Atomics.load(w, this.H);
+      if (Atomics.load(w, this.T) !== tail) continue;
+      const hix = head & this.imask;
+      const tix = tail & this.imask;
+      if (hix < tix) return tix - hix;
+      if (hix > tix) return this.cap - hix + tix;
+      return (tail & ~this.mark) === head ? 0 : this.cap;
+    }
+  }
+
+  get closed(): boolean {
+    return (Atomics.load(this.w, this.T) & this.mark) !== 0;
+  }
+
+  trySend(p: unknown): boolean {
+    for (let spins = 0; ; spins++) {
+      const r = this.sendNow(p);
+      if (r === OK) return true;
+      if (r === R_FULL) return false;
+      if (r === R_CLOSED) throw errors.sendOnClosed();
+      this.busyWait(spins);
+    }
+  }
+
+  tryRecv(): T | typeof EMPTY | typeof CLOSED {
+    for (let spins = 0; ; spins++) {
+      const r = this.recvNow();
+      if (r !== BUSY) return r;
+      this.busyWait(spins);
+    }
+  }
+
+  send(v: T, signal: AbortSignal | undefined): Promise<void> {
+    let r: number;
+    let p: unknown;
+    try {
+      p = this.carrier.prepare(v);
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      r = this.sendNow(p);
+      if (r === OK) return RESOLVED;
+      if (r === R_CLOSED) return Promise.reject(errors.sendOnClosed());
+      // Full: the value moves into a node word, and the slow path carries that.
+      return this.sendPark(this.carrier.toNode(p), signal);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  /**
+   * Pushes a value word (a parked sender's) into the ring: OK, R_FULL,
+   * R_CLOSED or R_BUSY. Cannot fail otherwise.
+   */
+  private pushWord(a: number): number {
+    const slot = this.reserve();
+    if (slot < 0) return slot;
+    this.carrier.nodeToSlot(a, slot + 1);
+    Atomics.store(this.w, slot, (this.pos + 1) | 0);
+    if (Atomics.load(this.w, this.RW) !== 0) this.wakeReceiver();
+    return OK;
+  }
+
+  /**
+   * Queues a sender of value word `a` (the ring was full) and parks it, or
+   * pushes the word itself if room appeared meanwhile.
+   */
+  private sendPark(a: number, signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      const node = this.nodeWith(false, a);
+      this.lock();
+      this.enqueue(true, node);
+      this.unlock();
+      if (this.sendReady() && this.cancel(true, node)) {
+        substrate.freeNode(this.world, node);
+        const r = this.pushWord(a);
+        if (r === OK) return RESOLVED;
+        if (r === R_CLOSED) {
+          this.carrier.dropNode(a);
+          return Promise.reject(errors.sendOnClosed());
+        }
+        continue;
+      }
+      return parkOp(this, node, OP_SEND, signal, 'chan send') as Promise<void>;
+    }
+  }
+
+  recv(kind: number, signal: AbortSignal | undefined): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    let r: T | typeof EMPTY | typeof CLOSED | typeof BUSY;
+    try {
+      r = this.recvNow();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    if (r === EMPTY || r === BUSY) return this.recvPark(kind, signal);
+    if (r === CLOSED) return Promise.resolve(kind === OP_RECV ? undefined : CLOSED_RESULT);
+    return Promise.resolve(kind === OP_RECV ? r : [r, true]);
+  }
+
+  /** Queues a receiver (the ring was empty) and parks it, or retries if it became ready. */
+  private recvPark(kind: number, signal: AbortSignal | undefined): Promise<unknown> {
+    for (;;) {
+      let node: number;
+      try {
+        node = this.newNode(false);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+      this.lock();
+      this.enqueue(false, node);
+      this.unlock();
+      if (this.recvReady() && this.cancel(false, node)) {
+        substrate.freeNode(this.world, node);
+        let r: T | typeof EMPTY | typeof CLOSED | typeof BUSY;
+        try {
+          r = this.recvNow();
+        } catch (e) {
+          return Promise.reject(e as Error);
+        }
+        if (r === EMPTY || r === BUSY) continue;
+        if (r === CLOSED) return Promise.resolve(kind === OP_RECV ? undefined : CLOSED_RESULT);
+        return Promise.resolve(kind === OP_RECV ? r : [r, true]);
+      }
+      return parkOp(this, node, kind, signal, 'chan receive');
+    }
+  }
+
+  resume(op: ParkedOp): void {
+    const { outcome, a } = op.finish();
+    if (op.kind === OP_SEND) {
+      if (outcome === DELIVERED) op.resolve(undefined);
+      else if (outcome === CLOSED_OUT || op.aborted) {
+        this.carrier.dropNode(a);
+        op.reject(outcome === CLOSED_OUT ? errors.sendOnClosed() : op.signal!.reason);
+      } else this.sendPark(a, op.signal).then(op.resolve, op.reject);
+      return;
+    }
+    // A receiver is only ever told RETRY (file header).
+    if (op.aborted) op.reject(op.signal!.reason);
+    else this.recv(op.kind, op.signal).then(op.resolve, op.reject);
+  }
+
+  sendSync(v: T): void {
+    const p = this.carrier.prepare(v);
+    for (;;) {
+      const r = this.sendNow(p);
+      if (r === OK) return;
+      if (r === R_CLOSED) throw errors.sendOnClosed();
+      // Full (or a slot being released): spin a moment (spare cores only) for room.
+      if (!substrate.spinUntil(this.world, this.sendReadyFn, OP_SPIN)) break;
+    }
+    // Still full: the value moves into a node word, queued until a receiver moves it on.
+    const a = this.carrier.toNode(p);
+    for (;;) {
+      const node = this.nodeWith(true, a);
+      this.lock();
+      this.enqueue(true, node);
+      this.unlock();
+      let outcome = RETRY;
+      if (this.sendReady() && this.cancel(true, node)) {
+        const r = this.pushWord(a);
+        if (r === OK) outcome = DELIVERED;
+        else if (r === R_CLOSED) outcome = CLOSED_OUT;
+      } else {
+        parkSyncOp(this, true, node, 'chan send');
+        outcome = this.w[node + N_B]!;
+      }
+      substrate.freeNode(this.world, node);
+      if (outcome === DELIVERED) return;
+      if (outcome === CLOSED_OUT) {
+        this.carrier.dropNode(a);
+        throw errors.sendOnClosed();
+      }
+      // RETRY: room appeared but went to another sender; spin a moment, then queue again.
+      for (;;) {
+        const r = this.pushWord(a);
+        if (r === OK) return;
+        if (r === R_CLOSED) {
+          this.carrier.dropNode(a);
+          throw errors.sendOnClosed();
+        }
+        if (!substrate.spinUntil(this.world, this.sendReadyFn, OP_SPIN)) break;
+      }
+    }
+  }
+
+  recvSync(): T | typeof CLOSED {
+    for (;;) {
+      const r = this.recvNow();
+      if (r !== EMPTY && r !== BUSY) return r;
+      // Empty: spin a moment (spare cores only) for a value, then queue and park.
+      if (substrate.spinUntil(this.world, this.recvReadyFn, OP_SPIN)) continue;
+      const node = this.newNode(true);
+      this.lock();
+      this.enqueue(false, node);
+      this.unlock();
+      if (!(this.recvReady() && this.cancel(false, node))) parkSyncOp(this, false, node, 'chan receive');
+      substrate.freeNode(this.world, node); // RETRY, or cancelled: look again
+    }
+  }
+
+  close(): void {
+    const prev = Atomics.or(this.w, this.T, this.mark);
+    if ((prev & this.mark) !== 0) throw errors.closeOfClosed();
+    const woken: number[] = [];
+    this.lock();
+    try {
+      this.i32[VERSION] = (this.i32[VERSION]! + 1) | 0;
+      // Receivers drain what is left first: they look again. Senders fail.
+      for (let r = this.popWaiter(false); r >= 0; r = this.popWaiter(false)) {
+        if (this.settle(r, RETRY)) woken.push(r);
+      }
+      for (let s = this.popWaiter(true); s >= 0; s = this.popWaiter(true)) {
+        if (this.settle(s, CLOSED_OUT)) woken.push(s);
+      }
+    } finally {
+      this.unlock();
+    }
+    substrate.wakeAll(this.world, woken);
+  }
+
+  // ---- batches ------------------------------------------------------------------
+
+  /**
+   * Sends prepared values `ps[from, from + n)` without blocking, as many as
+   * there is room for, with one CAS and one release for the run: how many
+   * were sent (0: full). Throws ClosedChannelError if closed before any was
+   * sent; if a value fails after the reservation, the rest of the run is
+   * published as holes and its error thrown (the values before it were sent).
+   */
+  trySendRun(ps: unknown[], from: number, n: number): number {
+    for (let spins = 0; ; spins++) {
+      const first = this.reserveRun(n);
+      if (first === R_FULL) return 0;
+      if (first === R_CLOSED) throw errors.sendOnClosed();
+      if (first === R_BUSY) {
+        this.busyWait(spins);
+        continue;
+      }
+      const w = this.w;
+      const k = this.run;
+      const pos = this.pos;
+      let failure: unknown;
+      let failed = false;
+      let p = pos;
+      for (let j = 0; j < k; j++) {
+        const slot = this.slotOf(p);
+        if (failed) w[slot + 1] = -2; // carrier.ts HOLE_WORD
+        else {
+          try {
+            this.carrier.put(slot + 1, ps[from + j]);
+          } catch (e) {
+            failed = true;
+            failure = e;
+          }
+        }
+        // Stamps after the first are plain stores: a receiver reaches them only
+        // through the first slot (Atomics.store below), or through HEAD's CAS chain.
+        if (j > 0) w[slot] = (p + 1) | 0;
+        p = this.next(p);
+      }
+      Atomics.store(w, first, (pos + 1) | 0);
+      if (Atomics.load(w, this.RW) !== 0) this.wakeReceiver();
+      if (failed) throw failure;
+      return k;
+    }
+  }
+
+  /**
+   * Receives up to `max` values without blocking, with one CAS and one
+   * release for the run, appending them to `out`: how many, or EMPTY / CLOSED.
+   */
+  tryRecvRun(max: number, out: T[]): number | typeof EMPTY | typeof CLOSED {
+    for (let spins = 0; ; spins++) {
+      const first = this.claimRun(max);
+      if (first === R_EMPTY) return EMPTY;
+      if (first === R_CLOSED) return CLOSED;
+      if (first === R_BUSY) {
+        this.busyWait(spins);
+        continue;
+      }
+      const w = this.w;
+      const k = this.run;
+      const pos = this.pos;
+      let got = 0;
+      let taken = 0;
+      try {
+        for (let p = pos; taken < k; taken++, p = this.next(p)) {
+          const v = this.carrier.take(this.slotOf(p) + 1);
+          if (v !== HOLE) {
+            out.push(v);
+            got++;
+          }
+        }
+      } finally {
+        // After a decode that threw, the values it did not reach are given back, not received.
+        for (let j = 0, q = pos; j < k; j++, q = this.next(q)) {
+          const slot = this.slotOf(q);
+          if (j > taken) this.carrier.drop(slot + 1);
+          if (j > 0) w[slot] = (q + this.oneLap) | 0; // plain: see trySendRun
+        }
+        Atomics.store(w, first, (pos + this.oneLap) | 0);
+        if (Atomics.load(w, this.SW) !== 0) this.serveSender();
+      }
+      if (got > 0) return got;
+    }
+  }
+
+  // ---- select --------------------------------------------------------------------
+
+  selTryRecv(): T | typeof EMPTY | typeof CLOSED {
+    return this.tryRecv();
+  }
+
+  selTrySend(p: unknown): boolean {
+    return this.trySend(p);
+  }
+
+  probe(send: boolean, out: number[]): boolean {
+    const w = this.w;
+    const head = Atomics.load(w, this.H);
+    const tail = Atomics.load(w, this.T);
+    const at = send ? tail & ~this.mark : head;
+    const stamp = Atomics.load(w, this.slotOf(at));
+    out.push(head, tail, stamp);
+    if ((tail & this.mark) !== 0) return true;
+    return send ? stamp === at : stamp === ((at + 1) | 0);
+  }
+
+  register(send: boolean, node: number): void {
+    this.lock();
+    this.enqueue(send, node);
+    this.unlock();
+  }
+
+  ready(send: boolean): boolean {
+    return send ? this.sendReady() : this.recvReady();
+  }
+
+  /**
+   * Fills the ring of a fresh block, seen by no other thread yet, with
+   * encoded values (promotion of a local channel's buffer; at most CAP).
+   */
+  fillFresh(values: Uint8Array[]): void {
+    const w = this.w;
+    let p = w[this.T]!;
+    for (const bytes of values) {
+      const slot = this.slotOf(p);
+      this.carrier.bytesToSlot(slot + 1, bytes);
+      w[slot] = (p + 1) | 0;
+      p = this.next(p);
+    }
+    Atomics.store(w, this.T, p);
+  }
+
+  /** Disposes of the values still in the ring (the block is being freed: nobody else can see it). */
+  drain(): void {
+    const w = this.w;
+    let head = w[this.H]!;
+    const tail = w[this.T]! & ~this.mark;
+    while (head !== tail) {
+      const slot = this.slotOf(head);
+      if (w[slot] === ((head + 1) | 0)) this.carrier.drop(slot + 1);
+      head = this.next(head);
+    }
+  }
+}
+
+/** A cell nobody notifies: Atomics.wait on it is a sleep. */
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
