@@ -14,7 +14,7 @@
  */
 import * as substrate from '@gocsp/core/internal';
 import { codecs, type Codec } from './codec.js';
-import { errors, rejected } from './errors.js';
+import { ClosedChannelError, errors, rejected } from './errors.js';
 import {
   CLOSED as L_CLOSED,
   EMPTY as L_EMPTY,
@@ -310,8 +310,9 @@ export class Channel<T = unknown> {
    * the run, where `send` does one per value), so a producer that has values
    * at hand moves them several times faster. It waits, as `send` does,
    * whenever the buffer is full. Rejects with ClosedChannelError if the
-   * channel is or gets closed, or with the signal's reason if aborted: the
-   * values before that point were sent, the rest were not.
+   * channel is or gets closed (its `sent` says how many values were sent
+   * before), or with the signal's reason if aborted: the values before that
+   * point were sent, the rest were not.
    *
    * @example
    * ```ts
@@ -326,19 +327,23 @@ export class Channel<T = unknown> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let sent = 0;
     const chunk: T[] = [];
-    for (const run of chunks(values, chunk)) {
-      let i = 0;
-      while (i < run) {
-        if (signal?.aborted) throw signal.reason;
-        const k = this.#trySendRun(chunk, i, run - i);
-        sent += k;
-        i += k;
-        if (i < run) {
-          await this.send(chunk[i]!, opts); // full: wait for room, as send does
-          sent++;
-          i++;
+    try {
+      for (const run of chunks(values, chunk)) {
+        let i = 0;
+        while (i < run) {
+          if (signal?.aborted) throw signal.reason;
+          const k = this.#trySendRun(chunk, i, run - i);
+          sent += k;
+          i += k;
+          if (i < run) {
+            await this.send(chunk[i]!, opts); // full: wait for room, as send does
+            sent++;
+            i++;
+          }
         }
       }
+    } catch (e) {
+      throw countSent(e, sent);
     }
     return sent;
   }
@@ -358,18 +363,22 @@ export class Channel<T = unknown> {
     const sh = this.#sh ?? this.#promote();
     let sent = 0;
     const chunk: T[] = [];
-    for (const run of chunks(values, chunk)) {
-      let i = 0;
-      while (i < run) {
-        const k = this.#trySendRun(chunk, i, run - i);
-        sent += k;
-        i += k;
-        if (i < run) {
-          sh.sendSync(chunk[i]!);
-          sent++;
-          i++;
+    try {
+      for (const run of chunks(values, chunk)) {
+        let i = 0;
+        while (i < run) {
+          const k = this.#trySendRun(chunk, i, run - i);
+          sent += k;
+          i += k;
+          if (i < run) {
+            sh.sendSync(chunk[i]!);
+            sent++;
+            i++;
+          }
         }
       }
+    } catch (e) {
+      throw countSent(e, sent);
     }
     return sent;
   }
@@ -438,9 +447,30 @@ export class Channel<T = unknown> {
       while (k < n && sh.trySend(sh.carrier.prepare(vs[from + k]!))) k++;
       return k;
     }
-    const ps: unknown[] = new Array<unknown>(n);
-    for (let k = 0; k < n; k++) ps[k] = sh.carrier.prepare(vs[from + k]!);
-    return sh.trySendRun(ps, 0, n);
+    // A value its codec refuses ends the run: the ones before it still go,
+    // and the caller's single send of it then throws the codec's error.
+    const ps: unknown[] = [];
+    for (let k = 0; k < n; k++) {
+      try {
+        ps.push(sh.carrier.prepare(vs[from + k]!));
+      } catch {
+        break;
+      }
+    }
+    let sent = 0;
+    try {
+      while (sent < ps.length) {
+        const k = sh.trySendRun(ps, sent, ps.length - sent);
+        if (k === 0) break;
+        sent += k;
+      }
+    } catch (e) {
+      // Closed (or a value failed) after some went: report those; the
+      // caller's send of the next value meets the same error.
+      if (sent === 0) throw e;
+    }
+    for (let k = sent; k < ps.length; k++) sh.carrier.discard(ps[k]);
+    return sent;
   }
 
   /** Receives up to `max` values without blocking into `out`: how many, or EMPTY / CLOSED. */
@@ -503,6 +533,12 @@ function* chunks<T>(values: Iterable<T>, chunk: T[]): Generator<number> {
     }
   }
   if (chunk.length > 0) yield chunk.length;
+}
+
+/** A ClosedChannelError met by a batch learns how many values went before it. */
+function countSent(e: unknown, sent: number): unknown {
+  if (e instanceof ClosedChannelError) e.sent = sent;
+  return e;
 }
 
 function checkMax(max: number): void {

@@ -15,6 +15,11 @@ import * as substrate from '@gocsp/core/internal';
  */
 export class ClosedChannelError extends GocspError {
   override name = 'ClosedChannelError';
+  /**
+   * Set when `sendMany` / `sendManySync` met the close: how many of its
+   * values were sent before it (they stay sent; the rest were not).
+   */
+  sent?: number;
 }
 
 // Arrives as a ClosedChannelError when it crosses threads (a goroutine's panic, a spawn's rejection).

@@ -365,6 +365,7 @@ function park<R>(
           resolve((c.fn as (v: unknown, ok: boolean) => R)(undefined, false));
         } else attempt(cases, active, undefined).then(resolve, reject);
       } catch (e) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a callback may throw anything: passed on as is
         reject(e);
       }
     };

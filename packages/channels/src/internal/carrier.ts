@@ -82,9 +82,9 @@ export class Carrier<T = unknown> {
     this.ip = substrate.inPlace(codec);
     this.eager =
       this.kind === BYTES &&
-      codec !== (codecs.structured as Codec<unknown>) &&
+      codec !== (codecs.structured) &&
       codec !== (codecs.string as Codec<unknown>) &&
-      codec !== (codecs.json as Codec<unknown>) &&
+      codec !== (codecs.json) &&
       codec !== (codecs.bytes as Codec<unknown>);
   }
 

@@ -82,7 +82,7 @@
  * publish (DESIGN.md: 3x slower than a flag).
  */
 import * as substrate from '@gocsp/core/internal';
-import { errors } from '../../errors.js';
+import { errors, rejected } from '../../errors.js';
 import { HOLE } from '../carrier.js';
 import {
   CLOSED,
@@ -439,14 +439,14 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     let p: unknown;
     try {
       p = this.carrier.prepare(v);
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      if (signal?.aborted) return rejected(signal.reason);
       r = this.sendNow(p);
       if (r === OK) return RESOLVED;
-      if (r === R_CLOSED) return Promise.reject(errors.sendOnClosed());
+      if (r === R_CLOSED) return rejected(errors.sendOnClosed());
       // Full: the value moves into a node word, and the slow path carries that.
       return this.sendPark(this.carrier.toNode(p), signal);
     } catch (e) {
-      return Promise.reject(e as Error);
+      return rejected(e);
     }
   }
 
@@ -479,7 +479,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         if (r === OK) return RESOLVED;
         if (r === R_CLOSED) {
           this.carrier.dropNode(a);
-          return Promise.reject(errors.sendOnClosed());
+          return rejected(errors.sendOnClosed());
         }
         continue;
       }
@@ -488,12 +488,12 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   }
 
   recv(kind: number, signal: AbortSignal | undefined): Promise<unknown> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted) return rejected(signal.reason);
     let r: T | typeof EMPTY | typeof CLOSED | typeof BUSY;
     try {
       r = this.recvNow();
     } catch (e) {
-      return Promise.reject(e as Error);
+      return rejected(e);
     }
     if (r === EMPTY || r === BUSY) return this.recvPark(kind, signal);
     if (r === CLOSED) return Promise.resolve(kind === OP_RECV ? undefined : CLOSED_RESULT);
@@ -507,7 +507,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       try {
         node = this.newNode(false);
       } catch (e) {
-        return Promise.reject(e as Error);
+        return rejected(e);
       }
       this.lock();
       this.enqueue(false, node);
@@ -518,7 +518,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         try {
           r = this.recvNow();
         } catch (e) {
-          return Promise.reject(e as Error);
+          return rejected(e);
         }
         if (r === EMPTY || r === BUSY) continue;
         if (r === CLOSED) return Promise.resolve(kind === OP_RECV ? undefined : CLOSED_RESULT);
@@ -628,8 +628,9 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
    * Sends prepared values `ps[from, from + n)` without blocking, as many as
    * there is room for, with one CAS and one release for the run: how many
    * were sent (0: full). Throws ClosedChannelError if closed before any was
-   * sent; if a value fails after the reservation, the rest of the run is
-   * published as holes and its error thrown (the values before it were sent).
+   * sent. If a value fails after the reservation, it and the rest of the run
+   * are published as holes: the values before it count as sent, and its
+   * error is thrown only if it was the first.
    */
   trySendRun(ps: unknown[], from: number, n: number): number {
     for (let spins = 0; ; spins++) {
@@ -645,6 +646,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       const pos = this.pos;
       let failure: unknown;
       let failed = false;
+      let sentBefore = 0;
       let p = pos;
       for (let j = 0; j < k; j++) {
         const slot = this.slotOf(p);
@@ -652,6 +654,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         else {
           try {
             this.carrier.put(slot + 1, ps[from + j]);
+            sentBefore++;
           } catch (e) {
             failed = true;
             failure = e;
@@ -664,8 +667,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       }
       Atomics.store(w, first, (pos + 1) | 0);
       if (Atomics.load(w, this.RW) !== 0) this.wakeReceiver();
-      if (failed) throw failure;
-      return k;
+      if (failed && sentBefore === 0) throw failure;
+      return failed ? sentBefore : k;
     }
   }
 

@@ -39,7 +39,7 @@
  * semantics (test/chan/fifo.go) require, and select needs the queues anyway.
  */
 import * as substrate from '@gocsp/core/internal';
-import { errors } from '../../errors.js';
+import { errors, rejected } from '../../errors.js';
 import {
   CLOSED,
   CLOSED_OUT,
@@ -140,26 +140,26 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     try {
       a = this.carrier.toNode(this.carrier.prepare(v));
     } catch (e) {
-      return Promise.reject(e as Error);
+      return rejected(e);
     }
     if (signal?.aborted) {
       this.carrier.dropNode(a);
-      return Promise.reject(signal.reason as Error);
+      return rejected(signal.reason);
     }
     this.lock();
     if (this.i32[CLOSED_WORD] !== 0) {
       this.unlock();
       this.carrier.dropNode(a);
-      return Promise.reject(errors.sendOnClosed());
+      return rejected(errors.sendOnClosed());
     }
     if (this.handToReceiver(a)) return RESOLVED;
     const node = this.queueOrUnlock(true, false, a);
-    if (node < 0) return Promise.reject(queueError(this, a));
+    if (node < 0) return rejected(queueError(this, a));
     return parkOp(this, node, OP_SEND, signal, 'chan send') as Promise<void>;
   }
 
   recv(kind: number, signal: AbortSignal | undefined): Promise<unknown> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted) return rejected(signal.reason);
     this.lock();
     const a = this.takeFromSender();
     if (a !== undefined) {
@@ -167,7 +167,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
         const v = this.carrier.fromNode(a);
         return Promise.resolve(kind === OP_RECV ? v : [v, true]);
       } catch (e) {
-        return Promise.reject(e as Error);
+        return rejected(e);
       }
     }
     if (this.i32[CLOSED_WORD] !== 0) {
@@ -175,7 +175,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
       return Promise.resolve(kind === OP_RECV ? undefined : CLOSED_RESULT);
     }
     const node = this.queueOrUnlock(false, false, 0);
-    if (node < 0) return Promise.reject(queueError(this, undefined));
+    if (node < 0) return rejected(queueError(this, undefined));
     return parkOp(this, node, kind, signal, 'chan receive');
   }
 
