@@ -29,6 +29,7 @@ import {
   NO_ROOM,
   NOT_FAST,
   bufferOf,
+  utf8At,
   fastDecode,
   fastDispose,
   fastEncode,
@@ -203,7 +204,7 @@ function decodeStructured(u8: Uint8Array, off: number, len: number): unknown {
       for (let i = 0; i < 8; i++) f64bytes[i] = u8[off + 1 + i]!;
       return f64[0];
     case T_STRING:
-      return bufferOf(u8).toString('utf8', off + 1, off + len);
+      return bufferOf(u8).utf8Slice(off + 1, off + len);
     case T_BIGINT:
       return BigInt(bufferOf(u8).toString('latin1', off + 1, off + len));
     case T_FAST:
@@ -225,12 +226,7 @@ function disposeStructured(u8: Uint8Array, off: number, len: number): void {
 
 /** Writes a string's UTF-8 at `u8[off..]` if it fits `room`: bytes written, or -1. */
 function utf8Into(v: string, u8: Uint8Array, off: number, room: number): number {
-  let max = v.length * 3;
-  if (max > room) {
-    max = Buffer.byteLength(v, 'utf8');
-    if (max > room) return NO_ROOM;
-  }
-  return bufferOf(u8).write(v, off, max, 'utf8');
+  return utf8At(bufferOf(u8), v, off, room);
 }
 
 /** Copies `bytes` to `u8[off..]` if they fit `room`: their length, or -1. */
@@ -425,7 +421,7 @@ const stringInPlace: InPlace<string> = {
     return utf8Into(v, u8, off, room);
   },
   encodeSpill: (v) => string.encode(v),
-  decodeFrom: (u8, off, len) => bufferOf(u8).toString('utf8', off, off + len),
+  decodeFrom: (u8, off, len) => bufferOf(u8).utf8Slice(off, off + len),
   disposeFrom: NOTHING,
 };
 
@@ -437,7 +433,7 @@ const jsonInPlace: InPlace<unknown> = {
     return utf8Into(s, u8, off, room);
   },
   encodeSpill: (v) => json.encode(v),
-  decodeFrom: (u8, off, len) => JSON.parse(bufferOf(u8).toString('utf8', off, off + len)) as unknown,
+  decodeFrom: (u8, off, len) => JSON.parse(bufferOf(u8).utf8Slice(off, off + len)) as unknown,
   disposeFrom: NOTHING,
 };
 
