@@ -21,7 +21,8 @@
 //   5. No deep imports: `@gocsp/x/sub` only where `./sub` is a key of x's
 //      "exports"; an internal subpath (INTERNAL_SUBPATHS: `@gocsp/core/internal`)
 //      only from the workspaces listed for it; no relative path leaving the
-//      package (another package's src, src/internal, dist).
+//      package (another package's src, src/internal, dist), except an app's
+//      import of the repo's dev tools (tools/).
 //   6. No cycles between packages (declared deps, devDependencies included,
 //      plus actual imports) and none between the files of one package.
 //
@@ -567,6 +568,8 @@ export function checkGraph(root) {
             continue;
           }
           const relToPkg = path.relative(ws.dir, target);
+          // Apps (private, never published) may use the repo's dev tools (tools/).
+          if (ws.isApp && target.startsWith(path.join(root, 'tools') + path.sep)) continue;
           if (relToPkg.startsWith('..') || path.isAbsolute(relToPkg)) {
             const owner = workspaces.find((w) => target.startsWith(w.dir + path.sep));
             const what = owner ? `a file of ${owner.name}` : 'a file outside the package';

@@ -13,6 +13,7 @@ import {
   type Channel,
 } from '@gocsp/channels';
 import { scale } from './util.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 /** True if `p` is still pending after `ms` (a bounded check for "blocks"). */
 async function blocks(p: Promise<unknown>, ms = 20): Promise<boolean> {
@@ -281,7 +282,7 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
@@ -306,7 +307,7 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
