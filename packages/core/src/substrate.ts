@@ -24,6 +24,7 @@ export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
 export { ilock, itryLock, iunlock } from './internal/ilock.js';
 export { relax } from './internal/spin.js';
 export { Fifo } from './internal/fifo.js';
+export { sabStats } from './internal/sabs.js';
 export { allocNode, freeNode, allocBlock, freeBlock, classFor } from './internal/heap.js';
 export {
   allocObject,

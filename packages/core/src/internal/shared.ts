@@ -212,41 +212,56 @@ const isPlain = (v: object): boolean => {
 /**
  * Copies `v` - plain objects, arrays, Maps and Sets at any depth, keeping
  * cycles, shared references and array holes - with every gocsp shared object
- * replaced by `swap(obj)`. Anything else (class instances, typed arrays,
- * dates...) is left as is, for structured clone. Used by `toShared` and by
- * codecs that carry shared objects inside values.
+ * replaced by `swap(obj)`, and, if `swapSab` is given, every
+ * SharedArrayBuffer and every typed array or DataView over one replaced by
+ * `swapSab(it)`. Anything else (class instances, typed arrays over plain
+ * memory, dates...) is left as is, for structured clone. Used by `toShared`
+ * and by codecs that carry shared objects inside values.
  */
-export function mapShared(v: unknown, swap: (obj: Shareable) => unknown): unknown {
-  return mapIn(v, swap, new Map());
+export function mapShared(
+  v: unknown,
+  swap: (obj: Shareable) => unknown,
+  swapSab?: (sab: SharedArrayBuffer | ArrayBufferView) => unknown,
+): unknown {
+  return mapIn(v, swap, swapSab, new Map());
 }
 
-function mapIn(v: unknown, swap: (obj: Shareable) => unknown, seen: Map<object, unknown>): unknown {
+function mapIn(
+  v: unknown,
+  swap: (obj: Shareable) => unknown,
+  swapSab: ((sab: SharedArrayBuffer | ArrayBufferView) => unknown) | undefined,
+  seen: Map<object, unknown>,
+): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (isShareable(v)) return swap(v);
+  if (swapSab !== undefined) {
+    if (v instanceof SharedArrayBuffer) return swapSab(v);
+    if (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer) return swapSab(v);
+  }
   const prior = seen.get(v);
   if (prior !== undefined) return prior;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
     seen.set(v, out);
-    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, seen);
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, swapSab, seen);
     return out;
   }
   if (v instanceof Map) {
     const out = new Map();
     seen.set(v, out);
-    for (const [k, x] of v) out.set(mapIn(k, swap, seen), mapIn(x, swap, seen));
+    for (const [k, x] of v) out.set(mapIn(k, swap, swapSab, seen), mapIn(x, swap, swapSab, seen));
     return out;
   }
   if (v instanceof Set) {
     const out = new Set();
     seen.set(v, out);
-    for (const x of v) out.add(mapIn(x, swap, seen));
+    for (const x of v) out.add(mapIn(x, swap, swapSab, seen));
     return out;
   }
   if (isPlain(v)) {
     const out: Record<string, unknown> = {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = mapIn((v as Record<string, unknown>)[k], swap, seen);
+    for (const k of Object.keys(v)) out[k] = mapIn((v as Record<string, unknown>)[k], swap, swapSab, seen);
     return out;
   }
   return v;
