@@ -316,6 +316,8 @@ describe('values and codecs', () => {
 
   it('rejects bad capacities', () => {
     expect(() => chan(-1)).toThrow(RangeError);
+    // A string where a number belongs shows as a string, with its type.
+    expect(() => chan('3' as unknown as number)).toThrow(/, got "3" \(a string\)$/);
     expect(() => chan(1.5)).toThrow(RangeError);
   });
 });

@@ -17,6 +17,7 @@
  * "in flight" reference of core's object.ts) and decoding consumes it, so an
  * object only referenced by a message in a channel stays alive.
  */
+import { shown } from './internal/shown.js';
 import { deserialize, serialize } from 'node:v8';
 import { fastDecode, fastDispose, fastEncode, lastRefs } from './internal/fastclone.js';
 import { kShared, mapShared, reviveIn, reviveRef } from './internal/shared.js';
@@ -239,7 +240,7 @@ export const string: Codec<string> = {
   name: 'string',
   encode(v) {
     if (typeof v !== 'string')
-      throw new TypeError(`string codec: expected a string, got ${typeof v}`);
+      throw new TypeError(`string codec: expected a string, got ${shown(v)}`);
     return enc.encode(v);
   },
   decode: (b) => dec.decode(b),
@@ -280,7 +281,7 @@ export const float64: Codec<number> = {
   name: 'float64',
   encode(v) {
     if (typeof v !== 'number')
-      throw new TypeError(`float64 codec: expected a number, got ${typeof v}`);
+      throw new TypeError(`float64 codec: expected a number, got ${shown(v)}`);
     f64[0] = v;
     return f64bytes.slice();
   },

@@ -168,6 +168,33 @@ describe('tools/check-graph.mjs', () => {
     );
   });
 
+  it('lets the sibling packages (not the examples) import the internal substrate, @gocsp/core/internal', () => {
+    const withInternal = manifest('@gocsp/core', {}, {
+      exports: {
+        '.': './dist/index.js',
+        './internal': './dist/substrate.js',
+        './package.json': './package.json',
+      },
+    });
+    expect(
+      runCheck(
+        fixture({
+          'packages/core/package.json': withInternal,
+          'packages/channels/src/index.ts':
+            "import * as substrate from '@gocsp/core/internal';\nexport const ch = substrate;\n",
+        }),
+      ).code,
+    ).toBe(0);
+    expectViolation(
+      {
+        'packages/core/package.json': withInternal,
+        'apps/examples/src/tour.ts':
+          "import * as substrate from '@gocsp/core/internal';\nexport { substrate };\n",
+      },
+      "apps/examples/src/tour.ts:1: imports '@gocsp/core/internal': '@gocsp/core/internal' is gocsp's internal substrate, not public API",
+    );
+  });
+
   it('rejects a deep import that is not an exports subpath', () => {
     expectViolation(
       {

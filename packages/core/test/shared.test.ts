@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { SharedHandleError, fromShared, isHandle, toShared } from '@gocsp/core';
 import * as substrate from '@gocsp/core/internal';
 
@@ -38,6 +38,16 @@ describe('toShared / fromShared', () => {
     expect(back.map.get('k')).toBe(c);
     expect([...back.set][0]).toBe(c);
     expect(back.n).toBe(5);
+  });
+
+  it('toShared keeps the type: fromShared of its result is typed, not unknown', () => {
+    const c = new Cell();
+    const handle = toShared({ c, n: 1 });
+    const back = fromShared(structuredClone(handle));
+    // A compile-time check (the package's typecheck runs on its tests) and a run-time one.
+    expectTypeOf(back).toEqualTypeOf<{ c: Cell; n: number }>();
+    expect(back.c).toBe(c);
+    expectTypeOf(fromShared<{ n: number }>(JSON.parse('{"n":1}'))).toEqualTypeOf<{ n: number }>();
   });
 
   it('keeps cycles and leaves non-shared values to structured clone', () => {

@@ -1,5 +1,6 @@
 // Context: Go's context tests (src/context/x_test.go, context_test.go), then
 // what gocsp adds: the same context live on every thread.
+import { inspect } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runtime, spawn } from '@gocsp/core';
 import { chan, onDefault, onRecv, select, type Channel, type Clock } from '@gocsp/channels';
@@ -238,6 +239,17 @@ describe('Go context_test.go', () => {
     expect(() => withTimeout(background(), -1)).toThrow(RangeError);
     expect(() => withDeadline(background(), new Date(NaN))).toThrow(TypeError);
     expect(() => new Context()).toThrow(TypeError);
+  });
+});
+
+describe('inspect and JSON', () => {
+  it('a context prints on one line and serialises to { kind, id, err, deadline }', () => {
+    const [ctx, cancel] = withCancel(background());
+    expect(inspect(ctx)).toBe(`Context { id: ${ctx.id}, err: null, deadline: null }`);
+    cancel();
+    expect(JSON.parse(JSON.stringify({ ctx }))).toEqual({
+      ctx: { kind: 'Context', id: ctx.id, err: 'context canceled', deadline: null },
+    });
   });
 });
 

@@ -40,6 +40,17 @@ export interface SharedHandle {
   readonly world: SharedArrayBuffer;
 }
 
+declare const sharedValueOf: unique symbol;
+
+/**
+ * What `toShared(value)` returns: a cloneable form of `T` to post to a
+ * hand-made worker. Typed, so that `fromShared` gives `T` back.
+ */
+export interface SharedValue<T> {
+  /** Phantom: the type `fromShared` revives. */
+  readonly [sharedValueOf]?: T;
+}
+
 /** Rebuilds a live JS object over the shared object at `ref`. */
 export type Reviver = (world: World, ref: number) => object;
 
@@ -143,6 +154,25 @@ function loadType(world: World, typeId: number): { name: string; revive: Reviver
   );
 }
 
+/** The key util.inspect looks up for a custom one-line view (Node's util.inspect.custom). */
+export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/**
+ * How every shared object prints (util.inspect) - one line: its kind, id and
+ * state, e.g. `Mutex { id: 7, locked: true, waiters: 1 }` - and what
+ * JSON.stringify makes of it: `{ kind, id, ...state }`. (Without it
+ * JSON.stringify walked into the world's buffer and threw.)
+ */
+export function sharedSummary(
+  kind: string,
+  state: Record<string, string | number | boolean | null>,
+): { text: string; json: Record<string, string | number | boolean | null> } {
+  const parts = Object.entries(state).map(
+    ([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+  );
+  return { text: `${kind} { ${parts.join(', ')} }`, json: { kind, ...state } };
+}
+
 /** True if `v` is a shared gocsp object. */
 export function isShareable(v: unknown): v is Shareable {
   return typeof v === 'object' && v !== null && kShared in v;
@@ -185,8 +215,8 @@ function reviveHandle(h: SharedHandle): object {
  * // in w.js: const { mu } = fromShared(workerData);
  * ```
  */
-export function toShared<T>(value: T): unknown {
-  return mapShared(value, handleOf);
+export function toShared<T>(value: T): SharedValue<T> {
+  return mapShared(value, handleOf) as SharedValue<T>;
 }
 
 /**
@@ -198,10 +228,13 @@ export function toShared<T>(value: T): unknown {
  * import { workerData } from 'node:worker_threads';
  * const { mu } = fromShared<{ mu: Mutex }>(workerData);
  * await mu.lock();
+ * // or, where the handle keeps its type: fromShared(toShared(mu)) is a Mutex
  * ```
  */
-export function fromShared<T = unknown>(handle: unknown): T {
-  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle)) as T;
+export function fromShared<T>(handle: SharedValue<T>): T;
+export function fromShared<T = unknown>(handle: unknown): T;
+export function fromShared(handle: unknown): unknown {
+  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle));
 }
 
 const isPlain = (v: object): boolean => {
