@@ -61,7 +61,8 @@ function writeEsmEntries(dist, names, withEsm) {
   for (const name of names) {
     if (!withEsm.includes(name)) {
       // An entry that is CommonJS only (core's worker): no ESM build of it.
-      for (const f of [`${name}.mjs`, `${name}.mjs.map`]) rmSync(path.join(dist, f), { force: true });
+      for (const f of [`${name}.mjs`, `${name}.mjs.map`])
+        rmSync(path.join(dist, f), { force: true });
     }
   }
   for (const name of withEsm) {

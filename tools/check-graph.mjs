@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// check-graph: enforces the package graph of shared/DESIGN.md on the source tree.
+// check-graph: enforces the package graph of docs/ARCHITECTURE.md on the source tree.
 //
 //   node tools/check-graph.mjs [repo-root]     (default: the repo holding this file)
 //
@@ -43,7 +43,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Allowed @gocsp edges between library packages (DESIGN.md, "Package graph"). */
+/** Allowed @gocsp edges between library packages (docs/ARCHITECTURE.md, "Package graph"). */
 const PACKAGE_EDGES = {
   '@gocsp/core': [],
   '@gocsp/channels': ['@gocsp/core'],
@@ -506,7 +506,7 @@ export function checkGraph(root) {
       problem(
         pkgFile,
         0,
-        `${ws.name} is not in the package graph; add it to PACKAGE_EDGES in tools/check-graph.mjs and to the graph in DESIGN.md`,
+        `${ws.name} is not in the package graph; add it to PACKAGE_EDGES in tools/check-graph.mjs and to the graph in docs/ARCHITECTURE.md`,
       );
     }
     const allowed = ws.isApp ? libs : (PACKAGE_EDGES[ws.name] ?? []);
@@ -537,7 +537,7 @@ export function checkGraph(root) {
           problem(
             pkgFile,
             0,
-            `"${field}" lists ${dep}, but ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (DESIGN.md package graph)`,
+            `"${field}" lists ${dep}, but ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (docs/ARCHITECTURE.md package graph)`,
           );
         }
       }
@@ -596,7 +596,7 @@ export function checkGraph(root) {
           problem(
             file,
             line,
-            `${shown}: @gocsp/core may import only node: builtins and relative files (no dependencies, DESIGN.md)`,
+            `${shown}: @gocsp/core may import only node: builtins and relative files (no dependencies: docs/ARCHITECTURE.md)`,
           );
           continue;
         }
@@ -634,7 +634,7 @@ export function checkGraph(root) {
             problem(
               file,
               line,
-              `${shown}: ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (DESIGN.md package graph)`,
+              `${shown}: ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (docs/ARCHITECTURE.md package graph)`,
             );
           }
           addPkgEdge(ws.name, dep, `${relOf(file)}:${line}`);
@@ -728,7 +728,7 @@ if (isMain) {
   const ms = (performance.now() - started).toFixed(0);
   if (result.problems.length > 0) {
     console.error(
-      `check-graph: ${result.problems.length} problem(s) with the package graph (see shared/DESIGN.md):`,
+      `check-graph: ${result.problems.length} problem(s) with the package graph (see docs/ARCHITECTURE.md):`,
     );
     for (const p of result.problems) console.error(`  ${p}`);
     process.exit(1);

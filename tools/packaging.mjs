@@ -453,7 +453,8 @@ export async function checkOptionalPeers(info) {
 export function checkMetadata(info) {
   const problems = [];
   const { pkg, dir } = info;
-  if (pkg.license !== 'MIT') problems.push(`"license" is ${JSON.stringify(pkg.license)}, not "MIT"`);
+  if (pkg.license !== 'MIT')
+    problems.push(`"license" is ${JSON.stringify(pkg.license)}, not "MIT"`);
   const license = path.join(dir, 'LICENSE');
   if (!existsSync(license)) problems.push('no LICENSE file in the package directory');
   else if (!/^MIT License/.test(readFileSync(license, 'utf8')))
@@ -493,13 +494,18 @@ export async function checkBundlerBuild(info, subpath) {
       nodePaths: [path.join(dir, 'node_modules')],
     });
     const r = await run([out], dir);
-    if (r.error) return [`a bundle of '${spec}' (esbuild, "module" condition) failed to load: ${r.stderr || r.error.message}`];
+    if (r.error)
+      return [
+        `a bundle of '${spec}' (esbuild, "module" condition) failed to load: ${r.stderr || r.error.message}`,
+      ];
     const bundled = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
     const b = describeExports(bundled);
     const n = describeExports(node.exports);
     return b === n
       ? []
-      : [`'${spec}': the bundlers' ESM build exports differ from Node's\n  bundled: ${b}\n  node: ${n}`];
+      : [
+          `'${spec}': the bundlers' ESM build exports differ from Node's\n  bundled: ${b}\n  node: ${n}`,
+        ];
   });
 }
 
@@ -520,7 +526,10 @@ export function packagingChecks(pkgDir, options = {}) {
     });
   }
   cases.push({ name: 'publint: no warnings or errors', run: () => checkPublint(info, options) });
-  cases.push({ name: 'metadata: MIT LICENSE published; repository, homepage, bugs, keywords', run: () => checkMetadata(info) });
+  cases.push({
+    name: 'metadata: MIT LICENSE published; repository, homepage, bugs, keywords',
+    run: () => checkMetadata(info),
+  });
   if (info.optionalPeers.length > 0) {
     cases.push({
       name: `the main entry loads without its optional peers (${info.optionalPeers.join(', ')})`,

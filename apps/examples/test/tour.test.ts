@@ -309,7 +309,10 @@ describe('examples tour', () => {
   });
 
   it('rejects an unknown example, naming the known ones', () => {
-    const r = spawnSync(process.execPath, [tour, 'no-such-example'], { encoding: 'utf8', env: childEnv() });
+    const r = spawnSync(process.execPath, [tour, 'no-such-example'], {
+      encoding: 'utf8',
+      env: childEnv(),
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("no example named 'no-such-example'");
     expect(r.stderr).toContain(EXAMPLES[0]?.name);

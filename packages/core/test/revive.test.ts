@@ -58,13 +58,17 @@ async function useFromWorker(file: string | URL): Promise<Report[]> {
 
 describe('fromShared in a thread that imported only @gocsp/core', () => {
   it('ESM: a Mutex, a WaitGroup and a Channel revive live; importing their packages later gives the same classes', async () => {
-    const [first, second] = await useFromWorker(new URL('./fixtures/core-only.mjs', import.meta.url));
+    const [first, second] = await useFromWorker(
+      new URL('./fixtures/core-only.mjs', import.meta.url),
+    );
     expect(first!.names).toEqual(['Mutex', 'WaitGroup', 'Channel']);
     expect(second!.same).toBe(true);
   });
 
   it('CommonJS: the same', async () => {
-    const [first, second] = await useFromWorker(new URL('./fixtures/core-only.cjs', import.meta.url));
+    const [first, second] = await useFromWorker(
+      new URL('./fixtures/core-only.cjs', import.meta.url),
+    );
     expect(first!.names).toEqual(['Mutex', 'WaitGroup', 'Channel']);
     expect(second!.same).toBe(true);
   });

@@ -19,7 +19,11 @@ describe('SharedArrayBuffer in values', () => {
     const i32 = new Int32Array(sab);
     await spawn((s: SharedArrayBuffer) => Atomics.store(new Int32Array(s), 0, 1), sab);
     await spawn(
-      (v: { a: [SharedArrayBuffer]; m: Map<string, SharedArrayBuffer>; s: Set<SharedArrayBuffer> }) => {
+      (v: {
+        a: [SharedArrayBuffer];
+        m: Map<string, SharedArrayBuffer>;
+        s: Set<SharedArrayBuffer>;
+      }) => {
         Atomics.store(new Int32Array(v.a[0]), 1, 2);
         Atomics.store(new Int32Array(v.m.get('k')!), 2, 3);
         Atomics.store(new Int32Array([...v.s][0]!), 3, 4);
@@ -37,7 +41,15 @@ describe('SharedArrayBuffer in values', () => {
         v.u[0] = 7;
         v.d.setInt16(0, -2, true);
         v.b[0] = 9n;
-        return [v.f.length, v.u.byteOffset, v.u.length, v.d.byteOffset, v.d.byteLength, v.f instanceof Float64Array, v.d instanceof DataView];
+        return [
+          v.f.length,
+          v.u.byteOffset,
+          v.u.length,
+          v.d.byteOffset,
+          v.d.byteLength,
+          v.f instanceof Float64Array,
+          v.d instanceof DataView,
+        ];
       },
       {
         f: new Float64Array(sab, 8, 1),
@@ -56,14 +68,17 @@ describe('SharedArrayBuffer in values', () => {
   it('also on the slow (structured-clone) path of the codec', async () => {
     const sab = new SharedArrayBuffer(8);
     // A Date makes the value take v8.serialize: the buffer must still be shared.
-    await spawn((v: { when: Date; s: SharedArrayBuffer; view: Int32Array }) => {
-      Atomics.store(new Int32Array(v.s), 0, v.when.getTime());
-      v.view[0] = 5;
-    }, { when: new Date(42), s: sab, view: new Int32Array(sab, 4, 1) });
+    await spawn(
+      (v: { when: Date; s: SharedArrayBuffer; view: Int32Array }) => {
+        Atomics.store(new Int32Array(v.s), 0, v.when.getTime());
+        v.view[0] = 5;
+      },
+      { when: new Date(42), s: sab, view: new Int32Array(sab, 4, 1) },
+    );
     expect([...new Int32Array(sab)]).toEqual([42, 5]);
   });
 
-  it('returned from a goroutine: the caller gets the goroutine\'s memory', async () => {
+  it("returned from a goroutine: the caller gets the goroutine's memory", async () => {
     const { s, v } = await spawn(() => {
       const s = new SharedArrayBuffer(8);
       new Int32Array(s)[0] = 77;
@@ -73,7 +88,7 @@ describe('SharedArrayBuffer in values', () => {
     expect(v.buffer).toBe(s); // one object per buffer in a value
   });
 
-  it('sent on a channel to a hand-made worker and back: both sides see each other\'s writes', async () => {
+  it("sent on a channel to a hand-made worker and back: both sides see each other's writes", async () => {
     const ch = chan<{ sab: SharedArrayBuffer; view: Int32Array }>(1);
     const back = chan<unknown>(2);
     const sab = new SharedArrayBuffer(16);
@@ -135,7 +150,8 @@ describe('SharedArrayBuffer in values', () => {
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
         { timeout: 30_000, env: childEnv() },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     const [before, after] = out.trim().split(' ').map(Number);

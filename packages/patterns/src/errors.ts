@@ -77,7 +77,9 @@ export const errors = {
   badMs: (what: string, ms: unknown) =>
     new RangeError(`${what}: expected a number of milliseconds >= 0, got ${substrate.shown(ms)}`),
   badDate: (what: string, d: unknown) =>
-    new TypeError(`${what}: expected a Date or a time in ms since the epoch, got ${substrate.shown(d)}`),
+    new TypeError(
+      `${what}: expected a Date or a time in ms since the epoch, got ${substrate.shown(d)}`,
+    ),
   badKey: (k: unknown) =>
     new TypeError(
       `withValue: the key must be a string (keys cross threads, so symbols and objects cannot be keys), got ${substrate.shown(k)}`,
@@ -91,9 +93,7 @@ export const errors = {
       `${what}: expected a goroutine function (a self-contained function, or a taskModule reference), got ${substrate.shown(t)}`,
     ),
   notChannel: (what: string, v: unknown) =>
-    new TypeError(
-      `${what}: expected a Channel from @gocsp/channels, got ${substrate.shown(v)}`,
-    ),
+    new TypeError(`${what}: expected a Channel from @gocsp/channels, got ${substrate.shown(v)}`),
   poolClosed: () => new GocspError('workerPool: submit after close()'),
   limitWhileActive: (n: number) =>
     new GocspError(`errgroup: modify limit while ${n} goroutines in the group are still active`),

@@ -74,7 +74,9 @@ export function fromIterable<T>(
     !(Symbol.iterator in it || Symbol.asyncIterator in it)
   ) {
     if (typeof it !== 'string') {
-      throw new TypeError(`fromIterable: expected an iterable or async iterable, got ${substrate.shown(it)}`);
+      throw new TypeError(
+        `fromIterable: expected an iterable or async iterable, got ${substrate.shown(it)}`,
+      );
     }
   }
   const capacity = opts.capacity ?? 64;

@@ -30,7 +30,8 @@ export const errors = {
     new RangeError(
       `semaphore weight must be an integer between 0 and the semaphore's size ${size}, got ${substrate.shown(w)}`,
     ),
-  badDelta: (n: unknown) => new TypeError(`WaitGroup.add needs an integer delta, got ${substrate.shown(n)}`),
+  badDelta: (n: unknown) =>
+    new TypeError(`WaitGroup.add needs an integer delta, got ${substrate.shown(n)}`),
   badInt32: (v: unknown) =>
     new RangeError(`AtomicInt32 takes integers in [-2^31, 2^31), got ${substrate.shown(v)}`),
   badInt64: (v: unknown) =>

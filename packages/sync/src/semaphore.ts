@@ -55,7 +55,9 @@ export class Semaphore extends SharedBase {
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
     if (!this.revived) {
       if (!Number.isInteger(size) || size < 0 || size > 0x7fffffff) {
-        throw new RangeError(`Semaphore size must be an integer in [0, 2^31), got ${substrate.shown(size)}`);
+        throw new RangeError(
+          `Semaphore size must be an integer in [0, 2^31), got ${substrate.shown(size)}`,
+        );
       }
       this.i32[SIZE] = size;
     }

@@ -49,7 +49,13 @@ describe('inspect and JSON of sync objects', () => {
     expect(lines.b).toMatch(/^AtomicInt64 \{ id: \d+, value: "7" \}$/);
     expect(lines.c).toMatch(/^AtomicBool \{ id: \d+, value: true \}$/);
     const json = JSON.parse(JSON.stringify(all)) as Record<string, Record<string, unknown>>;
-    expect(json.mu).toEqual({ kind: 'Mutex', id: mu.id, locked: true, starving: false, waiters: 0 });
+    expect(json.mu).toEqual({
+      kind: 'Mutex',
+      id: mu.id,
+      locked: true,
+      starving: false,
+      waiters: 0,
+    });
     expect(json.b).toEqual({ kind: 'AtomicInt64', id: all.b.id, value: '7' });
     expect(Object.values(json).map((j) => j.kind)).toEqual([
       'Mutex',

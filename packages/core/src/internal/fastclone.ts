@@ -16,14 +16,7 @@
 import { kShared, reviveRef, type Shareable } from './shared.js';
 import { release, retain } from './object.js';
 import { defaultWorld } from './worlds.js';
-import {
-  sabFromRef,
-  sabRelease,
-  sabToRef,
-  sharedKind,
-  sharedLength,
-  sharedValue,
-} from './sabs.js';
+import { sabFromRef, sabRelease, sabToRef, sharedKind, sharedLength, sharedValue } from './sabs.js';
 
 const T_UNDEF = 0;
 const T_NULL = 1;
@@ -155,9 +148,15 @@ function write(v: unknown, depth: number): boolean {
         pos += 5;
         return true;
       }
-      if (v instanceof SharedArrayBuffer || (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer)) {
+      if (
+        v instanceof SharedArrayBuffer ||
+        (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer)
+      ) {
         const kind = sharedKind(v);
-        const sab = kind === 0 ? (v as SharedArrayBuffer) : ((v as ArrayBufferView).buffer as SharedArrayBuffer);
+        const sab =
+          kind === 0
+            ? (v as SharedArrayBuffer)
+            : ((v as ArrayBufferView).buffer as SharedArrayBuffer);
         const ref = sabToRef(defaultWorld(), sab);
         taken.push(ref);
         ensure(14);

@@ -87,7 +87,8 @@ type Message =
 const key = (worldId: number, ref: number): string => `${worldId}:${ref}`;
 
 /** This thread's worlds by id (worlds.ts keeps them in the thread state; importing it would be a cycle). */
-const worldById = (id: number): World | undefined => threadState().worlds.get(id) as World | undefined;
+const worldById = (id: number): World | undefined =>
+  threadState().worlds.get(id) as World | undefined;
 
 function registry(): Registry {
   const st = threadState();
@@ -293,7 +294,8 @@ export function sharedValue(
 ): SharedArrayBuffer | ArrayBufferView {
   if (kind === 0) return sab;
   const C = VIEWS[kind - 1];
-  if (C === undefined) throw new Error(`structured codec: corrupt message (shared view kind ${kind})`);
+  if (C === undefined)
+    throw new Error(`structured codec: corrupt message (shared view kind ${kind})`);
   return new (C as unknown as new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView)(
     sab,
     byteOffset,

@@ -294,7 +294,8 @@ function mapIn(
   if (isPlain(v)) {
     const out: Record<string, unknown> = {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = mapIn((v as Record<string, unknown>)[k], swap, swapSab, seen);
+    for (const k of Object.keys(v))
+      out[k] = mapIn((v as Record<string, unknown>)[k], swap, swapSab, seen);
     return out;
   }
   return v;

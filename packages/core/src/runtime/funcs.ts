@@ -20,12 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { CapacityError } from '../errors.js';
 import { storeValue } from '../internal/values.js';
 import type { Sched } from './sched.js';
-import {
-  FUNC_CHUNK,
-  FUNC_CHUNKS,
-  SC_FUNCS,
-  SC_FUNC_DIR,
-} from './sched.js';
+import { FUNC_CHUNK, FUNC_CHUNKS, SC_FUNCS, SC_FUNC_DIR } from './sched.js';
 import { allocBlock } from '../internal/heap.js';
 
 const TASK_REF = Symbol.for('gocsp.taskRef');
@@ -122,9 +117,7 @@ export function keyOf(fn: unknown, what = 'go'): string {
     const t = (rec[TASK_REF] ?? rec[TASK_KEY])!;
     return `mod:${t.url}#${t.name}`;
   }
-  throw new TypeError(
-    `${what}: expected a function or a taskModule reference, got ${shown(fn)}`,
-  );
+  throw new TypeError(`${what}: expected a function or a taskModule reference, got ${shown(fn)}`);
 }
 
 /** Per-thread cache: world id + sched address + key -> table index. */

@@ -234,7 +234,8 @@ export class Host {
         });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        const flags = err.code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? err.message.match(/--?[\w-]+/g) : null;
+        const flags =
+          err.code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? err.message.match(/--?[\w-]+/g) : null;
         const fresh = (flags ?? []).filter((f) => !refusedFlags.has(f));
         if (fresh.length === 0) throw e;
         for (const f of fresh) refusedFlags.add(f);

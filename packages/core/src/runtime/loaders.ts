@@ -58,8 +58,7 @@ export async function inheritLoaders(argv: readonly string[] = process.execArgv)
     const require = createRequire(path.join(resolveBase(preload), 'gocsp-loader.cjs'));
     const pj = require.resolve('tsx/package.json');
     const exp = (require(pj) as { exports?: Record<string, unknown> }).exports?.['./esm/api'] as
-      | { import?: { default?: string } | string }
-      | undefined;
+      { import?: { default?: string } | string } | undefined;
     const rel = typeof exp?.import === 'string' ? exp.import : exp?.import?.default;
     if (rel === undefined) return; // a tsx without the API: nothing to do
     const api = (await import(pathToFileURL(path.join(path.dirname(pj), rel)).href)) as {

@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { runNode } from './util.js';
 
 const app = fileURLToPath(new URL('./fixtures/ts/app.ts', import.meta.url));
-const tsxCli = path.resolve(fileURLToPath(import.meta.url), '../../../../../node_modules/tsx/dist/cli.mjs');
+const tsxCli = path.resolve(
+  fileURLToPath(import.meta.url),
+  '../../../../../node_modules/tsx/dist/cli.mjs',
+);
 
 describe('.ts task modules under tsx (child processes)', () => {
   it('node --import tsx app.ts', async () => {

@@ -64,7 +64,9 @@ export function toChannel<T>(obs$: Observable<T>, opts: ToChannelOptions = {}): 
   }
   const capacity = opts.capacity ?? 16;
   if (!Number.isInteger(capacity) || capacity < 0) {
-    throw new RangeError(`toChannel: capacity must be an integer >= 0, got ${substrate.shown(capacity)}`);
+    throw new RangeError(
+      `toChannel: capacity must be an integer >= 0, got ${substrate.shown(capacity)}`,
+    );
   }
   const overflow = opts.overflow ?? 'buffer';
   if (!POLICIES.includes(overflow)) {
