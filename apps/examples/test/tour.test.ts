@@ -308,6 +308,19 @@ describe('examples tour', () => {
       );
   });
 
+  it('npm start -- --list (tools/start.mjs) prints the list and nothing else: no build log, no colour codes', () => {
+    const start = fileURLToPath(new URL('../../../tools/start.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [start, '--list'], {
+      encoding: 'utf8',
+      env: childEnv({ TERM: 'xterm-256color' }),
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(EXAMPLES.length);
+    expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^${EXAMPLES[0]!.name} `));
+  });
+
   it('rejects an unknown example, naming the known ones', () => {
     const r = spawnSync(process.execPath, [tour, 'no-such-example'], {
       encoding: 'utf8',

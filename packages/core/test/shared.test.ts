@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { SharedHandleError, fromShared, isHandle, toShared } from '@gocsp/core';
@@ -93,6 +96,21 @@ describe('toShared / fromShared', () => {
     substrate.release(world, unknownType);
     const mangled = JSON.parse(JSON.stringify(h)) as unknown;
     expect(() => fromShared(mangled)).toThrow(/JSON-serialized/);
+  });
+});
+
+describe('core knows no type by name', () => {
+  it("no source file of core names a type of the packages above it ('chan.Channel', 'sync.Mutex', ...)", () => {
+    const src = fileURLToPath(new URL('../src/', import.meta.url));
+    const named: string[] = [];
+    for (const f of readdirSync(src, { recursive: true }) as string[]) {
+      if (!f.endsWith('.ts')) continue;
+      const text = readFileSync(path.join(src, f), 'utf8');
+      for (const m of text.matchAll(/['"`](sync|chan|patterns|nats|test)\.[A-Z]\w*['"`]/g)) {
+        named.push(`${f}: ${m[0]}`);
+      }
+    }
+    expect(named).toEqual([]);
   });
 });
 
