@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../src/report.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 const RUN = fileURLToPath(new URL('../dist/run.js', import.meta.url));
 const REPO_MD = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
@@ -24,7 +25,7 @@ function bench(args: string[]): Promise<Exit> {
     execFile(
       process.execPath,
       [RUN, ...args],
-      { timeout: 60_000, env: { ...process.env, BENCH_ROUNDS: '' } },
+      { timeout: 60_000, env: childEnv({ BENCH_ROUNDS: '' }) },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -64,7 +64,7 @@ const RUN = 64;
  */
 export function registerCodec(id: number, codec: Codec<unknown>): void {
   if (!Number.isInteger(id) || id < 100 || id > 65535) {
-    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${String(id)}`);
+    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${substrate.shown(id)}`);
   }
   CODEC_IDS.set(codec, id);
   CODECS_BY_ID.set(id, codec);
@@ -189,6 +189,45 @@ export class Channel<T = unknown> {
   get cap(): number {
     const l = this.#local;
     return l !== undefined ? l.cap : this.#sh!.cap;
+  }
+
+  /**
+   * @internal One line for util.inspect: `Channel { id: 12, cap: 4, len: 1,
+   * closed: false }` (a channel never shared yet has no id: `local: true`).
+   */
+  [substrate.inspectCustom](): string {
+    return this.#summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of a channel: `{ kind, id, cap, len, closed }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ ch }); // '{"ch":{"kind":"Channel","id":12,"cap":4,"len":1,"closed":false}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.#summary().json;
+  }
+
+  #summary(): ReturnType<typeof substrate.sharedSummary> {
+    const l = this.#local;
+    if (l !== undefined) {
+      return substrate.sharedSummary('Channel', {
+        local: true,
+        cap: l.cap,
+        len: l.buf.length,
+        closed: l.closed,
+      });
+    }
+    const sh = this.#sh!;
+    return substrate.sharedSummary('Channel', {
+      id: sh.ref,
+      cap: sh.cap,
+      len: sh.len,
+      closed: sh.closed,
+    });
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   type Channel,
 } from '@gocsp/channels';
 import { scale } from './util.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 /** True if `p` is still pending after `ms` (a bounded check for "blocks"). */
 async function blocks(p: Promise<unknown>, ms = 20): Promise<boolean> {
@@ -212,7 +213,11 @@ describe('values and codecs', () => {
     const sparse: unknown[] = [1];
     sparse[3] = 4;
     const values: unknown[] = [
-      { id: 1, payload: 'x'.repeat(100), nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] } },
+      {
+        id: 1,
+        payload: 'x'.repeat(100),
+        nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] },
+      },
       { unicode: 'héllo wörld ✓ 😀', long: 'é'.repeat(200), empty: '' },
       [[[]], {}, [true, false]],
       { [String(2 ** 31)]: 'big key', '': 'empty key' },
@@ -281,8 +286,9 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('TypeError,TypeError,TypeError small true');
@@ -306,8 +312,9 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
-        { timeout: 20_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        { timeout: 20_000, env: childEnv() },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('2 1');
@@ -315,6 +322,8 @@ describe('values and codecs', () => {
 
   it('rejects bad capacities', () => {
     expect(() => chan(-1)).toThrow(RangeError);
+    // A string where a number belongs shows as a string, with its type.
+    expect(() => chan('3' as unknown as number)).toThrow(/, got "3" \(a string\)$/);
     expect(() => chan(1.5)).toThrow(RangeError);
   });
 });

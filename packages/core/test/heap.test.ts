@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as substrate from '@gocsp/core/internal';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 describe('shared heap', () => {
   it('reuses freed blocks of the same size class and zero-fills them', () => {
@@ -34,7 +35,7 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
@@ -67,7 +68,7 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['--expose-gc', script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),

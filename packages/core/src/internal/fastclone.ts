@@ -1,12 +1,13 @@
 /**
  * Fast path of the structured codec for the values channels carry most:
  * plain objects and dense arrays of numbers, strings, booleans, null,
- * undefined and typed arrays, nested, and gocsp shared objects (by
- * reference: T_REF + address, one in-flight reference taken per occurrence,
- * given back by decoding). Anything else (Map, Set, Date, bigint, class
- * instances, holes, a repeated or cyclic reference (shared objects aside),
- * whose identity structured clone keeps; a typed array that is a window on a
- * larger or shared buffer) makes the encoder give up, and the caller uses
+ * undefined and typed arrays, nested, gocsp shared objects (by reference:
+ * T_REF + address, one in-flight reference taken per occurrence, given back
+ * by decoding) and SharedArrayBuffers and views of them (T_SAB: shared,
+ * never copied). Anything else (Map, Set, Date, bigint, class instances,
+ * holes, a repeated or cyclic reference (shared objects aside), whose
+ * identity structured clone keeps; a typed array that is a window on a
+ * larger buffer) makes the encoder give up, and the caller uses
  * v8.serialize, which handles all of it.
  *
  * The encoder writes *in place*: into any Uint8Array, in particular a view of
@@ -29,6 +30,7 @@
  * | ARR | varint length + items |
  * | OBJ | varint key count + (key, value) pairs; key = varint (bytes << 1 \| utf8) + bytes |
  * | REF | int32 address of a shared object (one in-flight reference) |
+ * | SAB | kind byte, int32 entry address (one in-flight reference), u32 byte offset, u32 length (sabs.ts) |
  * | TYPED | kind byte + varint byte length + the bytes (a whole, unshared, fixed-length buffer) |
  *
  * Varints are LEB128; a writer that reserves room before it knows a length
@@ -41,6 +43,7 @@
 import { kShared, reviveRef, type Shareable } from './shared.js';
 import { release, retain } from './object.js';
 import { defaultWorld } from './worlds.js';
+import { sabFromRef, sabRelease, sabToRef, sharedKind, sharedLength, sharedValue } from './sabs.js';
 
 const T_UNDEF = 0;
 const T_NULL = 1;
@@ -53,6 +56,11 @@ const T_ARR = 7;
 const T_OBJ = 8;
 /** A gocsp shared object, by reference: its address (int32); the encoding holds one in-flight reference. */
 const T_REF = 9;
+/**
+ * A SharedArrayBuffer or a view of one, by reference (sabs.ts): kind (u8),
+ * entry address (int32, one in-flight reference), byte offset and length (u32).
+ */
+const T_SAB = 10;
 /** A string whose chars are all below 0x100, one byte each (decoded with latin1). */
 const T_LATIN1 = 16;
 /** A typed array: kind (TYPED_KINDS index), varint byte length, bytes. */
@@ -306,6 +314,26 @@ function write(v: unknown, depth: number): boolean {
         pos += 5;
         return true;
       }
+      if (
+        v instanceof SharedArrayBuffer ||
+        (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer)
+      ) {
+        const kind = sharedKind(v);
+        const sab =
+          kind === 0
+            ? (v as SharedArrayBuffer)
+            : ((v as ArrayBufferView).buffer as SharedArrayBuffer);
+        if (!ensure(14)) return false;
+        const ref = sabToRef(defaultWorld(), sab);
+        taken.push(ref);
+        buf[pos] = T_SAB;
+        buf[pos + 1] = kind;
+        view.setInt32(pos + 2, ref, true);
+        view.setUint32(pos + 6, kind === 0 ? 0 : (v as ArrayBufferView).byteOffset, true);
+        view.setUint32(pos + 10, kind === 0 ? 0 : sharedLength(v as ArrayBufferView), true);
+        pos += 14;
+        return true;
+      }
       if (depth > MAX_DEPTH || !visit(v)) return false;
       if (Array.isArray(v)) {
         const n = v.length;
@@ -530,6 +558,17 @@ function read(): unknown {
       const world = defaultWorld();
       if (consume) return reviveRef(world, ref, true);
       release(world, ref);
+      return undefined;
+    }
+    case T_SAB: {
+      const kind = rb[rp]!;
+      const ref = rv.getInt32(rp + 1, true);
+      const off = rv.getUint32(rp + 5, true);
+      const len = rv.getUint32(rp + 9, true);
+      rp += 13;
+      const world = defaultWorld();
+      if (consume) return sharedValue(kind, sabFromRef(world, ref, true), off, len);
+      sabRelease(world, ref);
       return undefined;
     }
     case T_ARR: {

@@ -27,6 +27,7 @@ import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
 import { HEADER_WORDS, H_WORLD_ID, World, claimSlot, markThreadDead } from './world.js';
 import { publishTypes } from './types.js';
+import { listenForSabs } from './sabs.js';
 
 const ENV_KEY = 'gocsp:world';
 
@@ -59,6 +60,8 @@ export function adoptWorld(sab: SharedArrayBuffer): World {
 }
 
 function join(world: World): World {
+  // Listen before counting ourselves in (claimSlot bumps H_JOINS): see sabs.ts.
+  listenForSabs();
   claimSlot(world);
   knownWorlds().set(world.id, world);
   publishTypes(world);

@@ -42,6 +42,7 @@ import {
 } from '../internal/world.js';
 import { compile, explainCapture, funcKey, type Compiled } from './funcs.js';
 import { loadAllTypeModules, typeCount } from '../internal/types.js';
+import { inheritLoaders } from './loaders.js';
 import { role, type MRole } from './role.js';
 import {
   G_ARGS,
@@ -154,6 +155,7 @@ class M implements MRole {
 
   async run(): Promise<void> {
     const { sc, p, i32 } = this;
+    await inheritLoaders();
     Atomics.store(i32, p + P_M, sc.world.token);
     for (;;) {
       if (!sc.running) return;

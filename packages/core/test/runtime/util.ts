@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { taskModule } from '@gocsp/core';
+import { childEnv } from '../../../../tools/testkit.mjs';
 
 export { SEED, STRESS, scale, rng, delay } from '../../../../tools/testkit.mjs';
 
@@ -54,7 +55,7 @@ export function runNode(name: string | null, opts: ChildOptions = {}): Promise<C
       args,
       {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: { ...process.env, ...opts.env },
+        env: childEnv(opts.env),
         timeout,
         killSignal: 'SIGKILL',
         maxBuffer: 16 << 20,

@@ -41,22 +41,20 @@ export abstract class SharedBase {
   readonly ref: number;
   /** @internal true when this instance was revived from another thread's object. */
   protected readonly revived: boolean;
+  /** @internal Its kind as printed: the type name less the package ('Mutex'). */
+  private readonly kind: string;
 
   protected constructor(type: TypeName, words: number, child?: substrate.SharedRef) {
     const p = pending;
     pending = undefined;
+    this.kind = type.slice(type.indexOf('.') + 1);
     if (p !== undefined) {
       this.world = p.world;
       this.ref = p.ref;
       this.revived = true;
     } else {
       this.world = child?.world ?? substrate.defaultWorld();
-      this.ref = substrate.allocObject(
-        this.world,
-        TYPE_IDS[type],
-        words,
-        child?.ref ?? 0,
-      );
+      this.ref = substrate.allocObject(this.world, TYPE_IDS[type], words, child?.ref ?? 0);
       this.revived = false;
       substrate.rememberObject(this.world, this.ref, this);
     }
@@ -72,6 +70,30 @@ export abstract class SharedBase {
   /** Id of this object, the same on every thread (its address in the shared heap). */
   get id(): number {
     return this.ref;
+  }
+
+  /** @internal Its state for inspect and JSON (racy reads, like `len` of a channel). */
+  protected abstract state(): Record<string, string | number | boolean | null>;
+
+  /** @internal One line: `Mutex { id: 7, locked: true, waiters: 0 }`. */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of it: `{ kind, id, ...state }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ mu }); // '{"mu":{"kind":"Mutex","id":7,"locked":false,"waiters":0}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    return substrate.sharedSummary(this.kind, { id: this.ref, ...this.state() });
   }
 }
 

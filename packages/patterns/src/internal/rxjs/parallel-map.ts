@@ -49,12 +49,14 @@ export function parallelMap<F extends AnyFn>(
   const concurrency = opts.concurrency ?? gomaxprocs();
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(
-      `parallelMap: concurrency must be an integer >= 1, got ${String(concurrency)}`,
+      `parallelMap: concurrency must be an integer >= 1, got ${substrate.shown(concurrency)}`,
     );
   }
   const buffer = opts.buffer ?? 64;
   if (!Number.isInteger(buffer) || buffer < 0) {
-    throw new RangeError(`parallelMap: buffer must be an integer >= 0, got ${String(buffer)}`);
+    throw new RangeError(
+      `parallelMap: buffer must be an integer >= 0, got ${substrate.shown(buffer)}`,
+    );
   }
   const ordered = opts.ordered ?? true;
   const window = concurrency + buffer;
@@ -134,7 +136,11 @@ export function parallelMap<F extends AnyFn>(
           while (inFlight > 0 && !over) {
             let r = results.tryRecv();
             // The workers are on other threads: poll briefly before parking.
-            if (r === undefined && substrate.spinUntil(substrate.defaultWorld(), () => results.len > 0)) r = results.tryRecv();
+            if (
+              r === undefined &&
+              substrate.spinUntil(substrate.defaultWorld(), () => results.len > 0)
+            )
+              r = results.tryRecv();
             let rec: { index: number; ok: boolean; value?: unknown; error?: unknown };
             if (r === undefined) {
               const got = await results.recvOk();
