@@ -582,7 +582,9 @@ function countSent(e: unknown, sent: number): unknown {
 
 function checkMax(max: number): void {
   if (!Number.isInteger(max) || max < 1) {
-    throw new RangeError(`recvMany takes at most a positive integer number of values, got ${String(max)}`);
+    throw new RangeError(
+      `recvMany takes at most a positive integer number of values, got ${String(max)}`,
+    );
   }
 }
 

@@ -278,9 +278,7 @@ function queueAll(world: substrate.World, active: Active[], group: number): void
   let done = 0;
   try {
     for (const a of active) {
-      const node = a.send
-        ? a.ch.nodeWith(false, a.ch.carrier.toNode(a.p))
-        : a.ch.newNode(false);
+      const node = a.send ? a.ch.nodeWith(false, a.ch.carrier.toNode(a.p)) : a.ch.newNode(false);
       a.p = undefined; // (a send's value now lives in its node)
       w[node + N_C] = group;
       w[node + N_D] = a.index;

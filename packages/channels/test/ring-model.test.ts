@@ -416,7 +416,7 @@ function settleLocal(c: Config, s: State, i: number): void {
 function inRing(c: Config, s: State): number[] {
   const L = oneLap(c.cap);
   const out: number[] = [];
-  for (let p = s.head; ; ) {
+  for (let p = s.head; ;) {
     const i = p % L;
     if (s.stamps[i] !== p + 1) break;
     out.push(s.vals[i]!);
@@ -437,7 +437,8 @@ function checkEnd(c: Config, s: State): string | undefined {
     }
     if (t.kind === 'send') {
       const free = s.stamps[s.tail % L] === s.tail;
-      if (free || s.mark) return `lost wake-up: a sender sleeps with room in the ring${s.mark ? ', closed' : ''}`;
+      if (free || s.mark)
+        return `lost wake-up: a sender sleeps with room in the ring${s.mark ? ', closed' : ''}`;
     }
   }
   // A receiver that saw "closed" saw it drained: nothing can come after.
@@ -534,18 +535,42 @@ function explore(c: Config): { states: number; error?: string; trace?: string[] 
 }
 
 const CONFIGS: [string, Config][] = [
-  ['cap 1: one sender of 2, one receiver of 2', { cap: 1, senders: [[1, 2]], receivers: [2], closer: false }],
-  ['cap 1: two senders, two receivers', { cap: 1, senders: [[1], [2]], receivers: [1, 1], closer: false }],
-  ['cap 1: one sender of 2, one receiver of 2, close racing', { cap: 1, senders: [[1, 2]], receivers: [2], closer: true }],
-  ['cap 2: one sender of 3, one receiver of 3', { cap: 2, senders: [[1, 2, 3]], receivers: [3], closer: false }],
-  ['cap 1: a sender of 3 against a receiver of 1 (the sender parks for good), close racing', { cap: 1, senders: [[1, 2, 3]], receivers: [1], closer: true }],
-  ['cap 1: two receivers parked, one value, close racing', { cap: 1, senders: [[1]], receivers: [1, 1], closer: true }],
+  [
+    'cap 1: one sender of 2, one receiver of 2',
+    { cap: 1, senders: [[1, 2]], receivers: [2], closer: false },
+  ],
+  [
+    'cap 1: two senders, two receivers',
+    { cap: 1, senders: [[1], [2]], receivers: [1, 1], closer: false },
+  ],
+  [
+    'cap 1: one sender of 2, one receiver of 2, close racing',
+    { cap: 1, senders: [[1, 2]], receivers: [2], closer: true },
+  ],
+  [
+    'cap 2: one sender of 3, one receiver of 3',
+    { cap: 2, senders: [[1, 2, 3]], receivers: [3], closer: false },
+  ],
+  [
+    'cap 1: a sender of 3 against a receiver of 1 (the sender parks for good), close racing',
+    { cap: 1, senders: [[1, 2, 3]], receivers: [1], closer: true },
+  ],
+  [
+    'cap 1: two receivers parked, one value, close racing',
+    { cap: 1, senders: [[1]], receivers: [1, 1], closer: true },
+  ],
 ];
 
 /** Larger ones (tens of seconds each): under GOCSP_STRESS only. */
 const STRESS_CONFIGS: [string, Config][] = [
-  ['cap 1: one sender of 2, two receivers, close racing', { cap: 1, senders: [[1, 2]], receivers: [2, 2], closer: true }],
-  ['cap 2: two senders, one receiver, close racing', { cap: 2, senders: [[1, 2], [3]], receivers: [3], closer: true }],
+  [
+    'cap 1: one sender of 2, two receivers, close racing',
+    { cap: 1, senders: [[1, 2]], receivers: [2, 2], closer: true },
+  ],
+  [
+    'cap 2: two senders, one receiver, close racing',
+    { cap: 2, senders: [[1, 2], [3]], receivers: [3], closer: true },
+  ],
 ];
 
 const STRESSED = Number(process.env.GOCSP_STRESS ?? 1) > 1;
@@ -561,7 +586,13 @@ describe('array flavor protocol: every interleaving of small configurations', ()
 
   // The search bites: each planted bug is found.
   it('finds the lost wake-up of a waiter flag read before the publish', () => {
-    const r = explore({ cap: 1, senders: [[1]], receivers: [1], closer: false, flagBeforePublish: true });
+    const r = explore({
+      cap: 1,
+      senders: [[1]],
+      receivers: [1],
+      closer: false,
+      flagBeforePublish: true,
+    });
     expect(r.error).toMatch(/lost wake-up/);
   });
 
@@ -571,7 +602,13 @@ describe('array flavor protocol: every interleaving of small configurations', ()
   });
 
   it('finds the close that tells a parked receiver "closed" before it drained the ring', () => {
-    const r = explore({ cap: 1, senders: [[1]], receivers: [1], closer: true, closeSaysClosed: true });
+    const r = explore({
+      cap: 1,
+      senders: [[1]],
+      receivers: [1],
+      closer: true,
+      closeSaysClosed: true,
+    });
     expect(r.error).toMatch(/closed with 1 value/);
   });
 });

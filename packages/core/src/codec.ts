@@ -197,6 +197,7 @@ export const structured: Codec<unknown> = {
         return out;
       }
       case 'string': {
+        if (!v.isWellFormed()) return tagged(T_V8, serialize(v)); // lone surrogates: UTF-16 kept
         const out = new Uint8Array(1 + v.length * 3);
         out[0] = T_STRING;
         const { written } = enc.encodeInto(v, out.subarray(1));
@@ -297,6 +298,9 @@ function structuredInto(v: unknown, u8: Uint8Array, off: number, room: number): 
     case 'string': {
       u8[off] = T_STRING;
       const n = utf8Into(v, u8, off + 1, room - 1);
+      if (n !== v.length && n >= 0 && !v.isWellFormed()) {
+        return bytesInto(structured.encode(v), u8, off, room); // lone surrogates: v8
+      }
       return n < 0 ? NO_ROOM : n + 1;
     }
     case 'object': {

@@ -82,9 +82,9 @@ export class Carrier<T = unknown> {
     this.ip = substrate.inPlace(codec);
     this.eager =
       this.kind === BYTES &&
-      codec !== (codecs.structured) &&
+      codec !== codecs.structured &&
       codec !== (codecs.string as Codec<unknown>) &&
-      codec !== (codecs.json) &&
+      codec !== codecs.json &&
       codec !== (codecs.bytes as Codec<unknown>);
   }
 
@@ -243,15 +243,15 @@ export class Carrier<T = unknown> {
       case W32:
         return w[at]!;
       case W64:
-        return substrate.storeValue(
-          this.world,
-          this.world.u8.subarray((at + 0) * 4, (at + 2) * 4),
-        );
+        return substrate.storeValue(this.world, this.world.u8.subarray((at + 0) * 4, (at + 2) * 4));
     }
     const len = w[at]!;
     if (len === HOLE_WORD) return HOLE;
     if (len === OUT_OF_LINE) return w[at + 1]!;
-    return substrate.storeValue(this.world, this.world.u8.subarray((at + 1) * 4, (at + 1) * 4 + len));
+    return substrate.storeValue(
+      this.world,
+      this.world.u8.subarray((at + 1) * 4, (at + 1) * 4 + len),
+    );
   }
 
   /** Moves a parked sender's node word into a reserved slot (the reverse of slotToNode; cannot fail). */
@@ -298,7 +298,9 @@ export class Carrier<T = unknown> {
 
   /** Encoded bytes as a node word (promotion of a local channel's waiting sender). */
   bytesToNode(bytes: Uint8Array): number {
-    return this.kind === W32 ? this.codec.decode(bytes) as number : substrate.storeValue(this.world, bytes);
+    return this.kind === W32
+      ? (this.codec.decode(bytes) as number)
+      : substrate.storeValue(this.world, bytes);
   }
 
   /** Encoded bytes into a reserved slot (promotion of a local channel's buffer). */

@@ -136,7 +136,12 @@ export function utf8At(b: RawBuffer, s: string, at: number, max: number): number
   const n = s.length;
   if (n > max) return -1;
   const written = b.utf8Write(s, at, max);
-  if (written !== n && max < n * 3 && written > max - 4 && Buffer.byteLength(s, 'utf8') !== written) {
+  if (
+    written !== n &&
+    max < n * 3 &&
+    written > max - 4 &&
+    Buffer.byteLength(s, 'utf8') !== written
+  ) {
     return -1;
   }
   return written;
@@ -264,6 +269,9 @@ function writeStr(s: string, tagged: boolean): boolean {
     return false;
   }
   const latin = written === n; // every char took one byte: ASCII
+  // UTF-8 has no lone surrogates (they would come back as U+FFFD): leave
+  // such a string to v8, which keeps UTF-16 as structured clone does.
+  if (!latin && !s.isWellFormed()) return false;
   if (tagged) {
     buf[pos] = latin ? T_LATIN1 : T_STR;
     putVarint(pos + 1, written, vs);

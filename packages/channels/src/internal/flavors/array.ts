@@ -610,7 +610,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       this.lock();
       this.enqueue(false, node);
       this.unlock();
-      if (!(this.recvReady() && this.cancel(false, node))) parkSyncOp(this, false, node, 'chan receive');
+      if (!(this.recvReady() && this.cancel(false, node)))
+        parkSyncOp(this, false, node, 'chan receive');
       substrate.freeNode(this.world, node); // RETRY, or cancelled: look again
     }
   }
@@ -663,7 +664,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       let p = pos;
       for (let j = 0; j < k; j++) {
         const slot = this.slotOf(p);
-        if (failed) w[slot + 1] = -2; // carrier.ts HOLE_WORD
+        if (failed)
+          w[slot + 1] = -2; // carrier.ts HOLE_WORD
         else {
           try {
             this.carrier.put(slot + 1, ps[from + j]);

@@ -237,7 +237,7 @@ export class LocalChan {
     let k = 0;
     while (k < max) {
       const item = this.tryRecv();
-      if (item === EMPTY || item === CLOSED) return k > 0 ? k : (item);
+      if (item === EMPTY || item === CLOSED) return k > 0 ? k : item;
       out.push(this.decode(item));
       k++;
     }

@@ -1,0 +1,118 @@
+// The batch forms (Channel.sendMany / recvMany and their *Sync twins): the
+// same Go semantics as one send / receive per value - order, blocking on a
+// full or empty buffer, close and abort - on every flavor: a local channel,
+// a shared buffered one (the lock-free ring) and a shared unbuffered one.
+import { describe, expect, it } from 'vitest';
+import { ClosedChannelError, chan, codecs, toShared, type Channel } from '@gocsp/channels';
+
+const pending = Symbol('pending');
+async function state(p: Promise<unknown>, ms = 20): Promise<unknown> {
+  return Promise.race([p, new Promise((r) => setTimeout(() => r(pending), ms))]);
+}
+
+/** A channel moved to shared memory (the array / zero flavor) before use. */
+function shared<T>(c: Channel<T>): Channel<T> {
+  toShared(c);
+  return c;
+}
+
+const FLAVORS: [string, (cap: number) => Channel<number>][] = [
+  ['local', (cap) => chan<number>(cap)],
+  ['shared, int32 codec', (cap) => shared(chan<number>(cap, { codec: codecs.int32 }))],
+  ['shared, default codec', (cap) => shared(chan<number>(cap))],
+];
+
+for (const [flavor, make] of FLAVORS) {
+  describe(`batches on a ${flavor} channel`, () => {
+    it('sendMany then recvMany keep FIFO order; recvMany takes at most max, at least one', async () => {
+      const c = make(100);
+      expect(await c.sendMany([1, 2, 3, 4, 5])).toBe(5);
+      expect(c.len).toBe(5);
+      expect(await c.recvMany(2)).toEqual([1, 2]);
+      expect(await c.recvMany(10)).toEqual([3, 4, 5]);
+      const later = c.recvMany(10);
+      expect(await state(later)).toBe(pending); // waits for one
+      await c.send(6);
+      expect(await later).toEqual([6]);
+    });
+
+    it('sendMany of any iterable waits on a full buffer, as send does', async () => {
+      const c = make(4);
+      function* gen(): Generator<number> {
+        for (let i = 0; i < 10; i++) yield i;
+      }
+      const s = c.sendMany(gen());
+      expect(await state(s)).toBe(pending);
+      const got: number[] = [];
+      while (got.length < 10) got.push(...(await c.recvMany(3)));
+      expect(got).toEqual([...Array(10).keys()]);
+      expect(await s).toBe(10);
+    });
+
+    it('a close stops sendMany with ClosedChannelError saying how many were sent; recvMany drains, then []', async () => {
+      const c = make(3);
+      const s = c.sendMany([1, 2, 3, 4, 5]);
+      expect(await state(s)).toBe(pending);
+      c.close();
+      const e = (await s.catch((x: unknown) => x)) as ClosedChannelError;
+      expect(e).toBeInstanceOf(ClosedChannelError);
+      expect(e.sent).toBe(3);
+      expect(await c.recvMany(10)).toEqual([1, 2, 3]);
+      expect(await c.recvMany(10)).toEqual([]);
+      await expect(c.sendMany([9])).rejects.toThrow('send on closed channel');
+    });
+
+    it('an abort rejects with the reason: a waiting recvMany took nothing, a waiting sendMany sent only what went before', async () => {
+      const c = make(2);
+      const ac = new AbortController();
+      const r = c.recvMany(5, { signal: ac.signal });
+      ac.abort(new Error('stop'));
+      await expect(r).rejects.toThrow('stop');
+      const ac2 = new AbortController();
+      const s = c.sendMany([1, 2, 3, 4], { signal: ac2.signal });
+      expect(await state(s)).toBe(pending);
+      ac2.abort(new Error('enough'));
+      await expect(s).rejects.toThrow('enough');
+      expect(await c.recvMany(10)).toEqual([1, 2]);
+      expect(c.tryRecv()).toBeUndefined();
+      await expect(c.recvMany(1, { signal: AbortSignal.abort(new Error('pre')) })).rejects.toThrow(
+        'pre',
+      );
+    });
+
+    it('rejects a max that is not a positive integer', async () => {
+      const c = make(1);
+      await expect(c.recvMany(0)).rejects.toThrow(RangeError);
+      await expect(c.recvMany(1.5)).rejects.toThrow(RangeError);
+    });
+  });
+}
+
+describe('batches on an unbuffered channel', () => {
+  it('each value is a rendezvous: sendMany resolves once a receiver took the last', async () => {
+    const c = shared(chan<number>());
+    const s = c.sendMany([1, 2, 3]);
+    expect(await state(s)).toBe(pending);
+    const got: number[] = [];
+    while (got.length < 3) got.push(...(await c.recvMany(2)));
+    expect(got).toEqual([1, 2, 3]);
+    expect(await s).toBe(3);
+  });
+});
+
+describe('a value the codec refuses in the middle of a batch', () => {
+  it('the values before it are sent, it throws the codec error, none after it is sent', async () => {
+    for (const c of [chan<unknown>(10), shared(chan<unknown>(10))]) {
+      await expect(c.sendMany([1, 2, () => 3, 4])).rejects.toThrow(TypeError);
+      expect(await c.recvMany(10)).toEqual([1, 2]);
+      expect(c.len).toBe(0);
+    }
+    for (const i of [
+      chan<number>(10, { codec: codecs.int32 }),
+      shared(chan<number>(10, { codec: codecs.int32 })),
+    ]) {
+      await expect(i.sendMany([1, 2.5, 3])).rejects.toThrow(TypeError);
+      expect(await i.recvMany(10)).toEqual([1]);
+    }
+  });
+});
