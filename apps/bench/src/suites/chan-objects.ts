@@ -32,7 +32,7 @@ export function chanObjectsSuite(): BenchSuite {
         api: 'sync',
         n: 50_000,
         quickN: 5_000,
-        goal: '>= 2x baseline',
+        goal: '>= 3x baseline',
         note: 'producer worker ch.sendSync({ id, payload }), consumer worker ch.recvSync(); codecs.structured (the default)',
       }),
     ],

@@ -18,8 +18,11 @@ export type ChanPayload = 'int32' | 'object';
 export interface ChanWorkerData {
   readonly role: 'producer' | 'consumer' | 'ping' | 'pong';
   readonly payload: ChanPayload;
-  /** `sync`: sendSync/recvSync; `async`: await send / await recv. */
-  readonly api: 'sync' | 'async';
+  /**
+   * `sync`: sendSync/recvSync; `async`: await send / await recv; `batch`:
+   * sendManySync / recvManySync of up to BATCH values.
+   */
+  readonly api: 'sync' | 'async' | 'batch';
   /** The stream's channel; for ping-pong, pinger to ponger. */
   readonly ch: Channel<unknown>;
   /** Ping-pong only: ponger to pinger. */
@@ -90,6 +93,37 @@ async function consumeAsync(n: number): Promise<Record<string, unknown>> {
   return { sum, received: next };
 }
 
+/** Values per sendManySync / recvManySync in the `batch` API. */
+export const BATCH = 64;
+
+function produceBatch(n: number): RunResult {
+  const c = ch;
+  let v = next;
+  const end = v + n;
+  const buf: unknown[] = [];
+  while (v < end) {
+    buf.length = 0;
+    for (let k = 0; k < BATCH && v < end; k++) buf.push(make(v++));
+    c.sendManySync(buf);
+  }
+  next = v;
+  return {};
+}
+
+function consumeBatch(n: number): RunResult {
+  const c = ch;
+  let sum = 0;
+  let got = 0;
+  while (got < n) {
+    const vs = c.recvManySync(Math.min(BATCH, n - got));
+    if (vs.length === 0) closed();
+    for (const v of vs) sum += idOf(v);
+    got += vs.length;
+  }
+  next += n;
+  return { sum, received: next };
+}
+
 function pingSync(n: number): RunResult {
   const out = ch;
   const inn = back!;
@@ -119,10 +153,10 @@ function pongSync(n: number): RunResult {
 }
 
 const RUNS = {
-  producer: { sync: produceSync, async: produceAsync },
-  consumer: { sync: consumeSync, async: consumeAsync },
-  ping: { sync: pingSync, async: null },
-  pong: { sync: pongSync, async: null },
+  producer: { sync: produceSync, async: produceAsync, batch: produceBatch },
+  consumer: { sync: consumeSync, async: consumeAsync, batch: consumeBatch },
+  ping: { sync: pingSync, async: null, batch: null },
+  pong: { sync: pongSync, async: null, batch: null },
 } as const;
 
 const run = RUNS[role][api];

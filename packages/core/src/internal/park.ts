@@ -343,22 +343,28 @@ export const SPIN_UNTIL_POLLS = 600;
 
 /**
  * Spins (Go's rule: only with spare cores and another thread running) for up
- * to `polls` polls, a short pause each (~50 ns, relax()), until `ready()`
- * holds. True if it did. A blocking operation calls this before it queues
+ * to `polls` polls, `pause` short pauses (~50 ns each, relax()) apart, until
+ * `ready()` holds. True if it did. (Longer pauses let a stream's producer get
+ * ahead of its consumer, so that they work on different cache lines.) A blocking operation calls this before it queues
  * itself or parks: a peer on another core usually makes it ready within
  * microseconds, and a queued waiter costs a wake-up per value (measured: a
  * worker-to-worker stream through a full or empty buffer otherwise moves one
  * value per kernel wake; a 3-stage pipeline of small values without it
  * parked its main thread every 20-100 values, ~80% of its time waiting).
  */
-export function spinUntil(world: World, ready: () => boolean, polls = SPIN_UNTIL_POLLS): boolean {
+export function spinUntil(
+  world: World,
+  ready: () => boolean,
+  polls = SPIN_UNTIL_POLLS,
+  pause = 1,
+): boolean {
   if (!canSpin(world)) return false;
   const i32 = world.i32;
   Atomics.add(i32, H_SPINNING, 1);
   try {
     for (let i = 0; i < polls; i++) {
       if (ready()) return true;
-      relax();
+      for (let k = 0; k < pause; k++) relax();
     }
     return ready();
   } finally {

@@ -122,8 +122,17 @@ const OK = 0;
 const BUSY: unique symbol = Symbol('busy');
 
 const RESOLVED = Promise.resolve();
-/** Polls of a *Sync operation's spin for room / a value before it queues (~30 us). */
-const OP_SPIN = 600;
+/**
+ * A *Sync operation that finds the ring full / empty polls it RING_POLLS
+ * times, RING_PAUSE relax() pauses (~50 ns each) apart, before it queues
+ * (~40 us in all, about one kernel wake-up). The pause is long on purpose:
+ * a consumer that looks again at once keeps pace one value behind its
+ * producer, and both then fight over the same cache lines for every value;
+ * one that waits a microsecond finds a run of values to take (DESIGN.md:
+ * the pause between polls decides the batching).
+ */
+const RING_POLLS = Number(process.env.GOCSP_RING_POLLS ?? 40);
+const RING_PAUSE = Number(process.env.GOCSP_RING_PAUSE ?? 20);
 
 /** Words of a ring of `cap` slots of `slotWords` words. */
 export function arrayWords(cap: number, slotWords: number): number {
@@ -563,7 +572,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       if (r === OK) return;
       if (r === R_CLOSED) throw errors.sendOnClosed();
       // Full (or a slot being released): spin a moment (spare cores only) for room.
-      if (!substrate.spinUntil(this.world, this.sendReadyFn, OP_SPIN)) break;
+      if (!substrate.spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
     }
     // Still full: the value moves into a node word, queued until a receiver moves it on.
     const a = this.carrier.toNode(p);
@@ -595,7 +604,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
           this.carrier.dropNode(a);
           throw errors.sendOnClosed();
         }
-        if (!substrate.spinUntil(this.world, this.sendReadyFn, OP_SPIN)) break;
+        if (!substrate.spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
       }
     }
   }
@@ -605,7 +614,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       const r = this.recvNow();
       if (r !== EMPTY && r !== BUSY) return r;
       // Empty: spin a moment (spare cores only) for a value, then queue and park.
-      if (substrate.spinUntil(this.world, this.recvReadyFn, OP_SPIN)) continue;
+      if (substrate.spinUntil(this.world, this.recvReadyFn, RING_POLLS, RING_PAUSE)) continue;
       const node = this.newNode(true);
       this.lock();
       this.enqueue(false, node);
