@@ -47,6 +47,9 @@ import {
   type SharedChan,
 } from './internal/flavors/shared.js';
 
+// Bound once: the package's CommonJS namespace reads every export through a getter.
+const { assertMayBlock } = substrate;
+
 const RESOLVED = Promise.resolve();
 const TYPE = 'chan.Channel';
 /** Values a batch operation hands to the flavor at a time. */
@@ -270,7 +273,7 @@ export class Channel<T = unknown> {
    * ```
    */
   sendSync(v: T): void {
-    substrate.assertMayBlock();
+    assertMayBlock();
     (this.#sh ?? this.#promote()).sendSync(v);
   }
 
@@ -337,7 +340,7 @@ export class Channel<T = unknown> {
    * ```
    */
   recvSync(): T | undefined {
-    substrate.assertMayBlock();
+    assertMayBlock();
     const r = (this.#sh ?? this.#promote()).recvSync();
     return r === CLOSED ? undefined : r;
   }
@@ -398,7 +401,7 @@ export class Channel<T = unknown> {
    * ```
    */
   sendManySync(values: Iterable<T>): number {
-    substrate.assertMayBlock();
+    assertMayBlock();
     const sh = this.#sh ?? this.#promote();
     let sent = 0;
     const chunk: T[] = [];
@@ -460,7 +463,7 @@ export class Channel<T = unknown> {
    */
   recvManySync(max: number): T[] {
     checkMax(max);
-    substrate.assertMayBlock();
+    assertMayBlock();
     const sh = this.#sh ?? this.#promote();
     const out: T[] = [];
     const r = this.#tryRecvRun(max, out);

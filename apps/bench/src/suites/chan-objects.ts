@@ -30,7 +30,7 @@ export function chanObjectsSuite(): BenchSuite {
         name: 'gocsp chan(1024) default codec, sendSync/recvSync',
         payload: 'object',
         api: 'sync',
-        n: 50_000,
+        n: 500_000,
         quickN: 5_000,
         goal: '>= 3x baseline',
         note: 'producer worker ch.sendSync({ id, payload }), consumer worker ch.recvSync(); codecs.structured (the default)',

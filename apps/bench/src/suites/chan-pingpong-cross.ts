@@ -81,7 +81,7 @@ export function chanPingPongCrossSuite(): BenchSuite {
       }),
       chanPingPongCase({
         name: 'gocsp unbuffered chan ping-pong (sendSync/recvSync)',
-        n: 10_000,
+        n: 100_000,
         quickN: 1_000,
         goal: '<= 1.5x baseline',
         note: 'two unbuffered channels; each round trip is two rendezvous (send completes when the peer took the value)',

@@ -33,6 +33,9 @@ import type { Codec } from '../codec.js';
 import { codecs } from '../codec.js';
 import { errors } from '../errors.js';
 
+// Bound once: the package's CommonJS namespace reads every export through a getter.
+const { storeValue, freeValue, valueLength, copyIn } = substrate;
+
 type World = substrate.World;
 
 export const W32 = 0;
@@ -160,7 +163,7 @@ export class Carrier<T = unknown> {
   /** Writes encoded bytes into a slot (inline if they fit). May throw (heap full): the caller writes the HOLE. */
   putBytes(at: number, bytes: Uint8Array): void {
     if (bytes.length <= this.room) {
-      substrate.copyIn(this.world.u8, (at + 1) * 4, bytes, bytes.length);
+      copyIn(this.world.u8, (at + 1) * 4, bytes, bytes.length);
       this.world.i32[at] = bytes.length;
     } else this.putBlock(at, bytes);
   }
@@ -168,7 +171,7 @@ export class Carrier<T = unknown> {
   private putBlock(at: number, bytes: Uint8Array): void {
     let v: number;
     try {
-      v = substrate.storeValue(this.world, bytes);
+      v = storeValue(this.world, bytes);
     } catch (e) {
       this.codec.dispose?.(bytes);
       throw e;
@@ -203,7 +206,7 @@ export class Carrier<T = unknown> {
    */
   retract(a: number): void {
     if (this.kind === W32) return;
-    if (this.eager) substrate.freeValue(this.world, a);
+    if (this.eager) freeValue(this.world, a);
     else this.dropNode(a);
   }
 
@@ -225,9 +228,9 @@ export class Carrier<T = unknown> {
   private fromBlock(v: number): T {
     const world = this.world;
     try {
-      return this.ip.decodeFrom(world.u8, (v + 1) * 4, substrate.valueLength(world, v));
+      return this.ip.decodeFrom(world.u8, (v + 1) * 4, valueLength(world, v));
     } finally {
-      substrate.freeValue(world, v);
+      freeValue(world, v);
     }
   }
 
@@ -243,15 +246,12 @@ export class Carrier<T = unknown> {
       case W32:
         return w[at]!;
       case W64:
-        return substrate.storeValue(this.world, this.world.u8.subarray((at + 0) * 4, (at + 2) * 4));
+        return storeValue(this.world, this.world.u8.subarray((at + 0) * 4, (at + 2) * 4));
     }
     const len = w[at]!;
     if (len === HOLE_WORD) return HOLE;
     if (len === OUT_OF_LINE) return w[at + 1]!;
-    return substrate.storeValue(
-      this.world,
-      this.world.u8.subarray((at + 1) * 4, (at + 1) * 4 + len),
-    );
+    return storeValue(this.world, this.world.u8.subarray((at + 1) * 4, (at + 1) * 4 + len));
   }
 
   /** Moves a parked sender's node word into a reserved slot (the reverse of slotToNode; cannot fail). */
@@ -264,14 +264,14 @@ export class Carrier<T = unknown> {
       case W64:
         w[at] = w[a + 1]!;
         w[at + 1] = w[a + 2]!;
-        substrate.freeValue(this.world, a);
+        freeValue(this.world, a);
         return;
     }
-    const len = substrate.valueLength(this.world, a);
+    const len = valueLength(this.world, a);
     if (len <= this.room) {
       this.world.u8.copyWithin((at + 1) * 4, (a + 1) * 4, (a + 1) * 4 + len);
       w[at] = len;
-      substrate.freeValue(this.world, a);
+      freeValue(this.world, a);
     } else {
       w[at + 1] = a;
       w[at] = OUT_OF_LINE;
@@ -284,12 +284,12 @@ export class Carrier<T = unknown> {
       case W32:
         return p as number;
       case W64:
-        return substrate.storeValue(this.world, this.codec.encode(p as T));
+        return storeValue(this.world, this.codec.encode(p as T));
     }
     const bytes = this.eager ? (p as Uint8Array) : this.codec.encode(p as T);
     if (!this.eager) this.checkSize(bytes);
     try {
-      return substrate.storeValue(this.world, bytes);
+      return storeValue(this.world, bytes);
     } catch (e) {
       this.codec.dispose?.(bytes);
       throw e;
@@ -298,9 +298,7 @@ export class Carrier<T = unknown> {
 
   /** Encoded bytes as a node word (promotion of a local channel's waiting sender). */
   bytesToNode(bytes: Uint8Array): number {
-    return this.kind === W32
-      ? (this.codec.decode(bytes) as number)
-      : substrate.storeValue(this.world, bytes);
+    return this.kind === W32 ? (this.codec.decode(bytes) as number) : storeValue(this.world, bytes);
   }
 
   /** Encoded bytes into a reserved slot (promotion of a local channel's buffer). */
@@ -321,10 +319,10 @@ export class Carrier<T = unknown> {
     const world = this.world;
     try {
       if (this.kind === BYTES) {
-        this.ip.disposeFrom(world.u8, (a + 1) * 4, substrate.valueLength(world, a));
+        this.ip.disposeFrom(world.u8, (a + 1) * 4, valueLength(world, a));
       }
     } finally {
-      substrate.freeValue(world, a);
+      freeValue(world, a);
     }
   }
 }

@@ -423,7 +423,7 @@ function finish(ok: boolean): void {
   if (!ok) dropTaken();
   else {
     lastRefs = taken.length;
-    taken.length = 0;
+    if (lastRefs !== 0) taken.length = 0; // (setting length is a builtin call: skip it when empty)
   }
 }
 

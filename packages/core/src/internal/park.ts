@@ -389,14 +389,21 @@ export function spinUntil(
 export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS): boolean {
   const i32 = world.i32;
   const idx = world.nodeBase(node) + N_STATE;
+  // A partner on another core usually answers within a microsecond: poll that
+  // long before counting as a spinner (H_SPINNING and canSpin's words share
+  // the world's first cache line, which every spinner would otherwise pull).
+  for (let i = 0; i < SPIN_FIRST; i++) {
+    if (Atomics.load(i32, idx) === NODE_WOKEN) return true;
+    relax();
+  }
   let spinning = false;
-  for (let i = 0; i < polls; i++) {
+  for (let i = SPIN_FIRST; i < polls; i++) {
     if (Atomics.load(i32, idx) === NODE_WOKEN) break;
     if (!spinning) {
       if (canSpin(world)) {
         spinning = true;
         Atomics.add(i32, H_SPINNING, 1);
-      } else if (i >= SPIN_GRACE) break;
+      } else if (i >= SPIN_FIRST + SPIN_GRACE) break;
     }
     relax();
   }
@@ -404,14 +411,20 @@ export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS)
   return Atomics.compareExchange(i32, idx, NODE_SPINNING, NODE_WAITING) !== NODE_SPINNING;
 }
 
+/** Polls of spinOnNode before it counts itself as a spinner (about a microsecond). */
+const SPIN_FIRST = Number(process.env.GOCSP_SPIN_FIRST ?? 20);
+
 /** True if `node` was woken (N_STATE WOKEN): for a spinner's own polls. */
 export function nodeWoken(world: World, node: number): boolean {
   return Atomics.load(world.i32, world.nodeBase(node) + N_STATE) === NODE_WOKEN;
 }
 
-/** Marks a node its owner will spin on (before the object's lock is released). */
+/**
+ * Marks a new node its owner will spin on, before the node is queued (a plain
+ * store: the unlock that follows the queueing publishes it with the node).
+ */
 export function markSpinning(world: World, node: number): void {
-  Atomics.store(world.i32, world.nodeBase(node) + N_STATE, NODE_SPINNING);
+  world.i32[world.nodeBase(node) + N_STATE] = NODE_SPINNING;
 }
 
 /** This thread's Parker for `world`. */

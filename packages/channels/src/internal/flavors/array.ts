@@ -107,6 +107,9 @@ import {
   type ParkedOp,
 } from './shared.js';
 
+// Bound once: the package's CommonJS namespace reads every export through a getter.
+const { spinUntil, freeNode, wakeNode, relax, wakeAll } = substrate;
+
 export const HEAD = HEADER_WORDS;
 export const TAIL = HEADER_WORDS + 16;
 export const RING = HEADER_WORDS + 32;
@@ -384,7 +387,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     const r = this.popWaiter(false);
     const wake = r >= 0 && this.settle(r, RETRY);
     this.unlock();
-    if (wake) substrate.wakeNode(this.world, r);
+    if (wake) wakeNode(this.world, r);
   }
 
   /**
@@ -408,13 +411,13 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     }
     const wake = this.settle(s, outcome);
     this.unlock();
-    if (wake) substrate.wakeNode(this.world, s);
+    if (wake) wakeNode(this.world, s);
     if (outcome === DELIVERED && Atomics.load(this.w, this.RW) !== 0) this.wakeReceiver();
   }
 
   /** Waits out a BUSY slot (its owner is a few instructions from done). */
   private busyWait(spins: number): void {
-    if (spins < 1000) substrate.relax();
+    if (spins < 1000) relax();
     else Atomics.wait(pauseCell, 0, 0, 1); // a descheduled owner: let it run
   }
 
@@ -496,7 +499,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       this.enqueue(true, node);
       this.unlock();
       if (this.sendReady() && this.cancel(true, node)) {
-        substrate.freeNode(this.world, node);
+        freeNode(this.world, node);
         const r = this.pushWord(a);
         if (r === OK) return RESOLVED;
         if (r === R_CLOSED) {
@@ -535,7 +538,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       this.enqueue(false, node);
       this.unlock();
       if (this.recvReady() && this.cancel(false, node)) {
-        substrate.freeNode(this.world, node);
+        freeNode(this.world, node);
         let r: T | typeof EMPTY | typeof CLOSED | typeof BUSY;
         try {
           r = this.recvNow();
@@ -572,7 +575,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       if (r === OK) return;
       if (r === R_CLOSED) throw errors.sendOnClosed();
       // Full (or a slot being released): spin a moment (spare cores only) for room.
-      if (!substrate.spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
+      if (!spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
     }
     // Still full: the value moves into a node word, queued until a receiver moves it on.
     const a = this.carrier.toNode(p);
@@ -590,7 +593,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         parkSyncOp(this, true, node, 'chan send');
         outcome = this.w[node + N_B]!;
       }
-      substrate.freeNode(this.world, node);
+      freeNode(this.world, node);
       if (outcome === DELIVERED) return;
       if (outcome === CLOSED_OUT) {
         this.carrier.dropNode(a);
@@ -604,7 +607,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
           this.carrier.dropNode(a);
           throw errors.sendOnClosed();
         }
-        if (!substrate.spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
+        if (!spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
       }
     }
   }
@@ -614,14 +617,14 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       const r = this.recvNow();
       if (r !== EMPTY && r !== BUSY) return r;
       // Empty: spin a moment (spare cores only) for a value, then queue and park.
-      if (substrate.spinUntil(this.world, this.recvReadyFn, RING_POLLS, RING_PAUSE)) continue;
+      if (spinUntil(this.world, this.recvReadyFn, RING_POLLS, RING_PAUSE)) continue;
       const node = this.newNode(true);
       this.lock();
       this.enqueue(false, node);
       this.unlock();
       if (!(this.recvReady() && this.cancel(false, node)))
         parkSyncOp(this, false, node, 'chan receive');
-      substrate.freeNode(this.world, node); // RETRY, or cancelled: look again
+      freeNode(this.world, node); // RETRY, or cancelled: look again
     }
   }
 
@@ -642,7 +645,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     } finally {
       this.unlock();
     }
-    substrate.wakeAll(this.world, woken);
+    wakeAll(this.world, woken);
   }
 
   // ---- batches ------------------------------------------------------------------

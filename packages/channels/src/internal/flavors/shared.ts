@@ -62,6 +62,20 @@ import * as substrate from '@gocsp/core/internal';
 import { errors } from '../../errors.js';
 import type { Carrier } from '../carrier.js';
 
+// Bound once: the package's CommonJS namespace reads every export through a getter.
+const {
+  ilock,
+  iunlock,
+  markWokenFrom,
+  markSpinning,
+  spinOnNode,
+  parkSync,
+  cancelNode,
+  allocNode,
+  freeNode,
+  parkerFor,
+} = substrate;
+
 type World = substrate.World;
 
 export const LOCK = 0;
@@ -137,11 +151,11 @@ export abstract class SharedChan<T = unknown> {
   }
 
   lock(): void {
-    substrate.ilock(this.world, this.i32, LOCK);
+    ilock(this.world, this.i32, LOCK);
   }
 
   unlock(): void {
-    substrate.iunlock(this.i32, LOCK);
+    iunlock(this.i32, LOCK);
   }
 
   // ---- wait queues (LOCK held) --------------------------------------------
@@ -192,7 +206,7 @@ export abstract class SharedChan<T = unknown> {
     this.lock();
     try {
       const q = send ? this.sendq : this.recvq;
-      if (!substrate.cancelNode(q, node)) return false;
+      if (!cancelNode(q, node)) return false;
       Atomics.sub(this.i32, send ? S_WAITING : R_WAITING, 1);
       this.i32[VERSION] = (this.i32[VERSION]! + 1) | 0;
       return true;
@@ -209,7 +223,7 @@ export abstract class SharedChan<T = unknown> {
     const w = this.world.i32;
     if (a !== undefined) w[node + N_A] = a;
     w[node + N_B] = outcome;
-    return substrate.markWokenFrom(this.world, node);
+    return markWokenFrom(this.world, node);
   }
 
   /** A new waiter node holding value word `a` (given back if the allocation fails). */
@@ -225,13 +239,13 @@ export abstract class SharedChan<T = unknown> {
   /** A new waiter node of this thread: no value, no select, outcome PENDING. */
   newNode(spinning: boolean, a = 0): number {
     const world = this.world;
-    const node = substrate.allocNode(world);
+    const node = allocNode(world);
     const w = world.i32;
     w[node + N_A] = a;
     w[node + N_B] = PENDING;
     w[node + N_C] = 0;
     w[node + N_D] = 0;
-    if (spinning) substrate.markSpinning(world, node);
+    if (spinning) markSpinning(world, node);
     return node;
   }
 
@@ -313,9 +327,9 @@ export class ParkedOp implements substrate.Waiter {
       return;
     }
     this.signal?.removeEventListener('abort', this);
-    substrate.parkerFor(ch.world).unpark(node);
+    parkerFor(ch.world).unpark(node);
     const a = ch.world.i32[node + N_A]!;
-    substrate.freeNode(ch.world, node);
+    freeNode(ch.world, node);
     if (send) ch.carrier.dropNode(a);
     this.reject(why);
   }
@@ -347,7 +361,7 @@ export class ParkedOp implements substrate.Waiter {
   finish(): { outcome: number; a: number } {
     const w = this.ch.world.i32;
     const r = { outcome: w[this.node + N_B]!, a: w[this.node + N_A]! };
-    substrate.freeNode(this.ch.world, this.node);
+    freeNode(this.ch.world, this.node);
     return r;
   }
 }
@@ -385,7 +399,7 @@ export function adoptOp(
   const op = new ParkedOp(ch, node, kind, signal, reason);
   op.resolve = resolve;
   op.reject = reject;
-  substrate.parkerFor(ch.world).park(node, op);
+  parkerFor(ch.world).park(node, op);
   if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
 }
 
@@ -405,8 +419,8 @@ const NODE_POLLS = Number(process.env.GOCSP_NODE_POLLS ?? 2000);
  */
 export function parkSyncOp(ch: SharedChan, send: boolean, node: number, reason: WaitReason): void {
   void reason;
-  if (substrate.spinOnNode(ch.world, node, NODE_POLLS)) return;
-  substrate.parkSync(ch.world, send ? ch.sendq : ch.recvq, LOCK, node, undefined, false);
+  if (spinOnNode(ch.world, node, NODE_POLLS)) return;
+  parkSync(ch.world, send ? ch.sendq : ch.recvq, LOCK, node, undefined, false);
 }
 
 /** Go's panic for a send on a closed channel, after giving back a value word. */

@@ -62,6 +62,9 @@ import {
   type ParkedOp,
 } from './shared.js';
 
+// Bound once: the package's CommonJS namespace reads every export through a getter.
+const { wakeNode, freeNode, wakeAll } = substrate;
+
 const RESOLVED = Promise.resolve();
 
 /** The allocation error of the last failed `queueOrUnlock`. */
@@ -91,7 +94,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     if (r < 0) return false;
     const wake = this.settle(r, DELIVERED, a);
     this.unlock();
-    if (wake) substrate.wakeNode(this.world, r);
+    if (wake) wakeNode(this.world, r);
     return true;
   }
 
@@ -102,7 +105,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     const a = this.world.i32[s + N_A]!;
     const wake = this.settle(s, DELIVERED);
     this.unlock();
-    if (wake) substrate.wakeNode(this.world, s);
+    if (wake) wakeNode(this.world, s);
     return a;
   }
 
@@ -222,7 +225,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     if (node < 0) throw queueError(this, a);
     parkSyncOp(this, true, node, 'chan send');
     const outcome = this.world.i32[node + N_B]!;
-    substrate.freeNode(this.world, node);
+    freeNode(this.world, node);
     if (outcome !== DELIVERED) sendClosed(this, a);
   }
 
@@ -240,7 +243,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     const w = this.world.i32;
     const outcome = w[node + N_B]!;
     const got = w[node + N_A]!;
-    substrate.freeNode(this.world, node);
+    freeNode(this.world, node);
     return outcome === DELIVERED ? this.carrier.fromNode(got) : CLOSED;
   }
 
@@ -259,7 +262,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     } finally {
       this.unlock();
     }
-    substrate.wakeAll(this.world, woken);
+    wakeAll(this.world, woken);
   }
 
   // ---- batches: a rendezvous per value -------------------------------------
