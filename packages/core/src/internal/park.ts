@@ -412,7 +412,7 @@ export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS)
 }
 
 /** Polls of spinOnNode before it counts itself as a spinner (about a microsecond). */
-const SPIN_FIRST = Number(process.env.GOCSP_SPIN_FIRST ?? 20);
+const SPIN_FIRST = 20;
 
 /** True if `node` was woken (N_STATE WOKEN): for a spinner's own polls. */
 export function nodeWoken(world: World, node: number): boolean {

@@ -134,8 +134,8 @@ const RESOLVED = Promise.resolve();
  * one that waits a microsecond finds a run of values to take (DESIGN.md:
  * the pause between polls decides the batching).
  */
-const RING_POLLS = Number(process.env.GOCSP_RING_POLLS ?? 40);
-const RING_PAUSE = Number(process.env.GOCSP_RING_PAUSE ?? 20);
+const RING_POLLS = 40;
+const RING_PAUSE = 20;
 
 /** Words of a ring of `cap` slots of `slotWords` words. */
 export function arrayWords(cap: number, slotWords: number): number {
