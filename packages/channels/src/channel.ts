@@ -478,15 +478,16 @@ export class Channel<T = unknown> {
   /** Sends `vs[from, from + n)` while it goes without blocking: how many did. */
   #trySendRun(vs: T[], from: number, n: number): number {
     const sh = this.#sh;
-    if (sh === undefined) {
-      const l = this.#local!;
+    if (sh === undefined || sh.cap === 0) {
+      // One value at a time (local: no release to save; unbuffered: a rendezvous each).
+      const l = this.#local;
       let k = 0;
-      while (k < n && l.trySend(l.carry(vs[from + k]))) k++;
-      return k;
-    }
-    if (sh.cap === 0) {
-      let k = 0;
-      while (k < n && sh.trySend(sh.carrier.prepare(vs[from + k]!))) k++;
+      try {
+        if (l !== undefined) while (k < n && l.trySend(l.carry(vs[from + k]))) k++;
+        else while (k < n && sh!.trySend(sh!.carrier.prepare(vs[from + k]!))) k++;
+      } catch (e) {
+        if (k === 0) throw e; // else the caller's send of that value meets it again
+      }
       return k;
     }
     // A value its codec refuses ends the run: the ones before it still go,

@@ -494,6 +494,10 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
    */
   private sendPark(a: number, signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
+      if (signal?.aborted) {
+        this.carrier.dropNode(a);
+        return rejected(signal.reason);
+      }
       const node = this.nodeWith(false, a);
       this.lock();
       this.enqueue(true, node);
@@ -559,12 +563,12 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       if (outcome === DELIVERED) op.resolve(undefined);
       else if (outcome === CLOSED_OUT || op.aborted) {
         this.carrier.dropNode(a);
-        op.reject(outcome === CLOSED_OUT ? errors.sendOnClosed() : op.signal!.reason);
+        op.reject(outcome === CLOSED_OUT ? errors.sendOnClosed() : op.why);
       } else this.sendPark(a, op.signal).then(op.resolve, op.reject);
       return;
     }
     // A receiver is only ever told RETRY (file header).
-    if (op.aborted) op.reject(op.signal!.reason);
+    if (op.aborted) op.reject(op.why);
     else this.recv(op.kind, op.signal).then(op.resolve, op.reject);
   }
 

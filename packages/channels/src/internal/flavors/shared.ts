@@ -301,8 +301,12 @@ export class ParkedOp implements substrate.Waiter {
   resolve!: (v: unknown) => void;
   reject!: (e: unknown) => void;
   readonly owner: object;
-  /** The abort came too late (a wake was on its way): settle per the outcome. */
+  /**
+   * The abort (or deadlock verdict) came too late - a wake was on its way -
+   * with this reason: a completed operation stands, one told RETRY rejects.
+   */
   aborted = false;
+  why: unknown;
 
   constructor(
     readonly ch: SharedChan,
@@ -324,6 +328,7 @@ export class ParkedOp implements substrate.Waiter {
     const send = this.kind === OP_SEND;
     if (!ch.cancel(send, node)) {
       this.aborted = true; // the wake decides (a completed operation stands)
+      this.why = why;
       return;
     }
     this.signal?.removeEventListener('abort', this);
