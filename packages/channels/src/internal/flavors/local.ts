@@ -17,6 +17,12 @@
  *
  * Invariants (Go's): at most one of recvq and sendq is non-empty; recvq
  * non-empty implies the buffer is empty; sendq non-empty implies it is full.
+ *
+ * No lost wake-up: one thread runs every operation to completion, so the
+ * test "is a partner queued?" and the queueing are never interleaved with
+ * another operation; an operation that queues is settled by the first
+ * partner that comes (or by close, an abort, or the deadlock verdict).
+ * Layout: none in shared memory (this flavor's whole point).
  */
 import * as substrate from '@gocsp/core/internal';
 import type { Codec } from '../../codec.js';
