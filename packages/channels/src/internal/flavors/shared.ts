@@ -108,6 +108,9 @@ export const OP_SEND = 2;
 /** Why a thread waits, for diagnostics: Go's wait reasons. */
 export type WaitReason = 'chan send' | 'chan receive' | 'select';
 
+/** ParkedOp.late while no abort came too late. */
+const NOT_LATE: unique symbol = Symbol('not late');
+
 /** Results of the non-blocking steps (flavors return these or a value). */
 export const EMPTY: unique symbol = Symbol('empty');
 export const CLOSED: unique symbol = Symbol('closed');
@@ -302,20 +305,29 @@ export class ParkedOp implements substrate.Waiter {
   reject!: (e: unknown) => void;
   readonly owner: object;
   /**
-   * The abort (or deadlock verdict) came too late - a wake was on its way -
-   * with this reason: a completed operation stands, one told RETRY rejects.
+   * NOT_LATE, or the reason of an abort (or deadlock verdict) that came too
+   * late - a wake was on its way: a completed operation stands, one told
+   * RETRY rejects with it. (One field: a parked op per parked goroutine.)
    */
-  aborted = false;
-  why: unknown;
+  late: unknown = NOT_LATE;
 
   constructor(
     readonly ch: SharedChan,
     readonly node: number,
     readonly kind: number,
     readonly signal: AbortSignal | undefined,
-    readonly reason: WaitReason,
   ) {
     this.owner = ch.owner;
+  }
+
+  /** Why it waits (Go's wait reason), for diagnostics. */
+  get reason(): WaitReason {
+    return this.kind === OP_SEND ? 'chan send' : 'chan receive';
+  }
+
+  /** An abort or deadlock verdict lost the race to a wake (see `late`). */
+  get aborted(): boolean {
+    return this.late !== NOT_LATE;
   }
 
   /** The signal's 'abort': wins only while the node is queued (then the operation had no effect). */
@@ -327,8 +339,7 @@ export class ParkedOp implements substrate.Waiter {
     const { ch, node } = this;
     const send = this.kind === OP_SEND;
     if (!ch.cancel(send, node)) {
-      this.aborted = true; // the wake decides (a completed operation stands)
-      this.why = why;
+      this.late = why; // the wake decides (a completed operation stands)
       return;
     }
     this.signal?.removeEventListener('abort', this);
@@ -401,7 +412,8 @@ export function adoptOp(
   resolve: (v: unknown) => void,
   reject: (e: unknown) => void,
 ): void {
-  const op = new ParkedOp(ch, node, kind, signal, reason);
+  void reason; // (the op's own `reason` says it; diagnostics record it here)
+  const op = new ParkedOp(ch, node, kind, signal);
   op.resolve = resolve;
   op.reject = reject;
   parkerFor(ch.world).park(node, op);
