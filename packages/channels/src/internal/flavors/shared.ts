@@ -303,7 +303,6 @@ export abstract class SharedChan<T = unknown> {
 export class ParkedOp implements substrate.Waiter {
   resolve!: (v: unknown) => void;
   reject!: (e: unknown) => void;
-  readonly owner: object;
   /**
    * NOT_LATE, or the reason of an abort (or deadlock verdict) that came too
    * late - a wake was on its way: a completed operation stands, one told
@@ -316,8 +315,11 @@ export class ParkedOp implements substrate.Waiter {
     readonly node: number,
     readonly kind: number,
     readonly signal: AbortSignal | undefined,
-  ) {
-    this.owner = ch.owner;
+  ) {}
+
+  /** What the parker keeps reachable while parked: the channel (a getter: one field less per parked op). */
+  get owner(): object {
+    return this.ch.owner;
   }
 
   /** Why it waits (Go's wait reason), for diagnostics. */
