@@ -32,6 +32,13 @@ export interface RemoteChanOptions<T> {
    * the channel's until handed over; unasked ones go back after a second.
    */
   readAhead?: number;
+  /**
+   * How long a receiving process may hold a value it pulled but did not hand
+   * over before the server gives it to another receiver (default 30000 ms):
+   * the time a value of a receiver that died waits. Set when the channel is
+   * created; later opens use the channel's.
+   */
+  ackWaitMs?: number;
 }
 
 /** Options of a blocking operation. */
@@ -288,8 +295,18 @@ export async function remoteChan<T = unknown>(
   if (!Number.isInteger(readAhead) || readAhead < 0) {
     throw new RangeError(`remoteChan: readAhead must be an integer >= 0, got ${String(readAhead)}`);
   }
+  const { ackWaitMs } = opts;
+  if (ackWaitMs !== undefined && !(Number.isInteger(ackWaitMs) && ackWaitMs >= 5000)) {
+    throw new RangeError(`remoteChan: ackWaitMs must be an integer >= 5000 (values pulled ahead are held up to 2 s), got ${String(ackWaitMs)}`);
+  }
   if (conn.closed) throw errors.connectionClosed(`remoteChan('${name}')`);
-  const { cap, state } = await openStream(conn, name, capacity, codecName(codec as Codec<unknown>));
+  const { cap, state } = await openStream(
+    conn,
+    name,
+    capacity,
+    codecName(codec as Codec<unknown>),
+    ackWaitMs,
+  );
   return new RemoteChannel<T>(new Handle(conn, name, cap, codec, state), readAhead);
 }
 

@@ -58,6 +58,7 @@ export async function openStream(
   name: string,
   capacity: number | undefined,
   codec: string,
+  ackWaitMs: number | undefined,
 ): Promise<{ cap: number; state: ChanState }> {
   const n = chanNames(name);
   const jsm = await conn.jsm();
@@ -96,14 +97,22 @@ export async function openStream(
   if (have.codec !== codec) {
     throw errors.mismatch(name, `codec ${codec}`, `codec ${have.codec}`);
   }
-  // The shared durable consumer (idempotent: same config, same result).
-  await jsm.consumers.add(n.stream, {
-    durable_name: n.consumer,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: ACK_WAIT_NS,
-    max_ack_pending: -1,
-  });
+  // The shared durable consumer, made once. An existing one is used as it is:
+  // adding it again with another ack wait would change it (2.9 treats the add
+  // as an update of the editable fields).
+  const exists = await jsm.consumers.info(n.stream, n.consumer).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    await jsm.consumers.add(n.stream, {
+      durable_name: n.consumer,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: ackWaitMs === undefined ? ACK_WAIT_NS : ackWaitMs * 1e6,
+      max_ack_pending: -1,
+    });
+  }
   return { cap: have.cap, state: stateOf(info, name) };
 }
 
