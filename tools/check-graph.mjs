@@ -47,6 +47,9 @@ const PACKAGE_EDGES = {
   '@gocsp/channels': ['@gocsp/core'],
   '@gocsp/sync': ['@gocsp/core'],
   '@gocsp/patterns': ['@gocsp/core', '@gocsp/channels', '@gocsp/sync'],
+  // Its third-party imports (@nats-io/transport-node, @nats-io/jetstream) are
+  // peer dependencies: rule 3 checks that they are declared.
+  '@gocsp/nats': ['@gocsp/core', '@gocsp/channels', '@gocsp/patterns'],
 };
 
 /** Optional peers: which package may import them, and from which src files only. */
