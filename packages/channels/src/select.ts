@@ -237,7 +237,8 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
     return Promise.resolve((dflt.fn as () => R)());
   }
   return park(world, active, group).then(({ a, v: sv, ok: sok }) => {
-    if (a.src !== undefined) return (cases[a.index]!.fn as (v: unknown, ok: boolean) => R)(sv, sok!);
+    if (a.src !== undefined)
+      return (cases[a.index]!.fn as (v: unknown, ok: boolean) => R)(sv, sok!);
     const w = world.i32;
     const got = w[a.node + N_B] === 1;
     const v = w[a.node + N_A]!;
@@ -342,7 +343,8 @@ function park(world: substrate.World, active: Active[], group: number): Promise<
     const fail = (err: unknown): void => {
       if (over || Atomics.compareExchange(world.i32, group, 0, -1) !== 0) return;
       cleanup(undefined);
-      reject(err as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a DeadlockError, or what a source's arm threw, as is
+      reject(err);
     };
     const wake = (a: Active) => (): void => {
       cleanup(a);
@@ -369,7 +371,8 @@ function park(world: substrate.World, active: Active[], group: number): Promise<
         fail: (err) => {
           if (claimedBy !== a || over) return;
           cleanup(a);
-          reject(err as Error);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the source's error, as is
+          reject(err);
         },
       };
       try {

@@ -80,9 +80,5 @@ export interface Selectable<T> {
 
 /** True if `v` exposes a select source. */
 export function isSelectable(v: unknown): v is Selectable<unknown> {
-  return (
-    (typeof v === 'object' || typeof v === 'function') &&
-    v !== null &&
-    selectSource in (v as object)
-  );
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && selectSource in v;
 }

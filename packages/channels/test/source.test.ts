@@ -51,7 +51,7 @@ class Queue<T> {
         continue;
       }
       this.armed.delete(w);
-      if (this.items.length > 0) w.fire(this.items.shift()!, true);
+      if (this.items.length > 0) w.fire(this.items.shift(), true);
       else w.fire(undefined, false);
     }
   }
@@ -171,10 +171,7 @@ describe('select sources (Symbol.for("gocsp.selectSource"))', () => {
       q.close();
     })();
     for (;;) {
-      const v = await select([
-        onRecv(q, (x, ok) => (ok ? x! : null)),
-        onRecv(local, () => -1),
-      ]);
+      const v = await select([onRecv(q, (x, ok) => (ok ? x! : null)), onRecv(local, () => -1)]);
       if (v === null) break;
       if (v >= 0) got.push(v);
     }
