@@ -67,9 +67,7 @@ export const errors = {
       `${what}: a name is 1 to 128 characters of letters, digits, '-' and '_' (it becomes part of NATS subjects and stream names), got ${typeof name === 'string' ? JSON.stringify(name) : typeof name}`,
     ),
   badCapacity: (c: unknown) =>
-    new RangeError(
-      `remoteChan: capacity must be an integer from 0 to 2^31-1, got ${String(c)}`,
-    ),
+    new RangeError(`remoteChan: capacity must be an integer from 0 to 2^31-1, got ${String(c)}`),
   notConnection: (what: string) =>
     new TypeError(
       `${what}: expected a NATS connection: import { connect } from '@nats-io/transport-node'; const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222' })`,

@@ -297,16 +297,12 @@ export async function remoteChan<T = unknown>(
   }
   const { ackWaitMs } = opts;
   if (ackWaitMs !== undefined && !(Number.isInteger(ackWaitMs) && ackWaitMs >= 5000)) {
-    throw new RangeError(`remoteChan: ackWaitMs must be an integer >= 5000 (values pulled ahead are held up to 2 s), got ${String(ackWaitMs)}`);
+    throw new RangeError(
+      `remoteChan: ackWaitMs must be an integer >= 5000 (values pulled ahead are held up to 2 s), got ${String(ackWaitMs)}`,
+    );
   }
   if (conn.closed) throw errors.connectionClosed(`remoteChan('${name}')`);
-  const { cap, state } = await openStream(
-    conn,
-    name,
-    capacity,
-    codecName(codec as Codec<unknown>),
-    ackWaitMs,
-  );
+  const { cap, state } = await openStream(conn, name, capacity, codecName(codec), ackWaitMs);
   return new RemoteChannel<T>(new Handle(conn, name, cap, codec, state), readAhead);
 }
 

@@ -83,7 +83,7 @@ const dec = new TextDecoder();
 let seq = 0;
 
 function callerOf(conn: Conn): Caller {
-  let c = callers.get(conn);
+  const c = callers.get(conn);
   if (c !== undefined) return c;
   const nc = conn.nc;
   const prefix = `_INBOX.gocsp.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
@@ -176,7 +176,8 @@ function call(
   try {
     data = encodeValue(codecs.structured, args);
   } catch (e) {
-    return Promise.reject(e as Error);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a codec's error, as thrown
+    return Promise.reject(e);
   }
   const caller = callerOf(conn);
   const names = svcNames(service);
@@ -210,7 +211,8 @@ function call(
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (ok) resolve(v);
-        else reject(v as Error);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an error as the task threw it, or the signal's reason
+        else reject(v);
       },
     };
     caller.pending.set(id, p);
@@ -255,14 +257,14 @@ export function remoteTasks<M>(nc: NatsConnection, service: string): RemoteTaskR
       if (!isTaskName(name)) return undefined;
       let f = fns.get(name);
       if (f === undefined) {
-        const bound = (opts: RemoteCallOptions) =>
-          Object.defineProperty(
-            (...args: unknown[]) => call(conn, service, name, args, opts),
-            LOCAL_TASK,
-            { value: true },
-          ) as (...args: unknown[]) => Promise<unknown>;
+        const bound = (opts: RemoteCallOptions): ((...args: unknown[]) => Promise<unknown>) => {
+          const fn = (...args: unknown[]): Promise<unknown> =>
+            call(conn, service, name, args, opts);
+          Object.defineProperty(fn, LOCAL_TASK, { value: true });
+          return fn;
+        };
         const plain = bound({});
-        f = Object.assign(plain, { with: bound }) as unknown as RemoteTaskFn<AnyFn>;
+        f = Object.assign(plain, { with: bound });
         Object.defineProperty(f, 'name', { value: `${service}.${name}` });
         fns.set(name, f);
       }

@@ -80,7 +80,11 @@ describe.skipIf(noServer || natsBin === '')('a nats-server that restarts or goes
     expect(await ch.recv()).toBe(1);
     await server.stop();
     const pendingRecv = ch.recv();
-    const e = await within(pendingRecv.catch((x: unknown) => x), 20_000, 'recv');
+    const e = await within(
+      pendingRecv.catch((x: unknown) => x),
+      20_000,
+      'recv',
+    );
     // The value may have been pulled ahead before the stop: then it came first.
     if (e !== 2) expect(e).toBeInstanceOf(ConnectionClosedError);
     await expect(ch.send(3)).rejects.toThrow(ConnectionClosedError);

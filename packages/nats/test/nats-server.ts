@@ -14,7 +14,12 @@ export const INSTALL_HINT =
 
 /** The nats-server binary, or undefined. */
 export function findNatsServer(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/bin', '/usr/bin'];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(path.delimiter),
+    '/usr/sbin',
+    '/usr/local/bin',
+    '/usr/bin',
+  ];
   for (const d of dirs) {
     if (!d) continue;
     const f = path.join(d, 'nats-server');
@@ -77,7 +82,11 @@ function hookExit(): void {
 }
 
 /** Starts a nats-server with JetStream on a free port of 127.0.0.1 and a temporary store dir. */
-export async function startNatsServer(bin: string, port?: number, dir?: string): Promise<RunningServer> {
+export async function startNatsServer(
+  bin: string,
+  port?: number,
+  dir?: string,
+): Promise<RunningServer> {
   hookExit();
   const p = port ?? (await freePort());
   const d = dir ?? mkdtempSync(path.join(tmpdir(), 'gocsp-nats-'));

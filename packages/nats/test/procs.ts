@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -34,7 +35,7 @@ export function startProc(fixture: string, args: string[]): Proc {
   const watchers = new Set<() => void>();
   let stderr = '';
   let buf = '';
-  proc.stdout!.on('data', (b: Buffer) => {
+  proc.stdout.on('data', (b: Buffer) => {
     buf += b.toString();
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -43,7 +44,7 @@ export function startProc(fixture: string, args: string[]): Proc {
       for (const w of [...watchers]) w();
     }
   });
-  proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => {
       live.delete(proc);
@@ -69,12 +70,20 @@ export function startProc(fixture: string, args: string[]): Proc {
           }
           if (proc.exitCode !== null || proc.signalCode !== null) {
             done();
-            reject(new Error(`${fixture} exited (${proc.exitCode ?? proc.signalCode}) before printing ${re}: ${stderr.replace(ANSI, '')}`));
+            reject(
+              new Error(
+                `${fixture} exited (${proc.exitCode ?? proc.signalCode}) before printing ${re}: ${stderr.replace(ANSI, '')}`,
+              ),
+            );
           }
         };
         const t = setTimeout(() => {
           done();
-          reject(new Error(`${fixture} did not print ${re} within ${ms} ms: ${stderr.replace(ANSI, '')}`));
+          reject(
+            new Error(
+              `${fixture} did not print ${re} within ${ms} ms: ${stderr.replace(ANSI, '')}`,
+            ),
+          );
         }, ms);
         const done = (): void => {
           clearTimeout(t);

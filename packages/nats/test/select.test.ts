@@ -83,10 +83,7 @@ describe.skipIf(noServer)('select with a remote receive case', () => {
       let locals = 0;
       for (;;) {
         const v = await within(
-          select([
-            onRecv(remote, (x, ok) => (ok ? x! : null)),
-            onRecv(local, () => -1),
-          ]),
+          select([onRecv(remote, (x, ok) => (ok ? x! : null)), onRecv(local, () => -1)]),
           20_000,
           'select',
         );
@@ -103,4 +100,3 @@ describe.skipIf(noServer)('select with a remote receive case', () => {
     }
   });
 });
-

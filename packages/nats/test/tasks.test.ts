@@ -66,7 +66,7 @@ describe.skipIf(noServer)('serveTasks / remoteTasks', () => {
   it('bad input: uncloneable arguments fail at the call site, an unsendable result comes back as a TypeError', async () => {
     const remote = remoteTasks<Tasks>(callerNc, service);
     const before = server.stats().received;
-    await expect(remote.slow(0, (() => 1) as never)).rejects.toThrow(TypeError);
+    await expect(remote.slow(0, () => 1)).rejects.toThrow(TypeError);
     await expect(remote.slow(0, chan() as never)).rejects.toThrow(/network/);
     expect(server.stats().received).toBe(before); // nothing was sent
     await expect(remote.unsendable()).rejects.toThrow(TypeError);
@@ -75,7 +75,11 @@ describe.skipIf(noServer)('serveTasks / remoteTasks', () => {
 
   it('no server for a service: NoRespondersError at once, never a hang', async () => {
     const remote = remoteTasks<Tasks>(callerNc, uniq('nobody'));
-    const e = await within(remote.add(1, 2).catch((x: unknown) => x), 5000, 'call');
+    const e = await within(
+      remote.add(1, 2).catch((x: unknown) => x),
+      5000,
+      'call',
+    );
     expect(e).toBeInstanceOf(NoRespondersError);
     expect((e as Error).message).toMatch(/serveTasks/);
   });

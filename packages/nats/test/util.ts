@@ -42,6 +42,9 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 /** True if `p` is still pending after `ms` (it keeps running). */
 export async function pending(p: Promise<unknown>, ms = 300): Promise<boolean> {
   const mark = Symbol('pending');
-  const r = await Promise.race([p.catch(() => undefined), new Promise((res) => setTimeout(() => res(mark), ms))]);
+  const r = await Promise.race([
+    p.catch(() => undefined),
+    new Promise((res) => setTimeout(() => res(mark), ms)),
+  ]);
   return r === mark;
 }

@@ -39,7 +39,7 @@ export function connOf(nc: NatsConnection, what: string): Conn {
   ) {
     throw errors.notConnection(what);
   }
-  let c = conns.get(nc);
+  const c = conns.get(nc);
   if (c !== undefined) return c;
   const listeners = new Set<() => void>();
   let jsm: Promise<JetStreamManager> | undefined;

@@ -116,6 +116,7 @@ export class Handle<T> {
       const onAbort = (): void => {
         clearTimeout(timer);
         this.roomWaiters.delete(done);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
         reject(signal!.reason);
       };
       const timer = setTimeout(done, ms);

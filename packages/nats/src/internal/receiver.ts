@@ -106,7 +106,8 @@ export class Receiver<T> {
       this.h.check();
       signal?.throwIfAborted();
     } catch (e) {
-      return Promise.reject(e as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason or an error, as is
+      return Promise.reject(e);
     }
     return new Promise<Outcome<T>>((resolve, reject) => {
       const w: Wait<T> = { claimed: true, done: false, resolve, reject };
@@ -114,11 +115,13 @@ export class Receiver<T> {
         const onAbort = (): void => {
           if (w.done) return;
           if (w.busy) {
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason or an error, as is
             w.abortLate = () => reject(signal.reason);
             return;
           }
           w.done = true;
           this.dropWait(w);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason or an error, as is
           reject(signal.reason);
         };
         signal.addEventListener('abort', onAbort, { once: true });
@@ -128,6 +131,7 @@ export class Receiver<T> {
         };
         w.reject = (e) => {
           signal.removeEventListener('abort', onAbort);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason or an error, as is
           reject(e);
         };
       }

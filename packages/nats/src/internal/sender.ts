@@ -196,6 +196,7 @@ export class Sender<T> {
         if (!withdraw()) return; // taken first: the send happened
         finish();
         void this.clearOffer(id);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, or a typed error
         reject(err);
       };
       const onAbort = (): void => giveUp(signal!.reason);

@@ -16,7 +16,7 @@ import { errors } from '../errors.js';
 
 /** Encodes `v` for the network; throws a TypeError (nothing sent) for what cannot cross. */
 export function encodeValue<T>(codec: Codec<T>, v: T): Uint8Array {
-  if (codec === (codecs.structured as Codec<unknown>)) checkLocalOnly(v, new Set(), 0);
+  if (codec === codecs.structured) checkLocalOnly(v, new Set(), 0);
   return codec.encode(v);
 }
 
@@ -48,5 +48,6 @@ function checkLocalOnly(v: unknown, seen: Set<object>, depth: number): void {
     for (const x of v as Iterable<unknown>) checkLocalOnly(x, seen, depth + 1);
     return;
   }
-  for (const k of Object.keys(v)) checkLocalOnly((v as Record<string, unknown>)[k], seen, depth + 1);
+  for (const k of Object.keys(v))
+    checkLocalOnly((v as Record<string, unknown>)[k], seen, depth + 1);
 }
