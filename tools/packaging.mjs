@@ -453,7 +453,7 @@ export function packagingChecks(pkgDir, options = {}) {
     run: () => checkRuntimeExports(info, subpath),
   }));
   cases.push({
-    name: `.d.ts resolve and type-check for every subpath (${TS_VARIANTS.map((v) => v.name).join(', ')})`,
+    name: `.d.ts resolve and type-check for every subpath (${(options.variants ?? TS_VARIANTS.map((v) => v.name)).join(', ')})`,
     run: () => checkTypes(info, options),
   });
   cases.push({ name: 'publint: no warnings or errors', run: () => checkPublint(info, options) });

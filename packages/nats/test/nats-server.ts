@@ -12,8 +12,14 @@ import path from 'node:path';
 export const INSTALL_HINT =
   'install nats-server (Debian/Ubuntu: apt-get install -y nats-server; or the official binary / the `nats` container image) or set NATS_URL to a NATS server with JetStream';
 
-/** The nats-server binary, or undefined. */
+/**
+ * The nats-server binary, or undefined. GOCSP_NATS_SERVER names one (or
+ * `none`: behave as if there were none, to see the skip).
+ */
 export function findNatsServer(): string | undefined {
+  const forced = process.env.GOCSP_NATS_SERVER;
+  if (forced === 'none') return undefined;
+  if (forced) return existsSync(forced) ? forced : undefined;
   const dirs = [
     ...(process.env.PATH ?? '').split(path.delimiter),
     '/usr/sbin',
