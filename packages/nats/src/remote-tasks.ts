@@ -12,7 +12,6 @@
  * rejects every pending call with ConnectionClosedError).
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { headers } from '@nats-io/transport-node';
 import type { AnyFn } from '@gocsp/core';
 import { codecs } from '@gocsp/channels';
 import { DeadlineExceededError } from '@gocsp/patterns';
@@ -27,7 +26,7 @@ import {
 } from './internal/calls.js';
 import { connOf, type Conn } from './internal/conn.js';
 import { decodeError } from './internal/error-wire.js';
-import { H, checkName, svcNames } from './internal/names.js';
+import { checkName, svcNames } from './internal/names.js';
 import { encodeValue } from './internal/values.js';
 
 /** Options of one remote call (`remote.fn.with(options)(...args)`). */
@@ -113,11 +112,8 @@ function callerOf(conn: Conn): Caller {
 }
 
 function send(caller: Caller, p: Pending): void {
-  const h = headers();
-  h.set(H.call, p.id);
-  h.set(H.fn, p.fn);
   try {
-    caller.conn.nc.publish(p.subject, p.data, { reply: `${caller.prefix}.c.${p.id}`, headers: h });
+    caller.conn.nc.publish(p.subject, p.data, { reply: `${caller.prefix}.c.${p.id}` });
   } catch (e) {
     if (!caller.conn.closed) p.settle(false, e);
   }
@@ -136,23 +132,26 @@ function onReply(caller: Caller, msg: Msg): void {
   if (!rest.startsWith('c.')) return;
   const p = caller.pending.get(rest.slice(2));
   if (p === undefined) return; // settled already: a late or second answer
-  const status = msg.headers?.code ?? 0;
-  if (status === 503 || msg.headers?.hasError) {
-    p.settle(false, errors.noResponders(p.service, p.fn));
+  // A status message (no payload, headers only): 503 = nobody subscribed.
+  if (msg.data.length === 0 && msg.headers !== undefined) {
+    if (msg.headers.code === 503 || msg.headers.hasError) {
+      p.settle(false, errors.noResponders(p.service, p.fn));
+    }
     return;
   }
-  const kind = msg.headers?.get(H.kind);
+  const kind = msg.data[0];
+  const body = msg.data.subarray(1);
   if (kind === KIND_OK) {
     let v: unknown;
     try {
-      v = codecs.structured.decode(msg.data);
+      v = codecs.structured.decode(body);
     } catch (e) {
       p.settle(false, e);
       return;
     }
     p.settle(true, v);
   } else if (kind === KIND_ERR) {
-    p.settle(false, decodeError(msg.data));
+    p.settle(false, decodeError(body));
   } else if (kind === KIND_RETRY) {
     p.heard = now;
     send(caller, p); // that server stopped before running it
@@ -200,7 +199,7 @@ function call(
       id,
       service,
       fn,
-      subject: names.call,
+      subject: `${names.call}.${fn}`,
       data,
       heard: performance.now(),
       settled: false,

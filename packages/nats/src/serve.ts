@@ -14,7 +14,6 @@
  *   their callers at once (`retry`), running ones finish and reply.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { headers } from '@nats-io/transport-node';
 import { spawnWith, type TaskRefs } from '@gocsp/core';
 import { codecs } from '@gocsp/channels';
 import { errors } from './errors.js';
@@ -25,11 +24,12 @@ import {
   KIND_RETRY,
   RESULT_KEEP_MS,
   isTaskName,
+  resultPayload,
   splitReply,
 } from './internal/calls.js';
 import { connOf } from './internal/conn.js';
 import { encodeError } from './internal/error-wire.js';
-import { H, checkName, svcNames } from './internal/names.js';
+import { checkName, svcNames } from './internal/names.js';
 import { encodeValue } from './internal/values.js';
 
 /** Options of {@link serveTasks}. */
@@ -114,7 +114,7 @@ export async function serveTasks<M>(
 
   const held = new Map<string, Held>();
   const queue: Held[] = [];
-  const done = new Map<string, { reply: string; kind: string; data: Uint8Array }>();
+  const done = new Map<string, { reply: string; kind: number; data: Uint8Array }>();
   const st: ServerStats = {
     received: 0,
     started: 0,
@@ -128,18 +128,16 @@ export async function serveTasks<M>(
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let idle: (() => void) | undefined;
 
-  const publish = (reply: string, kind: string, data: Uint8Array): void => {
+  const publish = (reply: string, kind: number, data: Uint8Array): void => {
     if (conn.closed) return;
-    const h = headers();
-    h.set(H.kind, kind);
     try {
-      nc.publish(reply, data, { headers: h });
+      nc.publish(reply, resultPayload(kind, data));
     } catch {
       // connection closing: the caller re-sends elsewhere
     }
   };
 
-  const finish = (c: Held, kind: string, data: Uint8Array): void => {
+  const finish = (c: Held, kind: number, data: Uint8Array): void => {
     if (held.get(c.id) !== c) return;
     held.delete(c.id);
     st.running--;
@@ -197,10 +195,11 @@ export async function serveTasks<M>(
   };
 
   const onCall = (msg: Msg): void => {
-    const id = msg.headers?.get(H.call) ?? '';
-    const fn = msg.headers?.get(H.fn) ?? '';
     const reply = msg.reply;
-    if (!id || !reply || splitReply(reply) === undefined) return; // not a gocsp call
+    const parts = reply ? splitReply(reply) : undefined;
+    if (reply === undefined || parts === undefined) return; // not a gocsp call
+    const id = parts[1];
+    const fn = msg.subject.slice(names.call.length + 1);
     if (held.has(id)) return; // a re-send of a call we hold: the heartbeat covers it
     const old = done.get(id);
     if (old !== undefined) {
@@ -257,7 +256,7 @@ export async function serveTasks<M>(
   heartbeat.unref();
 
   const subs: Subscription[] = [
-    nc.subscribe(names.call, { queue: names.queue, callback: (_e, m) => onCall(m) }),
+    nc.subscribe(names.calls, { queue: names.queue, callback: (_e, m) => onCall(m) }),
     nc.subscribe(names.cancel, { callback: (_e, m) => onCancel(m) }),
   ];
   // The subscriptions are known to the NATS server once flushed: from then on

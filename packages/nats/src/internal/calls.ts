@@ -3,12 +3,16 @@
  * queue group; no JetStream), shared by the server (serve.ts) and the
  * caller (remote-tasks.ts).
  *
- * | message | subject | headers | payload |
- * | --- | --- | --- | --- |
- * | call | `gocsp.svc.<service>.call`, reply `<prefix>.c.<callId>` | `Gocsp-Call`, `Gocsp-Fn` | args (structured codec) |
- * | result | the call's reply subject | `Gocsp-Kind: ok` / `err` / `retry` | result / error record / - |
- * | heartbeat | `<prefix>.hb` | - | call ids held by one server, `\n`-separated |
- * | cancel | `gocsp.svc.<service>.cancel` (every server) | - | call id |
+ * | message | subject | payload |
+ * | --- | --- | --- |
+ * | call | `gocsp.svc.<service>.call.<fn>`, reply `<prefix>.c.<callId>` | args (structured codec) |
+ * | result | the call's reply subject | one kind byte (OK / ERR / RETRY), then the result / error record |
+ * | heartbeat | `<prefix>.hb` | call ids held by one server, `\n`-separated |
+ * | cancel | `gocsp.svc.<service>.cancel` (every server) | call id |
+ *
+ * No headers: the task name is in the subject and the call id in the reply
+ * subject (measured: building and parsing headers was a visible part of a
+ * small call's cost).
  *
  * Why it holds:
  * - At-least-once execution: a caller that hears nothing about a call for
@@ -29,10 +33,18 @@ export const HB_MS = 1000;
 export const HB_TIMEOUT_MS = 3500;
 export const RESULT_KEEP_MS = 30_000;
 
-export const KIND_OK = 'ok';
-export const KIND_ERR = 'err';
+export const KIND_OK = 1;
+export const KIND_ERR = 2;
 /** The server stopped before running the call: send it again at once. */
-export const KIND_RETRY = 'retry';
+export const KIND_RETRY = 3;
+
+/** A result message: the kind byte, then `data`. */
+export function resultPayload(kind: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length + 1);
+  out[0] = kind;
+  out.set(data, 1);
+  return out;
+}
 
 /** `<prefix>.c.<callId>` -> [prefix, callId]; undefined for anything else. */
 export function splitReply(reply: string): [string, string] | undefined {

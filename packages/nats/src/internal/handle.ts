@@ -8,8 +8,12 @@
  *
  * | event | sent by | means |
  * | --- | --- | --- |
- * | `r` | a receiver, after taking values (coalesced per event-loop turn) | there may be room now |
+ * | `w` | a sender that found the channel full | "tell me when there is room" (for WANT_MS) |
+ * | `r` | a receiver, after taking values, while someone wants room (once per event-loop turn) | there may be room now |
  * | `c` | the process that closed the channel | re-read the state: closed |
+ *
+ * Room events are sent only while a sender said it waits: a stream that
+ * never fills costs no event per value.
  */
 import type { Subscription } from '@nats-io/transport-node';
 import type { Codec } from '@gocsp/core';
@@ -21,6 +25,9 @@ import { readState, type ChanState } from './stream.js';
 const enc = new TextEncoder();
 const ROOM = enc.encode('r');
 const CLOSED = enc.encode('c');
+const WANT = enc.encode('w');
+/** How long after a sender's `w` receivers announce room. */
+const WANT_MS = 5000;
 /** `len` is refreshed in the background when read, at most this often. */
 const LEN_REFRESH_MS = 100;
 
@@ -37,6 +44,10 @@ export class Handle<T> {
   private roomWaiters = new Set<() => void>();
   private closeListeners = new Set<() => void>();
   private roomQueued = false;
+  /** When a sender (any process) last said it waits for room; -Infinity if never. */
+  private wantedAt = -Infinity;
+  /** When this handle last sent `w`. */
+  private wantSentAt = -Infinity;
   private readonly unClose: () => void;
 
   constructor(
@@ -95,6 +106,8 @@ export class Handle<T> {
           this.wakeAll();
         } else if (kind === ROOM[0]) {
           this.wakeRoom();
+        } else if (kind === WANT[0]) {
+          this.wantedAt = performance.now();
         }
       },
     });
@@ -106,6 +119,15 @@ export class Handle<T> {
    */
   waitRoom(ms: number, signal: AbortSignal | undefined): Promise<void> {
     this.listen();
+    // Ask receivers (every process) to announce room for a while.
+    if (!this.conn.closed && performance.now() - this.wantSentAt > WANT_MS / 2) {
+      this.wantSentAt = performance.now();
+      try {
+        this.conn.nc.publish(this.names.events, WANT);
+      } catch {
+        // closing: the timer below still retries
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -145,16 +167,25 @@ export class Handle<T> {
   /** Tells blocked senders (all processes) that values were taken; once per event-loop turn. */
   announceRoom(): void {
     if (this.roomQueued || this.conn.closed) return;
+    if (performance.now() - this.wantedAt > WANT_MS) return; // nobody waits for room
     this.roomQueued = true;
     setImmediate(() => {
       this.roomQueued = false;
-      if (!this.conn.closed) this.conn.nc.publish(this.names.events, ROOM);
+      try {
+        if (!this.conn.closed) this.conn.nc.publish(this.names.events, ROOM);
+      } catch {
+        // closing
+      }
     });
   }
 
   /** Tells every process that the channel was closed. */
   announceClosed(): void {
-    if (!this.conn.closed) this.conn.nc.publish(this.names.events, CLOSED);
+    try {
+      if (!this.conn.closed) this.conn.nc.publish(this.names.events, CLOSED);
+    } catch {
+      // closing: the others see the closed stream on their next check
+    }
     this.closed = true;
     this.wakeAll();
   }

@@ -10,7 +10,7 @@
  * | after close | the stream's subjects become `gocsp.ch.<name>.closed` only |
  * | its events | subject `gocsp.ch.<name>.evt` (core NATS: room, close) |
  * | its consumer | durable `recv` (every receiver of every process shares it) |
- * | a service's calls | subject `gocsp.svc.<service>.call`, queue group `gocsp.svc.<service>` |
+ * | a service's calls | subject `gocsp.svc.<service>.call.<task>`, queue group `gocsp.svc.<service>` |
  * | cancel of a call | subject `gocsp.svc.<service>.cancel` (every server hears it) |
  */
 import { errors } from '../errors.js';
@@ -32,6 +32,8 @@ export const chanNames = (name: string) => ({
 
 export const svcNames = (service: string) => ({
   call: `gocsp.svc.${service}.call`,
+  /** What a server subscribes to: every task of the service. */
+  calls: `gocsp.svc.${service}.call.*`,
   queue: `gocsp.svc.${service}`,
   cancel: `gocsp.svc.${service}.cancel`,
 });
@@ -40,10 +42,4 @@ export const svcNames = (service: string) => ({
 export const H = {
   /** A rendezvous offer's reply subject: where a receiver asks the sender to take it. */
   offer: 'Gocsp-Offer',
-  /** A call's id (the same on every retry of the call). */
-  call: 'Gocsp-Call',
-  /** A call's task name. */
-  fn: 'Gocsp-Fn',
-  /** Kind of a reply to a call: 'ok', 'err', 'hb' (heartbeat). */
-  kind: 'Gocsp-Kind',
 } as const;

@@ -348,9 +348,16 @@ export class Receiver<T> {
   private pull(min = 0): void {
     if (this.h.failure !== undefined || this.drained) return;
     if (this.h.closed && this.buf.length === 0 && this.waits.length > 0) void this.checkDrained();
-    const demand =
-      this.waits.length + (this.iterating > 0 ? this.readAhead : 0) - this.buf.length - this.asked;
-    const n = Math.min(MAX_PULL, Math.max(demand, min - this.buf.length - this.asked));
+    const have = this.buf.length + this.asked;
+    const unmet = this.waits.length - have;
+    const ahead = this.iterating > 0 ? this.readAhead : 0;
+    let n = Math.max(unmet + (unmet > 0 ? ahead : 0), min - have);
+    // Read-ahead alone refills in batches (half the read-ahead at least), not
+    // one small pull per value taken.
+    if (n <= 0 && ahead > 0 && this.waits.length + ahead - have >= Math.max(1, ahead >> 1)) {
+      n = this.waits.length + ahead - have;
+    }
+    n = Math.min(MAX_PULL, n);
     if (n <= 0 || this.pulls >= 2) return;
     this.asked += n;
     this.pulls++;
