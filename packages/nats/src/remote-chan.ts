@@ -302,8 +302,8 @@ export async function remoteChan<T = unknown>(
     );
   }
   if (conn.closed) throw errors.connectionClosed(`remoteChan('${name}')`);
-  const { cap, state } = await openStream(conn, name, capacity, codecName(codec), ackWaitMs);
-  return new RemoteChannel<T>(new Handle(conn, name, cap, codec, state), readAhead);
+  const { cap, state, consumer } = await openStream(conn, name, capacity, codecName(codec), ackWaitMs);
+  return new RemoteChannel<T>(new Handle(conn, name, cap, codec, state, consumer), readAhead);
 }
 
 /**

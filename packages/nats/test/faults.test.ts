@@ -140,6 +140,20 @@ describe.skipIf(noServer)('remote channels across processes', () => {
     await deleteRemoteChan(nc, name);
   });
 
+  it('closing the NATS connection ends every pending operation and leaves nothing keeping the process alive', async () => {
+    const name = uniq('exit');
+    const p = startProc('exit-proc.mjs', [natsUrl, name]);
+    procs.push(p);
+    const code = await within(p.exited, 30_000, 'the process to end by itself');
+    expect(code).toBe(0);
+    expect(p.lines).toContain('call 3');
+    expect(p.lines.filter((l) => l === 'recv rejected: ConnectionClosedError')).toHaveLength(2);
+    expect(p.lines).toContain('call rejected: ConnectionClosedError');
+    expect(p.lines).toContain('closed');
+    await deleteRemoteChan(nc, name);
+    await deleteRemoteChan(nc, `${name}-rv`);
+  });
+
   it('a receiving process that dies holding values gives them back (redelivered, never dropped)', async () => {
     const name = uniq('dies');
     const ch = await remoteChan<string>(nc, name, { capacity: 64, ackWaitMs: 5000 });

@@ -16,6 +16,7 @@
  * never fills costs no event per value.
  */
 import type { Subscription } from '@nats-io/transport-node';
+import type { ConsumerInfo } from '@nats-io/jetstream';
 import type { Codec } from '@gocsp/core';
 import { errors } from '../errors.js';
 import type { Conn } from './conn.js';
@@ -56,6 +57,8 @@ export class Handle<T> {
     readonly cap: number,
     readonly codec: Codec<T>,
     state: ChanState,
+    /** The shared consumer as it was at open (pulls bind to it without a lookup). */
+    readonly consumerInfo: ConsumerInfo,
   ) {
     this.names = chanNames(name);
     this.note(state);

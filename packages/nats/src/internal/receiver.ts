@@ -77,7 +77,7 @@ export class Receiver<T> {
   private iterating = 0;
   private readonly seen = new Set<number>();
   private readonly seenOrder: number[] = [];
-  private consumerP: Promise<Consumer> | undefined;
+  private consumerObj: Consumer | undefined;
   private releaseTimer: ReturnType<typeof setTimeout> | undefined;
   /** A drained-check is in flight. */
   private checking = false;
@@ -336,12 +336,14 @@ export class Receiver<T> {
   // ---------------------------------------------------------------------
   // Pulling
 
-  private consumer(): Promise<Consumer> {
-    this.consumerP ??= this.h.conn.js.consumers.get(this.h.names.stream, this.h.names.consumer);
-    this.consumerP.catch(() => {
-      this.consumerP = undefined;
-    });
-    return this.consumerP;
+  /**
+   * The shared consumer, bound from the info read at open: no lookup request
+   * (a JetStream API request in flight when the user closes the connection
+   * leaves nats.js' 5 s timer behind, keeping the process alive that long).
+   */
+  private consumer(): Consumer {
+    this.consumerObj ??= this.h.conn.js.consumers.getConsumerFromInfo(this.h.consumerInfo);
+    return this.consumerObj;
   }
 
   /** Starts a pull request for what the waiters (and a running loop) still need. */
@@ -368,8 +370,7 @@ export class Receiver<T> {
     let got = 0;
     let failed = false;
     try {
-      const c = await this.consumer();
-      const it = await c.fetch({ max_messages: n, expires: PULL_EXPIRES_MS });
+      const it = await this.consumer().fetch({ max_messages: n, expires: PULL_EXPIRES_MS, bind: true });
       for await (const m of it) {
         got++;
         this.asked--;

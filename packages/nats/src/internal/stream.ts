@@ -24,6 +24,7 @@ import {
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
+  type ConsumerInfo,
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { errors } from '../errors.js';
@@ -59,7 +60,7 @@ export async function openStream(
   capacity: number | undefined,
   codec: string,
   ackWaitMs: number | undefined,
-): Promise<{ cap: number; state: ChanState }> {
+): Promise<{ cap: number; state: ChanState; consumer: ConsumerInfo }> {
   const n = chanNames(name);
   const jsm = await conn.jsm();
   let info: StreamInfo | undefined;
@@ -100,20 +101,15 @@ export async function openStream(
   // The shared durable consumer, made once. An existing one is used as it is:
   // adding it again with another ack wait would change it (2.9 treats the add
   // as an update of the editable fields).
-  const exists = await jsm.consumers.info(n.stream, n.consumer).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    await jsm.consumers.add(n.stream, {
-      durable_name: n.consumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: ackWaitMs === undefined ? ACK_WAIT_NS : ackWaitMs * 1e6,
-      max_ack_pending: -1,
-    });
-  }
-  return { cap: have.cap, state: stateOf(info, name) };
+  let consumer = await jsm.consumers.info(n.stream, n.consumer).catch(() => undefined);
+  consumer ??= await jsm.consumers.add(n.stream, {
+    durable_name: n.consumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: ackWaitMs === undefined ? ACK_WAIT_NS : ackWaitMs * 1e6,
+    max_ack_pending: -1,
+  });
+  return { cap: have.cap, state: stateOf(info, name), consumer };
 }
 
 function stateOf(info: StreamInfo, name: string): ChanState {
