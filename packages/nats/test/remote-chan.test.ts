@@ -153,6 +153,33 @@ describe.skipIf(noServer)('remoteChan', () => {
     await deleteRemoteChan(nc, ch.name);
   });
 
+  it('trySend and tryRecv: never wait for a value or a partner (buffered and unbuffered)', async () => {
+    const name = uniq('try');
+    const ch = await remoteChan<number>(nc, name, { capacity: 1 });
+    expect(await ch.tryRecv()).toBeUndefined();
+    expect(await ch.trySend(1)).toBe(true);
+    expect(await ch.trySend(2)).toBe(false);
+    expect(await ch.tryRecv()).toEqual([1, true]);
+    await ch.close();
+    expect(await ch.tryRecv()).toEqual([undefined, false]);
+    await expect(ch.trySend(3)).rejects.toThrow(ClosedChannelError);
+    await deleteRemoteChan(nc, name);
+
+    const rvName = uniq('tryrv');
+    const tx = await remoteChan<number>(nc, rvName);
+    const rx = await remoteChan<number>(nc2, rvName);
+    expect(await tx.trySend(1)).toBe(false); // nobody receives
+    const r = rx.recv();
+    let sent = false;
+    for (let i = 0; i < 50 && !sent; i++) {
+      sent = await tx.trySend(2); // true once the receiver's pull is waiting
+      if (!sent) await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(sent).toBe(true);
+    expect(await within(r, 10_000, 'recv')).toBe(2);
+    await deleteRemoteChan(nc, rvName);
+  });
+
   it('len is a recent count; cap is exact', async () => {
     const ch = await remoteChan<number>(nc, uniq('len'), { capacity: 10 });
     for (let i = 0; i < 3; i++) await ch.send(i);
