@@ -281,7 +281,8 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
+        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16', FORCE_COLOR: '0' } },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
@@ -306,7 +307,7 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: { ...process.env, FORCE_COLOR: '0' } },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );

@@ -20,7 +20,8 @@ function runScript(
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      { timeout: 20_000, env: { ...process.env, ...env } },
+      // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
+      { timeout: 20_000, env: { ...process.env, FORCE_COLOR: '0', ...env } },
       (e, stdout, stderr) =>
         resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );

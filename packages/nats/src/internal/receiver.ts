@@ -454,6 +454,12 @@ export class Receiver<T> {
   // Giving back what nobody asked for
 
   private scheduleRelease(): void {
+    if (this.h.cap === 0) {
+      // An offer nobody here wants goes back at once: its sender is blocked,
+      // and a receiver elsewhere may be waiting for it.
+      this.release();
+      return;
+    }
     if (this.releaseTimer !== undefined) return;
     this.releaseTimer = setTimeout(() => {
       this.releaseTimer = undefined;
