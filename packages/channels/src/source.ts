@@ -78,7 +78,14 @@ export interface Selectable<T> {
   readonly [selectSource]: SelectSource<T>;
 }
 
-/** True if `v` exposes a select source. */
+/**
+ * True if `v` exposes a select source (and so can be an `onRecv` case).
+ *
+ * @example
+ * ```ts
+ * if (isSelectable(x)) await select([onRecv(x), onDefault()]);
+ * ```
+ */
 export function isSelectable(v: unknown): v is Selectable<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && selectSource in v;
 }
