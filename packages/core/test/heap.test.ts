@@ -33,7 +33,8 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        // FORCE_COLOR=0: console.log would colour its values in a colour terminal.
+        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16', FORCE_COLOR: '0' } },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),

@@ -54,7 +54,8 @@ export function runNode(name: string | null, opts: ChildOptions = {}): Promise<C
       args,
       {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: { ...process.env, ...opts.env },
+        // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
+        env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
         timeout,
         killSignal: 'SIGKILL',
         maxBuffer: 16 << 20,
