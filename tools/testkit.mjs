@@ -26,7 +26,9 @@ export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function workerRunner(entry) {
   return function runWorker(scenario, args, timeoutMs = 30_000) {
-    const worker = new Worker(entry, { workerData: { scenario, args: toShared(args), seed: SEED } });
+    const worker = new Worker(entry, {
+      workerData: { scenario, args: toShared(args), seed: SEED },
+    });
     const messages = [];
     const waiting = [];
     const result = new Promise((resolve, reject) => {

@@ -212,7 +212,11 @@ describe('values and codecs', () => {
     const sparse: unknown[] = [1];
     sparse[3] = 4;
     const values: unknown[] = [
-      { id: 1, payload: 'x'.repeat(100), nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] } },
+      {
+        id: 1,
+        payload: 'x'.repeat(100),
+        nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] },
+      },
       { unicode: 'héllo wörld ✓ 😀', long: 'é'.repeat(200), empty: '' },
       [[[]], {}, [true, false]],
       { [String(2 ** 31)]: 'big key', '': 'empty key' },
@@ -283,7 +287,8 @@ describe('values and codecs', () => {
         ['--input-type=module', '-e', script],
         // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
         { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16', FORCE_COLOR: '0' } },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('TypeError,TypeError,TypeError small true');
@@ -308,7 +313,8 @@ describe('values and codecs', () => {
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
         { timeout: 20_000, env: { ...process.env, FORCE_COLOR: '0' } },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('2 1');

@@ -302,7 +302,13 @@ export async function remoteChan<T = unknown>(
     );
   }
   if (conn.closed) throw errors.connectionClosed(`remoteChan('${name}')`);
-  const { cap, state, consumer } = await openStream(conn, name, capacity, codecName(codec), ackWaitMs);
+  const { cap, state, consumer } = await openStream(
+    conn,
+    name,
+    capacity,
+    codecName(codec),
+    ackWaitMs,
+  );
   return new RemoteChannel<T>(new Handle(conn, name, cap, codec, state, consumer), readAhead);
 }
 

@@ -370,7 +370,11 @@ export class Receiver<T> {
     let got = 0;
     let failed = false;
     try {
-      const it = await this.consumer().fetch({ max_messages: n, expires: PULL_EXPIRES_MS, bind: true });
+      const it = await this.consumer().fetch({
+        max_messages: n,
+        expires: PULL_EXPIRES_MS,
+        bind: true,
+      });
       for await (const m of it) {
         got++;
         this.asked--;
