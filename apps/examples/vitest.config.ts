@@ -1,13 +1,4 @@
 import { defineConfig } from 'vitest/config';
+import { gocspTest } from '../../tools/vitest.mjs';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 30_000,
-    // Concurrency tests spawn real worker threads; on a 2-core CI machine
-    // running files one at a time keeps their timing honest.
-    fileParallelism: false,
-  },
-});
+export default defineConfig({ test: gocspTest() });

@@ -1,14 +1,4 @@
 import { defineConfig } from 'tsup';
+import { gocspTsup } from '../../tools/build.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  splitting: false,
-  shims: true,
-  treeshake: true,
-});
+export default defineConfig(gocspTsup({ entry: ['src/index.ts'] }));

@@ -1,14 +1,11 @@
 import { defineConfig } from 'tsup';
+import { gocspTsup } from '../../tools/build.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/worker.ts'],
-  shims: true,
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  splitting: false,
-  treeshake: true,
-});
+// src/substrate.ts is the "./internal" subpath (for gocsp's own packages);
+// src/worker.ts is the entry of an M worker thread (CommonJS only).
+export default defineConfig(
+  gocspTsup({
+    entry: ['src/index.ts', 'src/substrate.ts', 'src/worker.ts'],
+    esmEntries: ['index', 'substrate'],
+  }),
+);

@@ -1,15 +1,10 @@
 import { defineConfig } from 'tsup';
+import { gocspTsup } from '../../tools/build.mjs';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  splitting: false,
-  shims: true,
-  treeshake: true,
-  external: ['@nats-io/transport-node', '@nats-io/jetstream'],
-});
+// The NATS client packages are peers: never bundled.
+export default defineConfig(
+  gocspTsup({
+    entry: ['src/index.ts'],
+    external: ['@nats-io/transport-node', '@nats-io/jetstream'],
+  }),
+);

@@ -6,7 +6,7 @@
  * never touches Atomics.notify and a cross-thread one notifies only a
  * sleeping thread.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { codecs, type Codec } from './codec.js';
 import { errors, rejected } from './errors.js';
 import {
@@ -51,6 +51,8 @@ const f64w = new Int32Array(f64.buffer);
 const f64b = new Uint8Array(f64.buffer);
 const NUM_TAG = substrate.STRUCTURED_NUMBER_TAG;
 const TYPE = 'chan.Channel';
+/** Shared type id of channels (ids 16-23 are this package's; see core's internal/types.ts). */
+const TYPE_ID = 16;
 const NONE = -1;
 const DEFAULT_SLOT_BYTES = 128;
 
@@ -76,7 +78,7 @@ const CODECS_BY_ID = new Map([...CODEC_IDS].map(([c, id]) => [id, c]));
  */
 export function registerCodec(id: number, codec: Codec<unknown>): void {
   if (!Number.isInteger(id) || id < 100 || id > 65535) {
-    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${String(id)}`);
+    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${substrate.shown(id)}`);
   }
   CODEC_IDS.set(codec, id);
   CODECS_BY_ID.set(id, codec);
@@ -195,7 +197,7 @@ export class Channel<T = unknown> {
     const l = this.local!;
     const world = substrate.defaultWorld();
     const words = channelWords(l.cap, this.slotBytes);
-    const ref = substrate.allocObject(world, substrate.TYPE_IDS[TYPE], words);
+    const ref = substrate.allocObject(world, TYPE_ID, words);
     initChannel(
       new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words),
       l.cap,
@@ -268,6 +270,45 @@ export class Channel<T = unknown> {
   get cap(): number {
     const l = this.local;
     return l !== undefined ? l.cap : this.h.i32[CAP]!;
+  }
+
+  /**
+   * @internal One line for util.inspect: `Channel { id: 12, cap: 4, len: 1,
+   * closed: false }` (a channel never shared yet has no id: `local: true`).
+   */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of a channel: `{ kind, id, cap, len, closed }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ ch }); // '{"ch":{"kind":"Channel","id":12,"cap":4,"len":1,"closed":false}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    const l = this.local;
+    if (l !== undefined) {
+      return substrate.sharedSummary('Channel', {
+        local: true,
+        cap: l.cap,
+        len: l.buf.length,
+        closed: l.closed,
+      });
+    }
+    const h = this.h;
+    return substrate.sharedSummary('Channel', {
+      id: h.ref,
+      cap: h.i32[CAP]!,
+      len: Atomics.load(h.i32, LEN),
+      closed: Atomics.load(h.i32, CLOSED) !== 0,
+    });
   }
 
   /**
@@ -803,7 +844,7 @@ function wordKind(codec: Codec<unknown>): number {
 
 // A channel freed with values in its ring: free their out-of-line blocks and
 // give back the shared objects they hold.
-substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
+substrate.registerFreeHook(TYPE_ID, (world, ref) => {
   const h = HChan.open(world, ref);
   if (h.i32[LEN] === 0) return;
   const codec = CODECS_BY_ID.get(h.i32[CODEC]!);
@@ -811,7 +852,7 @@ substrate.registerFreeHook(substrate.TYPE_IDS[TYPE], (world, ref) => {
 });
 
 substrate.registerSharedType(
-  substrate.TYPE_IDS[TYPE],
+  TYPE_ID,
   TYPE,
   (world, ref) => {
     reviving = { world, ref };

@@ -3,7 +3,7 @@
  * They live in @gocsp/core (goroutine arguments and results use them too);
  * see core's codec.ts for the format and the fast paths.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 export type { Codec } from '@gocsp/core';
 

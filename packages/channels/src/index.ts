@@ -16,7 +16,7 @@ export { selectSource, isSelectable } from './source.js';
 export type { SelectSource, SelectWaiter, Selectable } from './source.js';
 
 // Timers.
-export { after, tick, setClock, realClock } from './time.js';
+export { after, tick, setClock, currentClock, realClock } from './time.js';
 export type { Clock, Ticker } from './time.js';
 
 // Codecs.

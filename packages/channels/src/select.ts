@@ -21,7 +21,7 @@
  * random order, armed in pass 2 after the locks are released (their claim is
  * the same CAS on the group word), disarmed in pass 3.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { Channel, checkSize } from './channel.js';
 import { errors, rejected } from './errors.js';
 import { CLOSED, FULL, type HChan } from './internal/hchan.js';

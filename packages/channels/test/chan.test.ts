@@ -13,6 +13,7 @@ import {
   type Channel,
 } from '@gocsp/channels';
 import { scale } from './util.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 /** True if `p` is still pending after `ms` (a bounded check for "blocks"). */
 async function blocks(p: Promise<unknown>, ms = 20): Promise<boolean> {
@@ -285,8 +286,7 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16', FORCE_COLOR: '0' } },
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
@@ -297,7 +297,7 @@ describe('values and codecs', () => {
   it('a channel dropped with values in its buffer frees them and releases the objects they hold', async () => {
     const script = `
       import { chan } from '@gocsp/channels';
-      import { substrate } from '@gocsp/core';
+      import * as substrate from '@gocsp/core/internal';
       import { Mutex } from '@gocsp/sync';
       const w = substrate.defaultWorld();
       const settle = async () => { for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); } };
@@ -312,7 +312,7 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
-        { timeout: 20_000, env: { ...process.env, FORCE_COLOR: '0' } },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
@@ -322,6 +322,8 @@ describe('values and codecs', () => {
 
   it('rejects bad capacities', () => {
     expect(() => chan(-1)).toThrow(RangeError);
+    // A string where a number belongs shows as a string, with its type.
+    expect(() => chan('3' as unknown as number)).toThrow(/, got "3" \(a string\)$/);
     expect(() => chan(1.5)).toThrow(RangeError);
   });
 });

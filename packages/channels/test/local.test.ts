@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ClosedChannelError, chan, onRecv, select, toShared } from '@gocsp/channels';
 import { runWorker } from './util.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 const pending = Symbol('pending');
 async function state(p: Promise<unknown>): Promise<unknown> {
@@ -20,8 +21,7 @@ function runScript(
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
-      { timeout: 20_000, env: { ...process.env, FORCE_COLOR: '0', ...env } },
+      { timeout: 20_000, env: childEnv(env) },
       (e, stdout, stderr) =>
         resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );

@@ -1,9 +1,11 @@
 /**
  * @gocsp/core: the gocsp runtime.
  *
- * This entry only re-exports: the G/M/P goroutine scheduler (`go`, `spawn`,
- * `gomaxprocs`, ...) and the shared-memory substrate every other gocsp
- * package is built on.
+ * This entry only re-exports the public API: the G/M/P goroutine scheduler
+ * (`go`, `spawn`, `gomaxprocs`, ...), shared objects across threads
+ * (`toShared`, `fromShared`), codecs and errors. The shared-memory substrate
+ * the other gocsp packages are built on is the `@gocsp/core/internal`
+ * subpath (src/substrate.ts), which is not public API.
  */
 
 // Goroutines: the G/M/P runtime.
@@ -25,7 +27,7 @@ export type { Trace, TraceEvent } from './runtime/trace.js';
 
 // Public API: shared objects across threads.
 export { toShared, fromShared, isShareable, isHandle } from './internal/shared.js';
-export type { SharedHandle, Shareable } from './internal/shared.js';
+export type { SharedHandle, SharedValue, Shareable } from './internal/shared.js';
 
 // Codecs (values crossing threads: channel values, goroutine arguments and results).
 export type { Codec } from './codec.js';
@@ -43,7 +45,3 @@ export {
   WorkerDiedError,
   RuntimeStoppedError,
 } from './errors.js';
-
-// Substrate for gocsp's own packages (@gocsp/sync, @gocsp/channels, ...).
-// Stable enough to build on, but not part of the user-facing contract.
-export * as substrate from './substrate.js';

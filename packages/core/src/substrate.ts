@@ -1,7 +1,11 @@
 /**
- * The shared-memory substrate, re-exported for gocsp's own packages
- * (`import { substrate } from '@gocsp/core'`). Layouts and invariants are
- * documented at the top of each file under ./internal.
+ * `@gocsp/core/internal`: the shared-memory substrate, for gocsp's own
+ * packages only (`import * as substrate from '@gocsp/core/internal'`).
+ *
+ * NOT PUBLIC API: it changes without notice between versions, and
+ * tools/check-graph.mjs lets only @gocsp packages import it. Layouts and
+ * invariants are documented at the top of each file under ./internal and in
+ * docs/ARCHITECTURE.md.
  */
 export {
   World,
@@ -19,6 +23,9 @@ export type { Token } from './internal/world.js';
 export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
 export { ilock, itryLock, iunlock } from './internal/ilock.js';
 export { relax } from './internal/spin.js';
+export { Fifo } from './internal/fifo.js';
+export { shown } from './internal/shown.js';
+export { sabStats } from './internal/sabs.js';
 export { allocNode, freeNode, allocBlock, freeBlock, classFor } from './internal/heap.js';
 export {
   allocObject,
@@ -29,10 +36,9 @@ export {
   refsOf,
   childOf,
   typeIdOf,
-  TYPE_IDS,
   OBJ_HEADER,
 } from './internal/object.js';
-export type { TypeName, FreeHook } from './internal/object.js';
+export type { FreeHook } from './internal/object.js';
 export { WaitQueue, markWoken, cancelNode } from './internal/waitq.js';
 export {
   Parker,
@@ -51,6 +57,8 @@ export {
   reviveRef,
   mapShared,
   reviveIn,
+  inspectCustom,
+  sharedSummary,
 } from './internal/shared.js';
 export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';
@@ -67,6 +75,13 @@ export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from '
 export type { ParkOptions } from './internal/wait.js';
 export { storeValue, takeValue, copyIn, copyOut } from './internal/values.js';
 export { codecs, STRUCTURED_NUMBER_TAG } from './codec.js';
+export {
+  registerErrorClass,
+  errorToWire,
+  errorFromWire,
+  encodeError,
+  decodeError,
+} from './internal/wire.js';
 export { runM } from './runtime/m.js';
 export { parkHooks } from './internal/park.js';
 export { keyOf as taskKey, compile as compileTask, explainCapture } from './runtime/funcs.js';

@@ -1,15 +1,9 @@
 /**
- * Entry of an M worker thread (runtime/m.ts). It loads the package's own main
- * entry, the very file user code gets from `import '@gocsp/core'`, so the
- * runtime and the goroutines running on this thread share one copy of core.
+ * Entry of an M worker thread (runtime/m.ts). Built as CommonJS only, in the
+ * same chunks as the package's entries (tools/build.mjs), so the runtime and
+ * the goroutines running on this thread share one copy of core with whatever
+ * user code imports `@gocsp/core` there.
  */
-const self = import.meta.url.endsWith('.cjs') ? './index.cjs' : './index.js';
-interface Core {
-  substrate: { runM(): void };
-}
-import(new URL(self, import.meta.url).href).then(
-  (core: Core & { default?: Core }) => (core.substrate ?? core.default!.substrate).runM(),
-  (e: unknown) => {
-    throw e;
-  },
-);
+import { runM } from './runtime/m.js';
+
+runM();

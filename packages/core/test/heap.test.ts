@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 describe('shared heap', () => {
   it('reuses freed blocks of the same size class and zero-fills them', () => {
@@ -18,7 +19,8 @@ describe('shared heap', () => {
 
   it('serves large blocks, and says how to raise the limit when the heap is full', async () => {
     const script = `
-      const { substrate, CapacityError } = require('@gocsp/core');
+      const substrate = require('@gocsp/core/internal');
+      const { CapacityError } = require('@gocsp/core');
       const world = substrate.defaultWorld();
       const k = substrate.classFor(1 << 20); // 4 MiB blocks
       const got = [];
@@ -33,8 +35,7 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['-e', script],
-        // FORCE_COLOR=0: console.log would colour its values in a colour terminal.
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16', FORCE_COLOR: '0' } },
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
@@ -44,7 +45,7 @@ describe('shared heap', () => {
 
   it('counts references: pin once, free at zero, child released with its parent', () => {
     const world = substrate.defaultWorld();
-    const cell = substrate.TYPE_IDS['test.Cell'];
+    const cell = 1000; // the tests' own shared type id
     const child = substrate.allocObject(world, cell, 1);
     const parent = substrate.allocObject(world, cell, 1, child);
     expect(substrate.refsOf(world, child)).toBe(2);
@@ -67,7 +68,7 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['--expose-gc', script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) =>
           err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { OwnerDiedError, substrate } from '@gocsp/core';
+import { OwnerDiedError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 describe('internal lock', () => {
   it('is taken and released with one CAS each way when uncontended', () => {

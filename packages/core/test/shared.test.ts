@@ -1,6 +1,13 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
-import { SharedHandleError, fromShared, isHandle, substrate, toShared } from '@gocsp/core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { SharedHandleError, fromShared, isHandle, toShared } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
+
+/** Type id of the tests' shared type (gocsp's packages use ids below 1000). */
+const TEST_CELL = 1000;
 
 /** A minimal shared type for the tests: one Int32 word in the world heap. */
 class Cell {
@@ -9,7 +16,7 @@ class Cell {
   readonly i32: Int32Array;
   constructor(revive?: substrate.SharedRef) {
     this.world = revive?.world ?? substrate.defaultWorld();
-    this.ref = revive?.ref ?? substrate.allocObject(this.world, substrate.TYPE_IDS['test.Cell'], 1);
+    this.ref = revive?.ref ?? substrate.allocObject(this.world, TEST_CELL, 1);
     this.i32 = new Int32Array(this.world.sab, (this.ref + substrate.OBJ_HEADER) * 4, 1);
     if (!revive) substrate.rememberObject(this.world, this.ref, this);
   }
@@ -17,11 +24,7 @@ class Cell {
     return { world: this.world, ref: this.ref };
   }
 }
-substrate.registerSharedType(
-  substrate.TYPE_IDS['test.Cell'],
-  'test.Cell',
-  (world, ref) => new Cell({ world, ref }),
-);
+substrate.registerSharedType(TEST_CELL, 'test.Cell', (world, ref) => new Cell({ world, ref }));
 
 describe('toShared / fromShared', () => {
   it('swaps shared objects for handles at any depth and back, keeping identity in-thread', () => {
@@ -34,6 +37,16 @@ describe('toShared / fromShared', () => {
     expect(back.map.get('k')).toBe(c);
     expect([...back.set][0]).toBe(c);
     expect(back.n).toBe(5);
+  });
+
+  it('toShared keeps the type: fromShared of its result is typed, not unknown', () => {
+    const c = new Cell();
+    const handle = toShared({ c, n: 1 });
+    const back = fromShared(structuredClone(handle));
+    // A compile-time check (the package's typecheck runs on its tests) and a run-time one.
+    expectTypeOf(back).toEqualTypeOf<{ c: Cell; n: number }>();
+    expect(back.c).toBe(c);
+    expectTypeOf(fromShared<{ n: number }>(JSON.parse('{"n":1}'))).toEqualTypeOf<{ n: number }>();
   });
 
   it('keeps cycles and leaves non-shared values to structured clone', () => {
@@ -83,6 +96,21 @@ describe('toShared / fromShared', () => {
     substrate.release(world, unknownType);
     const mangled = JSON.parse(JSON.stringify(h)) as unknown;
     expect(() => fromShared(mangled)).toThrow(/JSON-serialized/);
+  });
+});
+
+describe('core knows no type by name', () => {
+  it("no source file of core names a type of the packages above it ('chan.Channel', 'sync.Mutex', ...)", () => {
+    const src = fileURLToPath(new URL('../src/', import.meta.url));
+    const named: string[] = [];
+    for (const f of readdirSync(src, { recursive: true }) as string[]) {
+      if (!f.endsWith('.ts')) continue;
+      const text = readFileSync(path.join(src, f), 'utf8');
+      for (const m of text.matchAll(/['"`](sync|chan|patterns|nats|test)\.[A-Z]\w*['"`]/g)) {
+        named.push(`${f}: ${m[0]}`);
+      }
+    }
+    expect(named).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@
  * `DeadlineExceededError`. Everything here says what to do next.
  */
 import { GocspError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { ClosedChannelError } from '@gocsp/channels';
 
 /**
@@ -58,6 +59,12 @@ export class ConnectionClosedError extends GocspError {
 export class RemoteChannelError extends GocspError {
   override name = 'RemoteChannelError';
 }
+
+// Each arrives as an instance of its class when it crosses threads or the
+// network (core's error wire, which remote task errors travel by too).
+substrate.registerErrorClass(NoRespondersError);
+substrate.registerErrorClass(ConnectionClosedError);
+substrate.registerErrorClass(RemoteChannelError);
 
 export const errors = {
   sendOnClosed: () => new ClosedChannelError('send on closed channel'),

@@ -25,7 +25,7 @@ import {
   isTaskName,
 } from './internal/calls.js';
 import { connOf, type Conn } from './internal/conn.js';
-import { decodeError } from './internal/error-wire.js';
+import * as substrate from '@gocsp/core/internal';
 import { checkName, svcNames } from './internal/names.js';
 import { encodeValue } from './internal/values.js';
 
@@ -151,7 +151,7 @@ function onReply(caller: Caller, msg: Msg): void {
     }
     p.settle(true, v);
   } else if (kind === KIND_ERR) {
-    p.settle(false, decodeError(body));
+    p.settle(false, substrate.decodeError(body));
   } else if (kind === KIND_RETRY) {
     p.heard = now;
     send(caller, p); // that server stopped before running it

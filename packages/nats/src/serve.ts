@@ -28,7 +28,7 @@ import {
   splitReply,
 } from './internal/calls.js';
 import { connOf } from './internal/conn.js';
-import { encodeError } from './internal/error-wire.js';
+import * as substrate from '@gocsp/core/internal';
 import { checkName, svcNames } from './internal/names.js';
 import { encodeValue } from './internal/values.js';
 
@@ -172,15 +172,15 @@ export async function serveTasks<M>(
           try {
             bytes = encodeValue(codecs.structured, v);
           } catch (e) {
-            finish(c, KIND_ERR, encodeError(e));
+            finish(c, KIND_ERR, substrate.encodeError(e));
             return;
           }
           finish(c, KIND_OK, bytes);
         },
-        (e: unknown) => finish(c, KIND_ERR, encodeError(e)),
+        (e: unknown) => finish(c, KIND_ERR, substrate.encodeError(e)),
       );
     } catch (e) {
-      finish(c, KIND_ERR, encodeError(e));
+      finish(c, KIND_ERR, substrate.encodeError(e));
     }
   };
 

@@ -61,16 +61,16 @@
  * a parked receive keeps the process alive, and it would make cancellation
  * asynchronous; the shared child list makes it synchronous and free.
  */
-import { substrate } from '@gocsp/core';
-import { chan, type Channel, type Clock } from '@gocsp/channels';
-import { clock } from './clock.js';
+import * as substrate from '@gocsp/core/internal';
+import { chan, currentClock, type Channel, type Clock } from '@gocsp/channels';
 import { Canceled, DeadlineExceeded, errors } from './errors.js';
 import { decodeStored, encodeStored } from './internal/wire.js';
 
 type World = substrate.World;
 
 const TYPE = 'patterns.Context';
-const TYPE_ID = substrate.TYPE_IDS[TYPE];
+/** Shared type id of contexts (ids 24-31 are this package's; see core's internal/types.ts). */
+const TYPE_ID = 24;
 const H = substrate.OBJ_HEADER;
 
 const LOCK = 0;
@@ -186,6 +186,31 @@ export class Context {
    */
   get id(): number {
     return this.ref;
+  }
+
+  /** @internal One line for util.inspect: `Context { id: 9, err: "context canceled", deadline: null }`. */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of a context: `{ kind, id, err, deadline }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ ctx }); // '{"ctx":{"kind":"Context","id":9,"err":null,"deadline":null}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    return substrate.sharedSummary('Context', {
+      id: this.ref,
+      err: this.err()?.message ?? null,
+      deadline: this.deadline()?.toISOString() ?? null,
+    });
   }
 
   /**
@@ -528,7 +553,7 @@ function sweep(): void {
 
 function armTimer(ctx: Context, deadline: number, cause: unknown): void {
   const key = `${ctx.world.id}:${ctx.ref}`;
-  const c = clock();
+  const c = currentClock();
   const fire = (): void => {
     const left = deadline - c.now();
     if (left > 0) {
@@ -674,7 +699,7 @@ export function withDeadlineCause(
 export function withTimeout(parent: Context, ms: number): [Context, CancelFunc] {
   checkContext('withTimeout', parent);
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) throw errors.badMs('withTimeout', ms);
-  return deadlineCtx(parent, clock().now() + ms, undefined);
+  return deadlineCtx(parent, currentClock().now() + ms, undefined);
 }
 
 /**
@@ -695,7 +720,7 @@ export function withTimeoutCause(
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw errors.badMs('withTimeoutCause', ms);
   }
-  return deadlineCtx(parent, clock().now() + ms, cause);
+  return deadlineCtx(parent, currentClock().now() + ms, cause);
 }
 
 function deadlineCtx(parent: Context, deadline: number, cause: unknown): [Context, CancelFunc] {
@@ -705,7 +730,7 @@ function deadlineCtx(parent: Context, deadline: number, cause: unknown): [Contex
   propagate(parent, ctx);
   const cancel: CancelFunc = (c?: unknown) => cancelCtx(ctx, CANCELED, c);
   if (ctx.err() !== undefined) return [ctx, cancel];
-  if (deadline - clock().now() <= 0) {
+  if (deadline - currentClock().now() <= 0) {
     cancelCtx(ctx, EXCEEDED, cause);
     return [ctx, cancel];
   }

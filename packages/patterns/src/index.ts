@@ -46,8 +46,9 @@ export type { FlowOptions } from './internal/flow.js';
 // Receive ends that are not local Channels (remote channels) are accepted by merge and collect.
 export type { RecvChannel, Receivable } from './internal/recv.js';
 
-// Timers' clock (for tests on virtual time).
-export { setClock, realClock } from './clock.js';
+// gocsp's one clock (@gocsp/channels' setClock: context deadlines, batch,
+// rateLimit, after and tick all read it), re-exported for tests on virtual time.
+export { setClock, realClock } from '@gocsp/channels';
 
 // Errors.
 export { Canceled, DeadlineExceeded, CanceledError, DeadlineExceededError } from './errors.js';

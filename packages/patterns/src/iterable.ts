@@ -1,6 +1,7 @@
 /**
  * fromIterable and collect: the two ends of a pipeline, on the calling thread.
  */
+import * as substrate from '@gocsp/core/internal';
 import { Channel, onRecv, onSend, select } from '@gocsp/channels';
 import { background, cancelWithCause, cause, withCancel, type Context } from './context.js';
 import { errors } from './errors.js';
@@ -74,7 +75,9 @@ export function fromIterable<T>(
     !(Symbol.iterator in it || Symbol.asyncIterator in it)
   ) {
     if (typeof it !== 'string') {
-      throw new TypeError(`fromIterable: expected an iterable or async iterable, got ${typeof it}`);
+      throw new TypeError(
+        `fromIterable: expected an iterable or async iterable, got ${substrate.shown(it)}`,
+      );
     }
   }
   const capacity = opts.capacity ?? 64;

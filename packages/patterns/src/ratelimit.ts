@@ -3,8 +3,7 @@
  * a ticker, plus bursts). One loop on the calling thread; waits are timers
  * on the package clock (clock.ts).
  */
-import { chan, type Channel } from '@gocsp/channels';
-import { clock } from './clock.js';
+import { chan, currentClock, type Channel } from '@gocsp/channels';
 import { errors } from './errors.js';
 import {
   END,
@@ -47,7 +46,7 @@ export function rateLimit<T>(
   const out = chan<T>(capacity);
   const interval = 1000 / perSecond;
   void (async () => {
-    const clk = clock();
+    const clk = currentClock();
     let tokens = burst;
     let last = clk.now();
     try {

@@ -8,9 +8,9 @@
  * On another thread it is an ordinary Channel: the outcome is known on the
  * thread that built the pipeline.
  */
+import * as substrate from '@gocsp/core/internal';
 import { Channel } from '@gocsp/channels';
 import type { CancelFunc, Context } from './context.js';
-import { spinUntil } from './internal/spin.js';
 
 /**
  * A channel fed by a pipeline of producers that can fail. `wait()` settles
@@ -117,7 +117,12 @@ export class StreamChannel<T = unknown> extends Channel<T> {
       next: async (): Promise<IteratorResult<T>> => {
         if (state !== 'open') return { done: true, value: undefined };
         let r = this.tryRecv();
-        if (r === undefined && this.#spin && spinUntil(() => this.len > 0)) r = this.tryRecv();
+        if (
+          r === undefined &&
+          this.#spin &&
+          substrate.spinUntil(substrate.defaultWorld(), () => this.len > 0)
+        )
+          r = this.tryRecv();
         if (r !== undefined) return r[1] ? { done: false, value: r[0] } : finish();
         const [v, ok] = await this.recvOk();
         return ok ? { done: false, value: v } : finish();

@@ -13,7 +13,8 @@
  * locker travels with the Cond (in its handle) when it is a shared Mutex or
  * RWMutex; a plain JS locker only works on its own thread.
  */
-import { isShareable, substrate } from '@gocsp/core';
+import { isShareable } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 
@@ -60,6 +61,11 @@ export class Cond extends SharedBase {
     } else {
       this.locker = locker;
     }
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { waiting: !new substrate.WaitQueue(this.world, this.i32, Q).empty };
   }
 
   /** @internal */

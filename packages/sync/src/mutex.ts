@@ -33,7 +33,8 @@
  * from another goroutine; we allow it too, but a mutex whose locking thread
  * died while holding it is considered abandoned.
  */
-import { OwnerDiedError, InternalError, substrate } from '@gocsp/core';
+import { OwnerDiedError, InternalError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 import { Sema } from './internal/sema.js';
@@ -80,6 +81,16 @@ export class Mutex extends SharedBase {
       () => this.deadOwner(),
       this,
     );
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    const st = Atomics.load(this.i32, STATE);
+    return {
+      locked: (st & LOCKED) !== 0,
+      starving: (st & STARVING) !== 0,
+      waiters: st >>> WAITER_SHIFT,
+    };
   }
 
   /**

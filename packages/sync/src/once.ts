@@ -15,7 +15,8 @@
  * runner's thread dies while RUNNING, waiters (and later callers) get
  * OwnerDiedError: fn may have half-run and will never finish.
  */
-import { OwnerDiedError, substrate } from '@gocsp/core';
+import { OwnerDiedError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { SharedBase, registerType } from './internal/base.js';
 
 const STATE = 0;
@@ -46,6 +47,12 @@ export class Once extends SharedBase {
   constructor() {
     super(TYPE, WORDS);
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    const st = Atomics.load(this.i32, STATE);
+    return { state: st === DONE ? 'done' : st === RUNNING ? 'running' : 'idle' };
   }
 
   /** True once fn has run (racy: a concurrent `do` may be finishing). */

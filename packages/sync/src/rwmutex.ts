@@ -27,7 +27,8 @@
  * read lock blocks writers forever (a dead *writer* is detected: waiters get
  * OwnerDiedError).
  */
-import { OwnerDiedError, substrate } from '@gocsp/core';
+import { OwnerDiedError } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 
@@ -57,6 +58,14 @@ export class RWMutex extends SharedBase {
     super(TYPE, WORDS);
     this.rq = new substrate.WaitQueue(this.world, this.i32, RQ);
     this.wq = new substrate.WaitQueue(this.world, this.i32, WQ);
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return {
+      readers: Atomics.load(this.i32, READERS),
+      writer: Atomics.load(this.i32, WRITER) !== 0,
+    };
   }
 
   /**

@@ -15,7 +15,7 @@
  * consistent). Either the waiter sees 0 and returns, or `add` sees the waiter
  * and wakes the queue under LOCK.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 
@@ -46,6 +46,11 @@ export class WaitGroup extends SharedBase {
   constructor() {
     super(TYPE, WORDS);
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { count: Atomics.load(this.i32, COUNTER), waiters: Atomics.load(this.i32, WAITERS) };
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 let gcFn: (() => void) | undefined;
 

@@ -45,7 +45,7 @@
  * Lock order: a channel's LOCK, then core's heap lock (allocation) -- never
  * the reverse. Several channels (select): in increasing address order.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { copyIn, copyOut, storeValue, takeValue } from './values.js';
 
 type World = substrate.World;

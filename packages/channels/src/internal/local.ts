@@ -18,7 +18,7 @@
  * Invariants (Go's): at most one of recvq and sendq is non-empty; recvq
  * non-empty implies the buffer is empty; sendq non-empty implies it is full.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import type { Codec } from '../codec.js';
 import { errors } from '../errors.js';
 
@@ -29,54 +29,8 @@ export const L_RECV = 0;
 export const L_RECV_OK = 1;
 export const L_SEND = 2;
 
-/** A FIFO: a circular buffer of power-of-two size, doubled when full. */
-export class Fifo<T> {
-  private a: (T | undefined)[] = new Array<T | undefined>(8);
-  private h = 0;
-  private n = 0;
-
-  get length(): number {
-    return this.n;
-  }
-
-  push(x: T): void {
-    if (this.n === this.a.length) this.grow();
-    this.a[(this.h + this.n) & (this.a.length - 1)] = x;
-    this.n++;
-  }
-
-  shift(): T | undefined {
-    if (this.n === 0) return undefined;
-    const x = this.a[this.h];
-    this.a[this.h] = undefined;
-    this.h = (this.h + 1) & (this.a.length - 1);
-    this.n--;
-    return x;
-  }
-
-  private grow(): void {
-    const b = new Array<T | undefined>(this.a.length * 2);
-    for (let k = 0; k < this.n; k++) b[k] = this.a[(this.h + k) & (this.a.length - 1)];
-    this.a = b;
-    this.h = 0;
-  }
-
-  /** Removes `x` if present (O(n): aborts and deadlocks only). */
-  remove(x: T): boolean {
-    const all = this.drain();
-    const i = all.indexOf(x);
-    if (i >= 0) all.splice(i, 1);
-    for (const y of all) this.push(y);
-    return i >= 0;
-  }
-
-  /** Takes everything, oldest first. */
-  drain(): T[] {
-    const out: T[] = [];
-    while (this.n > 0) out.push(this.shift()!);
-    return out;
-  }
-}
+const { Fifo } = substrate;
+type Fifo<T> = substrate.Fifo<T>;
 
 /** A blocked send or receive on a local channel. */
 export class LocalOp implements substrate.LocalWait {

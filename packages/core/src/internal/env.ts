@@ -22,14 +22,16 @@ export interface ThreadState {
   freeHooks: Map<number, unknown>;
   /** gocsp timers pending in this thread (after, tick: unref'd, so invisible to getActiveResourcesInfo). */
   timers: number;
-  /** URLs of the modules that registered shared types in this thread (shared.ts). */
-  typeModules: Set<string>;
+  /** Shared type id -> its name and defining file, for the types this thread registered (types.ts). */
+  typeFiles: Map<number, unknown>;
+  /** SharedArrayBuffers this thread sent or was announced (sabs.ts), created on first use. */
+  sabs?: unknown;
   /** This thread's goroutine runtime role (runtime/*.ts): host, M, or none. */
   runtime: unknown;
 }
 
 const KEY = Symbol.for('gocsp.core.thread-state');
-const STATE_VERSION = 4;
+const STATE_VERSION = 5;
 
 /** The calling thread's gocsp state, created on first use. */
 export function threadState(): ThreadState {
@@ -46,7 +48,7 @@ export function threadState(): ThreadState {
       deathWatch: false,
       freeHooks: new Map(),
       runtime: undefined,
-      typeModules: new Set(),
+      typeFiles: new Map(),
       timers: 0,
     };
     Object.defineProperty(g, KEY, { value: st, enumerable: false });

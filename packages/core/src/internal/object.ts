@@ -10,7 +10,7 @@
  * | word | name | meaning | protected by |
  * | --- | --- | --- | --- |
  * | p + 0 | O_REFS | references: one per thread holding a live JS object, one per encoded copy in flight, one for a pin | atomic |
- * | p + 1 | O_META | bits 0..15 type id, 16..20 size class, bit 24 PINNED | immutable but PINNED (CAS, set once) |
+ * | p + 1 | O_META | bits 0..15 type id (chosen by the package defining the type, internal/types.ts), 16..20 size class, bit 24 PINNED | immutable but PINNED (CAS, set once) |
  * | p + 2 | O_CHILD | address of one object this one keeps alive (a Cond's locker), 0 if none | immutable after creation |
  * | p + 3 | - | reserved (keeps the data 16-byte aligned for BigInt64 views) | |
  * | p + 4.. | data | the object's own words, laid out by its type | the type's rules |
@@ -42,24 +42,6 @@ export const O_META = 1;
 export const O_CHILD = 2;
 export const OBJ_HEADER = 4;
 const PINNED = 1 << 24;
-
-/** Type ids of gocsp's shared types (stored in O_META). */
-export const TYPE_IDS = {
-  'sync.WaitGroup': 1,
-  'sync.Mutex': 2,
-  'sync.RWMutex': 3,
-  'sync.Once': 4,
-  'sync.Cond': 5,
-  'sync.Semaphore': 6,
-  'sync.AtomicInt32': 7,
-  'sync.AtomicInt64': 8,
-  'sync.AtomicBool': 9,
-  'chan.Channel': 16,
-  'patterns.Context': 24,
-  'test.Cell': 1000,
-} as const;
-
-export type TypeName = keyof typeof TYPE_IDS;
 
 /** Allocates an object block of `words` data words; the caller holds one reference. */
 export function allocObject(world: World, typeId: number, words: number, child = 0): number {

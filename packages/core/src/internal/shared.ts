@@ -14,6 +14,7 @@ import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
 import { pin, release, retain, typeIdOf } from './object.js';
 import { adoptWorld, knownWorlds } from './worlds.js';
+import { loadTypeModule, noteTypeModule } from './types.js';
 import type { World } from './world.js';
 
 /** Property naming a handle's object address; unlikely to collide with user data. */
@@ -39,6 +40,17 @@ export interface SharedHandle {
   readonly world: SharedArrayBuffer;
 }
 
+declare const sharedValueOf: unique symbol;
+
+/**
+ * What `toShared(value)` returns: a cloneable form of `T` to post to a
+ * hand-made worker. Typed, so that `fromShared` gives `T` back.
+ */
+export interface SharedValue<T> {
+  /** Phantom: the type `fromShared` revives. */
+  readonly [sharedValueOf]?: T;
+}
+
 /** Rebuilds a live JS object over the shared object at `ref`. */
 export type Reviver = (world: World, ref: number) => object;
 
@@ -51,9 +63,12 @@ function types(): Types['byId'] {
 }
 
 /**
- * Registers a shared type (by its id in object.ts TYPE_IDS) so that handles
- * and encoded values of it can be revived. Each gocsp package registers its
- * classes when it is loaded.
+ * Registers a shared type so that handles and encoded values of it can be
+ * revived in this thread. Each gocsp package registers its classes when it is
+ * loaded, under ids it chose itself (1..65535, unique across gocsp packages;
+ * core knows no type by name). `moduleUrl` is the registering module's
+ * `import.meta.url`: a thread that meets the type without having loaded the
+ * package loads that file to revive it (internal/types.ts).
  */
 export function registerSharedType(
   typeId: number,
@@ -61,10 +76,17 @@ export function registerSharedType(
   revive: Reviver,
   moduleUrl?: string,
 ): void {
+  if (!Number.isInteger(typeId) || typeId < 1 || typeId > 0xffff) {
+    throw new RangeError(`shared type ids are integers from 1 to 65535; ${name} got ${typeId}`);
+  }
+  const known = types().get(typeId);
+  if (known !== undefined && known.name !== name) {
+    throw new Error(
+      `gocsp: shared type id ${typeId} is claimed by both ${known.name} and ${name}: two packages chose the same id (a bug in one of them)`,
+    );
+  }
   types().set(typeId, { name, revive });
-  // Goroutine workers import this module before running goroutines, so that
-  // objects of this type revive there too (runtime/m.ts).
-  if (typeof moduleUrl === 'string' && moduleUrl !== '') threadState().typeModules.add(moduleUrl);
+  noteTypeModule(typeId, name, moduleUrl);
 }
 
 const finalizers = new FinalizationRegistry<{ worldId: number; ref: number }>(
@@ -107,16 +129,48 @@ export function reviveRef(world: World, ref: number, consume: boolean): object {
     return live;
   }
   const typeId = typeIdOf(world, ref);
-  const t = types().get(typeId);
-  if (t === undefined) {
-    throw new SharedHandleError(
-      `cannot revive a shared object of type id ${typeId}: import the gocsp package that defines it (e.g. @gocsp/sync, @gocsp/channels) in this thread first`,
-    );
-  }
+  const t = types().get(typeId) ?? loadType(world, typeId);
   if (!consume) retain(world, ref);
   const obj = t.revive(world, ref);
   rememberObject(world, ref, obj);
   return obj;
+}
+
+/** The reviver of `typeId`, loading the package that defines it if this thread has not (types.ts). */
+function loadType(world: World, typeId: number): { name: string; revive: Reviver } {
+  let name: string | undefined;
+  let why = '';
+  try {
+    name = loadTypeModule(world, typeId);
+  } catch (e) {
+    why = `: loading its package failed (${e instanceof Error ? e.message : String(e)})`;
+  }
+  const t = types().get(typeId);
+  if (t !== undefined) return t;
+  throw new SharedHandleError(
+    name === undefined
+      ? `cannot revive a shared object of type id ${typeId}: no thread of this process published where that type is defined (was the package that made it bundled into the application?); import the gocsp package that defines it (@gocsp/sync, @gocsp/channels, @gocsp/patterns...) in this thread`
+      : `cannot revive a ${name} here${why}; import the gocsp package that defines it in this thread`,
+  );
+}
+
+/** The key util.inspect looks up for a custom one-line view (Node's util.inspect.custom). */
+export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/**
+ * How every shared object prints (util.inspect) - one line: its kind, id and
+ * state, e.g. `Mutex { id: 7, locked: true, waiters: 1 }` - and what
+ * JSON.stringify makes of it: `{ kind, id, ...state }`. (Without it
+ * JSON.stringify walked into the world's buffer and threw.)
+ */
+export function sharedSummary(
+  kind: string,
+  state: Record<string, string | number | boolean | null>,
+): { text: string; json: Record<string, string | number | boolean | null> } {
+  const parts = Object.entries(state).map(
+    ([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+  );
+  return { text: `${kind} { ${parts.join(', ')} }`, json: { kind, ...state } };
 }
 
 /** True if `v` is a shared gocsp object. */
@@ -161,8 +215,8 @@ function reviveHandle(h: SharedHandle): object {
  * // in w.js: const { mu } = fromShared(workerData);
  * ```
  */
-export function toShared<T>(value: T): unknown {
-  return mapShared(value, handleOf);
+export function toShared<T>(value: T): SharedValue<T> {
+  return mapShared(value, handleOf) as SharedValue<T>;
 }
 
 /**
@@ -174,10 +228,13 @@ export function toShared<T>(value: T): unknown {
  * import { workerData } from 'node:worker_threads';
  * const { mu } = fromShared<{ mu: Mutex }>(workerData);
  * await mu.lock();
+ * // or, where the handle keeps its type: fromShared(toShared(mu)) is a Mutex
  * ```
  */
-export function fromShared<T = unknown>(handle: unknown): T {
-  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle)) as T;
+export function fromShared<T>(handle: SharedValue<T>): T;
+export function fromShared<T = unknown>(handle: unknown): T;
+export function fromShared(handle: unknown): unknown {
+  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle));
 }
 
 const isPlain = (v: object): boolean => {
@@ -188,41 +245,57 @@ const isPlain = (v: object): boolean => {
 /**
  * Copies `v` - plain objects, arrays, Maps and Sets at any depth, keeping
  * cycles, shared references and array holes - with every gocsp shared object
- * replaced by `swap(obj)`. Anything else (class instances, typed arrays,
- * dates...) is left as is, for structured clone. Used by `toShared` and by
- * codecs that carry shared objects inside values.
+ * replaced by `swap(obj)`, and, if `swapSab` is given, every
+ * SharedArrayBuffer and every typed array or DataView over one replaced by
+ * `swapSab(it)`. Anything else (class instances, typed arrays over plain
+ * memory, dates...) is left as is, for structured clone. Used by `toShared`
+ * and by codecs that carry shared objects inside values.
  */
-export function mapShared(v: unknown, swap: (obj: Shareable) => unknown): unknown {
-  return mapIn(v, swap, new Map());
+export function mapShared(
+  v: unknown,
+  swap: (obj: Shareable) => unknown,
+  swapSab?: (sab: SharedArrayBuffer | ArrayBufferView) => unknown,
+): unknown {
+  return mapIn(v, swap, swapSab, new Map());
 }
 
-function mapIn(v: unknown, swap: (obj: Shareable) => unknown, seen: Map<object, unknown>): unknown {
+function mapIn(
+  v: unknown,
+  swap: (obj: Shareable) => unknown,
+  swapSab: ((sab: SharedArrayBuffer | ArrayBufferView) => unknown) | undefined,
+  seen: Map<object, unknown>,
+): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (isShareable(v)) return swap(v);
+  if (swapSab !== undefined) {
+    if (v instanceof SharedArrayBuffer) return swapSab(v);
+    if (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer) return swapSab(v);
+  }
   const prior = seen.get(v);
   if (prior !== undefined) return prior;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
     seen.set(v, out);
-    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, seen);
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, swapSab, seen);
     return out;
   }
   if (v instanceof Map) {
     const out = new Map();
     seen.set(v, out);
-    for (const [k, x] of v) out.set(mapIn(k, swap, seen), mapIn(x, swap, seen));
+    for (const [k, x] of v) out.set(mapIn(k, swap, swapSab, seen), mapIn(x, swap, swapSab, seen));
     return out;
   }
   if (v instanceof Set) {
     const out = new Set();
     seen.set(v, out);
-    for (const x of v) out.add(mapIn(x, swap, seen));
+    for (const x of v) out.add(mapIn(x, swap, swapSab, seen));
     return out;
   }
   if (isPlain(v)) {
     const out: Record<string, unknown> = {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = mapIn((v as Record<string, unknown>)[k], swap, seen);
+    for (const k of Object.keys(v))
+      out[k] = mapIn((v as Record<string, unknown>)[k], swap, swapSab, seen);
     return out;
   }
   return v;

@@ -27,6 +27,9 @@
  * | 10 | H_DEATH_EPOCH | bumped each time a thread is declared dead | atomic |
  * | 11 | H_NCPU | os.availableParallelism() of the creator | immutable |
  * | 12 | H_SCHED | address of the goroutine scheduler's block (runtime/sched.ts), 0 = not started | CAS by the thread that starts it |
+ * | 13 | H_TYPES | address of the shared-type table (internal/types.ts), 0 = none yet | CAS by the thread that creates it |
+ * | 14 | H_JOINS | bumped each time a thread joins the world (internal/sabs.ts) | atomic |
+ * | 15 | H_SAB_SEQ | last sequence number given to a SharedArrayBuffer entry (internal/sabs.ts) | atomic |
  * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word | H_LOCK |
  * | SLOTS_BASE.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
  * | HEAP_BASE.. | heap | blocks of 8 << k words (heap.ts): waiter nodes and shared objects | see heap.ts |
@@ -72,7 +75,7 @@ import { availableParallelism } from 'node:os';
 import { CapacityError, SharedHandleError } from '../errors.js';
 
 export const MAGIC = 0x67637370;
-export const VERSION = 1;
+export const VERSION = 2;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
@@ -86,6 +89,9 @@ export const H_SPINNING = 9;
 export const H_DEATH_EPOCH = 10;
 export const H_NCPU = 11;
 export const H_SCHED = 12;
+export const H_TYPES = 13;
+export const H_JOINS = 14;
+export const H_SAB_SEQ = 15;
 export const H_FREE = 16;
 export const SIZE_CLASSES = 32;
 export const HEADER_WORDS = 48;
@@ -238,6 +244,7 @@ export function claimSlot(world: World): void {
     Atomics.store(i32, b + S_BLOCKED, 0);
     Atomics.store(i32, b + S_STATE, SLOT_ALIVE);
     Atomics.add(i32, H_RUNNING, 1);
+    Atomics.add(i32, H_JOINS, 1);
     world.slot = s;
     world.token = (gen << 8) | s;
     return;

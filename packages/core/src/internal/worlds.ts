@@ -26,6 +26,8 @@ import {
 import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
 import { HEADER_WORDS, H_WORLD_ID, World, claimSlot, markThreadDead } from './world.js';
+import { publishTypes } from './types.js';
+import { listenForSabs } from './sabs.js';
 
 const ENV_KEY = 'gocsp:world';
 
@@ -58,8 +60,11 @@ export function adoptWorld(sab: SharedArrayBuffer): World {
 }
 
 function join(world: World): World {
+  // Listen before counting ourselves in (claimSlot bumps H_JOINS): see sabs.ts.
+  listenForSabs();
   claimSlot(world);
   knownWorlds().set(world.id, world);
+  publishTypes(world);
   const st = threadState();
   if (!st.defaultWorld) {
     st.defaultWorld = world;

@@ -15,20 +15,12 @@
  * Each thread caches key -> index (so registering is one Map lookup after the
  * first time) and each worker caches index -> compiled function.
  */
+import { shown } from '../internal/shown.js';
 import { pathToFileURL } from 'node:url';
 import { CapacityError } from '../errors.js';
 import { storeValue } from '../internal/values.js';
 import type { Sched } from './sched.js';
-import {
-  FUNC_CHUNK,
-  FUNC_CHUNKS,
-  MAX_MODS,
-  SC_FUNCS,
-  SC_FUNC_DIR,
-  SC_MODS,
-  SC_MOD_DIR,
-} from './sched.js';
-import { threadState } from '../internal/env.js';
+import { FUNC_CHUNK, FUNC_CHUNKS, SC_FUNCS, SC_FUNC_DIR } from './sched.js';
 import { allocBlock } from '../internal/heap.js';
 
 const TASK_REF = Symbol.for('gocsp.taskRef');
@@ -110,8 +102,12 @@ export function keyOf(fn: unknown, what = 'go'): string {
   if (typeof fn === 'function') {
     const src = Function.prototype.toString.call(fn);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+      const bound = /^bound(\s|$)/.test(fn.name);
+      const inner = fn.name.replace(/^bound\s*/, '');
       throw new TypeError(
-        `${what}: ${fn.name || 'this function'} is a native or bound function, whose source cannot be shipped to a worker; wrap it: go((x) => work(x), x) with work defined inside, or use taskModule`,
+        bound
+          ? `${what}: the goroutine function is a bound function${inner ? ` (${inner}.bind(...))` : ''}, whose source cannot be shipped to a worker: pass what you bound as arguments instead - ${what}((x) => work(x), x) with work defined inside - or use taskModule`
+          : `${what}: the goroutine function ${inner || '(anonymous)'} is a native function, whose source cannot be shipped to a worker: wrap it - ${what}((x) => f(x), x) - or use taskModule`,
       );
     }
     return 'src:' + src;
@@ -121,21 +117,19 @@ export function keyOf(fn: unknown, what = 'go'): string {
     const t = (rec[TASK_REF] ?? rec[TASK_KEY])!;
     return `mod:${t.url}#${t.name}`;
   }
-  throw new TypeError(
-    `${what}: expected a function or a taskModule reference, got ${fn === null ? 'null' : typeof fn}`,
-  );
+  throw new TypeError(`${what}: expected a function or a taskModule reference, got ${shown(fn)}`);
 }
 
 /** Per-thread cache: world id + sched address + key -> table index. */
 const indexCache = new Map<string, number>();
 
 /** Table index of goroutine function `fn` (a function or a TaskRef); cached per function object. */
-export function fnIndexOf(sc: Sched, fn: unknown): number {
+export function fnIndexOf(sc: Sched, fn: unknown, what = 'go'): number {
   if (typeof fn === 'function' || (typeof fn === 'object' && fn !== null)) {
     const hit = sc.fnIndex.get(fn);
     if (hit !== undefined) return hit;
   }
-  const idx = funcIndex(sc, keyOf(fn));
+  const idx = funcIndex(sc, keyOf(fn, what));
   sc.fnIndex.set(fn as object, idx);
   return idx;
 }
@@ -247,41 +241,6 @@ export function explainCapture(
     { cause: e },
   );
   return err;
-}
-
-/**
- * Publishes the modules that registered shared types in this thread, so each
- * M imports them before running goroutines (a channel passed as an argument
- * must revive there). Cheap when nothing changed: one Map lookup.
- */
-export function publishTypeModules(sc: Sched): void {
-  const mods = threadState().typeModules;
-  if (sc.modsPublished === mods.size) return;
-  const i32 = sc.i32;
-  sc.lock();
-  try {
-    const have = new Set<string>();
-    const n = i32[sc.s + SC_MODS]!;
-    for (let k = 0; k < n; k++) have.add(readString(sc, i32[sc.s + SC_MOD_DIR + k]!));
-    let m = n;
-    for (const url of mods) {
-      if (have.has(url) || m >= MAX_MODS) continue;
-      i32[sc.s + SC_MOD_DIR + m] = storeValue(sc.world, new TextEncoder().encode(url));
-      m++;
-    }
-    Atomics.store(i32, sc.s + SC_MODS, m);
-  } finally {
-    sc.unlock();
-  }
-  sc.modsPublished = mods.size;
-}
-
-/** The published module URLs from index `from` on. */
-export function typeModulesFrom(sc: Sched, from: number): string[] {
-  const n = Atomics.load(sc.i32, sc.s + SC_MODS);
-  const out: string[] = [];
-  for (let k = from; k < n; k++) out.push(readString(sc, sc.i32[sc.s + SC_MOD_DIR + k]!));
-  return out;
 }
 
 function readString(sc: Sched, v: number): string {

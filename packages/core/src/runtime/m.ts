@@ -40,7 +40,9 @@ import {
   N_C,
   N_STATE,
 } from '../internal/world.js';
-import { compile, explainCapture, funcKey, typeModulesFrom, type Compiled } from './funcs.js';
+import { compile, explainCapture, funcKey, type Compiled } from './funcs.js';
+import { loadAllTypeModules, typeCount } from '../internal/types.js';
+import { inheritLoaders } from './loaders.js';
 import { role, type MRole } from './role.js';
 import {
   G_ARGS,
@@ -80,7 +82,6 @@ import {
   SC_DROPPED,
   SC_NMSPINNING,
   SC_NP,
-  SC_MODS,
   SC_NPIDLE,
   SC_PROBE,
   SC_TRACE,
@@ -89,7 +90,7 @@ import {
   disposeValue,
 } from './sched.js';
 import { IDLE_CLAIMED, IDLE_NO, IDLE_PARKED, wakep } from './wakep.js';
-import { encodeError } from './wire.js';
+import { encodeError } from '../internal/wire.js';
 import { traceEvent } from './trace.js';
 
 const BATCH = 64;
@@ -154,6 +155,7 @@ class M implements MRole {
 
   async run(): Promise<void> {
     const { sc, p, i32 } = this;
+    await inheritLoaders();
     Atomics.store(i32, p + P_M, sc.world.token);
     for (;;) {
       if (!sc.running) return;
@@ -171,7 +173,11 @@ class M implements MRole {
       // wakep (spawns, sysmon's stuck-P rescue) a no-op, and the Gs queued
       // behind that goroutine would never be stolen.
       if (this.spinning) this.stopSpinning();
-      if (sc.get(SC_MODS) > this.mods) await this.loadTypeModules();
+      // Every package that registered a shared type is loaded before the
+      // goroutines run (internal/types.ts): @gocsp/patterns' routines find
+      // their bodies in its registry. (An argument's type would load on
+      // revival anyway.)
+      if (typeCount(sc.world) > this.mods) this.mods = loadAllTypeModules(sc.world);
       let t0 = performance.now();
       for (let n = 0; g !== 0;) {
         const loading = this.start(g);
@@ -194,19 +200,6 @@ class M implements MRole {
         g = this.findLocal();
       }
       await new Promise<void>((r) => setImmediate(r));
-    }
-  }
-
-  /** Imports the modules that define shared types (a channel argument must revive here). */
-  private async loadTypeModules(): Promise<void> {
-    const urls = typeModulesFrom(this.sc, this.mods);
-    this.mods += urls.length;
-    for (const url of urls) {
-      try {
-        await import(url);
-      } catch (e) {
-        process.emitWarning(`gocsp: a goroutine worker could not import ${url}: ${String(e)}`);
-      }
     }
   }
 

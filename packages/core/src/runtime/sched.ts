@@ -32,9 +32,7 @@
  * | 16 | SC_PROBE | deadlock probe epoch, answered in each P's P_ACK | host |
  * | 17 | SC_NPREC | P records ever used (scan bound) | host |
  * | 18 | SC_LOST | goroutines lost with a dead worker | atomic |
- * | 19 | SC_MODS | entries used in SC_MOD_DIR | SC_LOCK (append), atomic read |
  * | 32..95 | SC_FUNC_DIR | function table: 64 chunk addresses of 1024 entries each | SC_LOCK |
- * | 96..127 | SC_MOD_DIR | URLs (value blocks) of modules defining shared types, imported by every M before it runs goroutines | SC_LOCK |
  * | 128.. | P records | MAX_P x P_WORDS | see below |
  *
  * ## P record (P_WORDS words from p = s + P_BASE + i * P_WORDS)
@@ -121,9 +119,6 @@ export const SC_HOST = 15;
 export const SC_PROBE = 16;
 export const SC_NPREC = 17;
 export const SC_LOST = 18;
-export const SC_MODS = 19;
-export const SC_MOD_DIR = 96;
-export const MAX_MODS = 32;
 export const SC_FUNC_DIR = 32;
 export const FUNC_CHUNKS = 64;
 export const FUNC_CHUNK = 1024;
@@ -204,8 +199,6 @@ export class Sched {
   readonly f64: Float64Array;
   /** This thread's cache: goroutine function -> function table index. */
   readonly fnIndex = new WeakMap<object, number>();
-  /** This thread's type modules already published here (funcs.ts). */
-  modsPublished = -1;
 
   constructor(world: World, s: number) {
     this.world = world;

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { taskModule } from '@gocsp/core';
+import { childEnv } from '../../../../tools/testkit.mjs';
 
 export { SEED, STRESS, scale, rng, delay } from '../../../../tools/testkit.mjs';
 
@@ -54,8 +55,7 @@ export function runNode(name: string | null, opts: ChildOptions = {}): Promise<C
       args,
       {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        // FORCE_COLOR=0: console.log would colour numbers in a colour terminal.
-        env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
+        env: childEnv(opts.env),
         timeout,
         killSignal: 'SIGKILL',
         maxBuffer: 16 << 20,

@@ -10,8 +10,7 @@
  * A loop polls `ctx.err()` (one atomic load) before each step, so a cancelled
  * context stops it even while the fast path keeps succeeding.
  */
-import { Channel, chan, onRecv, onSend, select } from '@gocsp/channels';
-import { clock } from '../clock.js';
+import { Channel, chan, currentClock, onRecv, onSend, select } from '@gocsp/channels';
 import { Context, background } from '../context.js';
 import { errors } from '../errors.js';
 import type { Receivable } from './recv.js';
@@ -116,7 +115,7 @@ export function checkChannel(what: string, ch: unknown): asserts ch is Channel<u
  */
 export function timerChan(ms: number): { c: Channel<number>; stop(): void } {
   const c = chan<number>(1);
-  const clk = clock();
+  const clk = currentClock();
   const h = clk.setTimeout(() => c.trySend(clk.now()), ms);
   return { c, stop: () => clk.clearTimeout(h) };
 }

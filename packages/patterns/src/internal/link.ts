@@ -5,7 +5,7 @@
  * B`: arrays of up to B values, on the channels a pipeline makes between its
  * own parts, which nobody else sees).
  *
- * Batches are formed opportunistically (DESIGN.md: "batch where the API
+ * Batches are formed opportunistically (docs/ARCHITECTURE.md, Premises: "batch where the API
  * allows it"): a Writer sends its batch when it is full, when its first value
  * is 1 ms old, and - the rule that keeps latency low - before its loop blocks
  * waiting for input. An idle pipeline therefore moves each value at once; a
@@ -16,10 +16,10 @@
  *
  * Invariant: a batch link never carries an empty batch.
  */
+import * as substrate from '@gocsp/core/internal';
 import type { Channel } from '@gocsp/channels';
 import { onRecv, select } from '@gocsp/channels';
 import { END, put } from './flow.js';
-import { spinUntil } from './spin.js';
 
 /** A channel and how values travel on it. */
 export interface Link {
@@ -89,7 +89,11 @@ export class Reader {
   /** Waits for the next message (or `done`); then as `poll`/`pollChunk`. */
   async wait(): Promise<typeof END | undefined> {
     const ch = this.link.ch;
-    if (this.link.remote === true && spinUntil(() => ch.len > 0)) return undefined; // it is there
+    if (
+      this.link.remote === true &&
+      substrate.spinUntil(substrate.defaultWorld(), () => ch.len > 0)
+    )
+      return undefined; // it is there
     const m = await select([
       onRecv(this.link.ch, (v, ok): { v: unknown } | typeof END => (ok ? { v } : END)),
       onRecv(this.done, (): typeof END => END),

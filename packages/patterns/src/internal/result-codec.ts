@@ -1,6 +1,6 @@
 /**
  * The codec of a worker pool's result channels: the structured codec, with
- * a job's error carried as a record (internal/wire.ts) so that it arrives
+ * a job's error carried as core's error record (core internal/wire.ts) so that it arrives
  * with its class name, message, stack, `cause` and own properties - plain
  * structured clone would turn a `class MyError` into a bare `Error` and drop
  * its `code`.
@@ -9,13 +9,14 @@
  * (goroutine workers do), so the channels cross threads.
  */
 import { codecs, registerCodec, type Codec } from '@gocsp/channels';
-import { errorFromWire, errorToWire } from './wire.js';
+import * as substrate from '@gocsp/core/internal';
 import type { PoolRecord } from './routines.js';
 
 /** Codec id reserved by @gocsp/patterns for pool results (user ids are 100..65535). */
 export const RESULT_CODEC_ID = 65_280;
 
 const { structured } = codecs;
+const { errorFromWire, errorToWire } = substrate;
 
 export const resultCodec: Codec<PoolRecord> = {
   name: 'gocsp.patterns.result',

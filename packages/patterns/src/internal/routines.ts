@@ -35,7 +35,8 @@
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
-import { go, gomaxprocs, substrate } from '@gocsp/core';
+import { go, gomaxprocs } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
 import { cancelWithCause, type Context } from '../context.js';
 import { closeQuietly, put, take } from './flow.js';

@@ -9,7 +9,7 @@
  * imports it once and caches it; describing and compiling are core's own
  * (substrate.taskKey / compileTask, the same code goroutine functions use).
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 /** A task as it crosses threads: core's function key (source or module reference) and a label. */
 export interface TaskSpec {

@@ -7,9 +7,28 @@
  * (world, address) pair in `pending` and calls the public constructor, which
  * takes it from there.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 type World = substrate.World;
+
+/**
+ * Shared type ids of @gocsp/sync (stored in each object's header; see core's
+ * internal/types.ts). Ids 1-15 are this package's; never reuse one.
+ */
+export const TYPE_IDS = {
+  'sync.WaitGroup': 1,
+  'sync.Mutex': 2,
+  'sync.RWMutex': 3,
+  'sync.Once': 4,
+  'sync.Cond': 5,
+  'sync.Semaphore': 6,
+  'sync.AtomicInt32': 7,
+  'sync.AtomicInt64': 8,
+  'sync.AtomicBool': 9,
+} as const;
+
+/** Name of a shared sync type. */
+export type TypeName = keyof typeof TYPE_IDS;
 
 let pending: substrate.SharedRef | undefined;
 
@@ -22,22 +41,20 @@ export abstract class SharedBase {
   readonly ref: number;
   /** @internal true when this instance was revived from another thread's object. */
   protected readonly revived: boolean;
+  /** @internal Its kind as printed: the type name less the package ('Mutex'). */
+  private readonly kind: string;
 
-  protected constructor(type: substrate.TypeName, words: number, child?: substrate.SharedRef) {
+  protected constructor(type: TypeName, words: number, child?: substrate.SharedRef) {
     const p = pending;
     pending = undefined;
+    this.kind = type.slice(type.indexOf('.') + 1);
     if (p !== undefined) {
       this.world = p.world;
       this.ref = p.ref;
       this.revived = true;
     } else {
       this.world = child?.world ?? substrate.defaultWorld();
-      this.ref = substrate.allocObject(
-        this.world,
-        substrate.TYPE_IDS[type],
-        words,
-        child?.ref ?? 0,
-      );
+      this.ref = substrate.allocObject(this.world, TYPE_IDS[type], words, child?.ref ?? 0);
       this.revived = false;
       substrate.rememberObject(this.world, this.ref, this);
     }
@@ -54,12 +71,36 @@ export abstract class SharedBase {
   get id(): number {
     return this.ref;
   }
+
+  /** @internal Its state for inspect and JSON (racy reads, like `len` of a channel). */
+  protected abstract state(): Record<string, string | number | boolean | null>;
+
+  /** @internal One line: `Mutex { id: 7, locked: true, waiters: 0 }`. */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of it: `{ kind, id, ...state }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ mu }); // '{"mu":{"kind":"Mutex","id":7,"locked":false,"waiters":0}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    return substrate.sharedSummary(this.kind, { id: this.ref, ...this.state() });
+  }
 }
 
 /** Registers the reviver of a shared sync type: (world, address) -> live object. */
-export function registerType<T extends object>(type: substrate.TypeName, make: () => T): void {
+export function registerType<T extends object>(type: TypeName, make: () => T): void {
   substrate.registerSharedType(
-    substrate.TYPE_IDS[type],
+    TYPE_IDS[type],
     type,
     (world, ref) => {
       pending = { world, ref };

@@ -7,7 +7,7 @@
  * Words (relative to `base` in the owner's buffer): base+0 COUNT, base+1 LOCK,
  * base+2..3 queue.
  */
-import { substrate } from '@gocsp/core';
+import * as substrate from '@gocsp/core/internal';
 
 type World = substrate.World;
 

@@ -6,7 +6,7 @@
  * drops the waiting values (calls in flight finish, their results dropped).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { Fifo } from '../fifo.js';
+import * as substrate from '@gocsp/core/internal';
 
 export function localMap<A, R>(
   fn: (v: A) => Promise<R> | R,
@@ -15,7 +15,7 @@ export function localMap<A, R>(
   const { concurrency, ordered } = opts;
   return (source) =>
     new Observable<R>((sub) => {
-      const backlog = new Fifo<{ v: A; i: number }>();
+      const backlog = new substrate.Fifo<{ v: A; i: number }>();
       const early = new Map<number, R>();
       let inFlight = 0;
       let nextIn = 0;

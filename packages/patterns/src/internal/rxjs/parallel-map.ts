@@ -13,12 +13,11 @@
  * The first task error is the output's error; unsubscribing (or an error)
  * cancels the pool: workers stop, queued values are dropped.
  */
+import * as substrate from '@gocsp/core/internal';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AnyFn, TaskRef } from '@gocsp/core';
 import { gomaxprocs } from '@gocsp/core';
 import { workerPool } from '../../index.js';
-import { Fifo } from '../fifo.js';
-import { spinUntil } from '../spin.js';
 import { isLocalTask } from '../task.js';
 import { localMap } from './local-map.js';
 
@@ -54,12 +53,14 @@ export function parallelMap<F extends AnyFn>(
   const concurrency = opts.concurrency ?? gomaxprocs();
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(
-      `parallelMap: concurrency must be an integer >= 1, got ${String(concurrency)}`,
+      `parallelMap: concurrency must be an integer >= 1, got ${substrate.shown(concurrency)}`,
     );
   }
   const buffer = opts.buffer ?? 64;
   if (!Number.isInteger(buffer) || buffer < 0) {
-    throw new RangeError(`parallelMap: buffer must be an integer >= 0, got ${String(buffer)}`);
+    throw new RangeError(
+      `parallelMap: buffer must be an integer >= 0, got ${substrate.shown(buffer)}`,
+    );
   }
   const ordered = opts.ordered ?? true;
   if (isLocalTask(task)) {
@@ -77,7 +78,7 @@ export function parallelMap<F extends AnyFn>(
   return (source) =>
     new Observable<R>((sub) => {
       const pool = workerPool(task, { workers: concurrency, queue: window, results: window });
-      const backlog = new Fifo<A>();
+      const backlog = new substrate.Fifo<A>();
       const early = new Map<number, R>();
       let inFlight = 0;
       let nextOut = 0;
@@ -145,7 +146,11 @@ export function parallelMap<F extends AnyFn>(
           while (inFlight > 0 && !over) {
             let r = results.tryRecv();
             // The workers are on other threads: poll briefly before parking.
-            if (r === undefined && spinUntil(() => results.len > 0)) r = results.tryRecv();
+            if (
+              r === undefined &&
+              substrate.spinUntil(substrate.defaultWorld(), () => results.len > 0)
+            )
+              r = results.tryRecv();
             let rec: { index: number; ok: boolean; value?: unknown; error?: unknown };
             if (r === undefined) {
               const got = await results.recvOk();

@@ -13,11 +13,11 @@
  * the buffered values), and `wait()` / `for await` report an Observable error
  * after the values that came before it. `cancel()` unsubscribes.
  */
+import * as substrate from '@gocsp/core/internal';
 import { Subject, takeUntil, type Observable } from 'rxjs';
 import { GocspError } from '@gocsp/core';
 import { onRecv, onSend, select } from '@gocsp/channels';
 import { StreamChannel, background, cause, withCancel } from '../../index.js';
-import { Fifo } from '../fifo.js';
 
 /** What toChannel does with a value the channel has no room for. */
 export type OverflowPolicy = 'buffer' | 'dropNewest' | 'dropOldest' | 'error';
@@ -64,18 +64,20 @@ export function toChannel<T>(obs$: Observable<T>, opts: ToChannelOptions = {}): 
   }
   const capacity = opts.capacity ?? 16;
   if (!Number.isInteger(capacity) || capacity < 0) {
-    throw new RangeError(`toChannel: capacity must be an integer >= 0, got ${String(capacity)}`);
+    throw new RangeError(
+      `toChannel: capacity must be an integer >= 0, got ${substrate.shown(capacity)}`,
+    );
   }
   const overflow = opts.overflow ?? 'buffer';
   if (!POLICIES.includes(overflow)) {
     throw new TypeError(
-      `toChannel: overflow must be one of ${POLICIES.join(', ')}, got ${String(overflow)}`,
+      `toChannel: overflow must be one of ${POLICIES.join(', ')}, got ${substrate.shown(overflow)}`,
     );
   }
   const ch = new StreamChannel<T>(capacity);
   const [ctx, cancelCtx] = withCancel(background());
   const done = ctx.done();
-  const pending = new Fifo<T>();
+  const pending = new substrate.Fifo<T>();
   let failure: { e: unknown } | undefined; // the Observable's error, reported after the values before it
   let ended = false; // the Observable completed or failed
   let flushing = false;
