@@ -49,6 +49,9 @@ const PACKAGE_EDGES = {
   '@gocsp/channels': ['@gocsp/core'],
   '@gocsp/sync': ['@gocsp/core'],
   '@gocsp/patterns': ['@gocsp/core', '@gocsp/channels', '@gocsp/sync'],
+  // Its third-party imports (@nats-io/transport-node, @nats-io/jetstream) are
+  // peer dependencies: rule 3 checks that they are declared.
+  '@gocsp/nats': ['@gocsp/core', '@gocsp/channels', '@gocsp/patterns'],
 };
 
 /**

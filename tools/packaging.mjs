@@ -492,6 +492,11 @@ export async function checkBundlerBuild(info, subpath) {
       outfile: out,
       logLevel: 'silent',
       nodePaths: [path.join(dir, 'node_modules')],
+      // Dependencies that are CommonJS (the NATS client) may require Node
+      // builtins: give the ESM bundle a require, as users of esbuild do.
+      banner: {
+        js: "import { createRequire as __gocspCreateRequire } from 'node:module'; const require = __gocspCreateRequire(import.meta.url);",
+      },
     });
     const r = await run([out], dir);
     if (r.error)
@@ -516,7 +521,7 @@ export function packagingChecks(pkgDir, options = {}) {
     run: () => checkRuntimeExports(info, subpath),
   }));
   cases.push({
-    name: `.d.ts resolve and type-check for every subpath (${TS_VARIANTS.map((v) => v.name).join(', ')})`,
+    name: `.d.ts resolve and type-check for every subpath (${(options.variants ?? TS_VARIANTS.map((v) => v.name)).join(', ')})`,
     run: () => checkTypes(info, options),
   });
   for (const { subpath, spec } of info.subpaths) {

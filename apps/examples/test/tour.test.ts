@@ -203,6 +203,20 @@ const MUST_SHOW: Record<string, Check[]> = {
       expect(grab(out, /parallelMap: .*the 10 ms interval ran (\d+) times/)).toBeGreaterThan(0),
     /summed 0\.\.9 from the channel: 45$/m,
   ],
+  'distributed-pool': [
+    (out) => {
+      // Without a NATS server the example says how to get one and skips (the tour passes).
+      if (/^skipped: no nats-server found/m.test(out)) {
+        expect(out).toMatch(/apt-get install -y nats-server/);
+        expect(out).toMatch(/NATS_URL/);
+        return;
+      }
+      expect(out).toMatch(/^3 worker processes serve 'tour-pool'/m);
+      expect(out).toMatch(/^killed worker 2 \(pid \d+\) with SIGKILL after 6 results$/m);
+      expect(out).toMatch(/^results: 24\/24, each exactly once$/m);
+      expect(out).toMatch(/^sum of squares: 4324 \(expected 4324\)$/m);
+    },
+  ],
   'io-vs-cpu': [
     (out) => {
       const row = (name: string): string[] => {
@@ -297,6 +311,19 @@ describe('examples tour', () => {
       `=== waitgroup: ${EXAMPLES.find((e) => e.name === 'waitgroup')?.title}`,
     );
     expect(r.stdout).not.toMatch(/^tour done/m);
+  });
+
+  it('distributed-pool says how to get a NATS server and skips when there is none', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, GOCSP_NATS_SERVER: 'none' };
+    delete env.NATS_URL;
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('../dist/examples/distributed-pool.js', import.meta.url))],
+      { encoding: 'utf8', env, timeout: 30_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^skipped: no nats-server found and NATS_URL is not set/m);
+    expect(r.stdout).toMatch(/apt-get install -y nats-server/);
   });
 
   it('--list names every example with its title', () => {

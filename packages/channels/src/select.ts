@@ -27,12 +27,15 @@
  *    and finishes the case; RETRY (a buffered channel got a value or room for
  *    it, array.ts) starts again at pass 1.
  *
- * A receive source from outside shared memory (e.g. a remote channel) fits
- * the same steps: polled in pass 1, armed in pass 2 with the group word as
- * its claim, disarmed in pass 3.
+ * Select sources (source.ts: a receive from outside shared memory, e.g. a
+ * remote channel) take part in the same steps: polled in pass 1 in the same
+ * random order (a value they give away completes the select), armed in pass
+ * 2 once the local nodes are queued and re-checked (their claim is the same
+ * CAS on the group word), disarmed in pass 3. They have no probe words: a
+ * default is taken on their pass-1 poll ("nothing at hand now").
  */
 import * as substrate from '@gocsp/core/internal';
-import { sharedOf, type Channel } from './channel.js';
+import { Channel, sharedOf } from './channel.js';
 import { errors, rejected } from './errors.js';
 import {
   CLOSED,
@@ -45,6 +48,13 @@ import {
   N_D,
   type SharedChan,
 } from './internal/flavors/shared.js';
+import {
+  isSelectable,
+  selectSource,
+  type Selectable,
+  type SelectSource,
+  type SelectWaiter,
+} from './source.js';
 
 /** One case of a select: build it with onRecv, onSend or onDefault. */
 export interface SelectCase<R> {
@@ -52,11 +62,14 @@ export interface SelectCase<R> {
   /** @internal */ readonly ch: Channel<never> | null;
   /** @internal */ readonly value?: unknown;
   /** @internal */ readonly fn?: ((v: unknown, ok: boolean) => R) | (() => R);
+  /** @internal a receive from a select source (source.ts) instead of `ch`. */
+  readonly src?: SelectSource<unknown>;
 }
 
 /**
  * A receive case: fires with the value (and ok = false once the channel is
- * closed and drained). A `null` channel is never ready.
+ * closed and drained). A `null` channel is never ready. Besides a Channel it
+ * takes a select source (source.ts), such as a `@gocsp/nats` RemoteChannel.
  *
  * @example
  * ```ts
@@ -64,9 +77,17 @@ export interface SelectCase<R> {
  * ```
  */
 export function onRecv<T, R = T | undefined>(
-  ch: Channel<T> | null | undefined,
+  ch: Channel<T> | Selectable<T> | null | undefined,
   fn?: (v: T | undefined, ok: boolean) => R,
 ): SelectCase<R> {
+  if (!(ch instanceof Channel) && isSelectable(ch)) {
+    return {
+      kind: 'recv',
+      ch: null,
+      src: ch[selectSource],
+      fn: (fn ?? ((v: unknown) => v)) as (v: unknown, ok: boolean) => R,
+    };
+  }
   return {
     kind: 'recv',
     ch: (ch ?? null) as Channel<never> | null,
@@ -88,6 +109,11 @@ export function onSend<T, R = undefined>(
   v: T,
   fn?: () => R,
 ): SelectCase<R> {
+  if (ch != null && !(ch instanceof Channel)) {
+    throw new TypeError(
+      'onSend: expected a Channel from @gocsp/channels (a select source such as a remote channel takes receive cases only)',
+    );
+  }
   return {
     kind: 'send',
     ch: (ch ?? null) as Channel<never> | null,
@@ -108,17 +134,25 @@ export function onDefault<R = undefined>(fn?: () => R): SelectCase<R> {
   return { kind: 'default', ch: null, fn: (fn ?? (() => undefined)) as () => R };
 }
 
-/** A channel case of one select. */
+/** A case of one select: a channel's, or a select source's. */
 interface Active {
   /** Index of the case in the caller's array (what the group claim names). */
   readonly index: number;
   readonly send: boolean;
+  /** The channel's shared flavor; for a source case, unused (a placeholder). */
   readonly ch: SharedChan;
   /** The send value prepared by the channel's carrier for this attempt. */
   p: unknown;
-  /** Its node in pass 2. */
+  /** Its node in pass 2 (channel cases). */
   node: number;
+  /** A select source's case (source.ts): no channel, no node. */
+  readonly src?: SelectSource<unknown>;
+  /** Its disarm function once armed (pass 2). */
+  disarm?: (() => void) | undefined;
 }
+
+/** Placeholder `ch` of a source case (never read: every use checks `src` first). */
+const NO_CHAN = null as unknown as SharedChan;
 
 const NEVER = new Promise<never>(() => {});
 /** The claim word of a group that nobody won: its owner took it back. */
@@ -158,6 +192,10 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
       if (c.kind === 'default') {
         if (dflt !== undefined) throw new TypeError('select: more than one onDefault case');
         dflt = c;
+        continue;
+      }
+      if (c.src !== undefined) {
+        active.push({ index: i, send: false, ch: NO_CHAN, p: undefined, node: -1, src: c.src });
         continue;
       }
       if (c.ch === null) continue; // a nil channel is never ready
@@ -201,7 +239,11 @@ function attempt<R>(
     for (const a of active) {
       let r: unknown;
       try {
-        if (a.send) {
+        if (a.src !== undefined) {
+          const got = a.src.poll();
+          if (got === undefined) continue;
+          r = (cases[a.index]!.fn as (v: unknown, ok: boolean) => R)(got[0], got[1]);
+        } else if (a.send) {
           if (!a.ch.selTrySend(a.p)) continue;
           r = (cases[a.index]!.fn as () => R)();
         } else {
@@ -241,7 +283,7 @@ function attempt<R>(
     const w = world.i32;
     let retry = false;
     for (const a of active) {
-      if (!a.ch.ready(a.send, group)) continue;
+      if (a.src !== undefined || !a.ch.ready(a.send, group)) continue;
       if (Atomics.compareExchange(w, group, 0, ABORTED) === 0) retry = true;
       break; // (lost: a partner claimed the group; its wake is on the way)
     }
@@ -257,9 +299,9 @@ function attempt<R>(
  */
 function noneReady(active: Active[]): boolean {
   const first: number[] = [];
-  for (const a of active) if (a.ch.probe(a.send, first)) return false;
+  for (const a of active) if (a.src === undefined && a.ch.probe(a.send, first)) return false;
   const second: number[] = [];
-  for (const a of active) a.ch.probe(a.send, second);
+  for (const a of active) if (a.src === undefined) a.ch.probe(a.send, second);
   for (let i = 0; i < first.length; i++) if (first[i] !== second[i]) return false;
   return true;
 }
@@ -278,6 +320,7 @@ function queueAll(world: substrate.World, active: Active[], group: number): void
   let done = 0;
   try {
     for (const a of active) {
+      if (a.src !== undefined) continue;
       const node = a.send ? a.ch.nodeWith(false, a.ch.carrier.toNode(a.p)) : a.ch.newNode(false);
       a.p = undefined; // (a send's value now lives in its node)
       w[node + N_C] = group;
@@ -308,6 +351,12 @@ function leaveAll(
 ): void {
   const parker = substrate.parkerFor(world);
   for (const b of active) {
+    if (b.src !== undefined) {
+      const disarm = b.disarm;
+      b.disarm = undefined;
+      disarm?.();
+      continue;
+    }
     if (b === won || b.node < 0) continue;
     b.ch.lock();
     b.ch.removeNode(b.send, b.node);
@@ -321,8 +370,9 @@ function leaveAll(
 }
 
 /**
- * Parks on every case node (wait reason 'select'); resolves with the fired
- * case's result after pass 3, or starts again on RETRY.
+ * Parks on every case node (wait reason 'select') and arms every source;
+ * resolves with the fired case's result after pass 3, or starts again on
+ * RETRY.
  */
 function park<R>(
   world: substrate.World,
@@ -332,41 +382,85 @@ function park<R>(
 ): Promise<R> {
   const parker = substrate.parkerFor(world);
   return new Promise<R>((resolve, reject) => {
-    // Deadlock: claim the group for nobody so no waker can take a case, then
-    // take every node out; if a waker won, its wake is on the way.
-    const fail = (err: Error): void => {
-      if (Atomics.compareExchange(world.i32, group, 0, ABORTED) !== 0) return;
-      leaveAll(world, active, undefined, true);
+    /** Set by pass 3: from then on a source's claim() fails without touching the freed group. */
+    let over = false;
+    /** Pass 3 for every case but `won`, and the group block back. */
+    const end = (won: Active | undefined): void => {
+      over = true;
+      leaveAll(world, active, won, true);
       substrate.freeBlock(world, group, 0);
+    };
+    // Deadlock (or a source's arm threw): claim the group for nobody so no
+    // waker can take a case, then take everything out; if a waker won, its
+    // wake is on the way.
+    const fail = (err: unknown): void => {
+      if (over || Atomics.compareExchange(world.i32, group, 0, ABORTED) !== 0) return;
+      end(undefined);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a DeadlockError, or what a source's arm threw, as is
       reject(err);
     };
-    const wake = (a: Active) => (): void => {
-      leaveAll(world, active, a, true);
-      substrate.freeBlock(world, group, 0);
-      const w = world.i32;
-      const outcome = w[a.node + N_B]!;
-      const v = w[a.node + N_A]!;
-      substrate.freeNode(world, a.node);
-      a.node = -1;
+    const settle = (f: () => R | Promise<R>): void => {
       try {
-        const c = cases[a.index]!;
-        if (a.send) {
-          if (outcome === DELIVERED) resolve((c.fn as () => R)());
-          else {
-            a.ch.carrier.dropNode(v);
-            if (outcome === CLOSED_OUT) throw errors.sendOnClosed();
-            attempt(cases, active, undefined).then(resolve, reject);
-          }
-        } else if (outcome === DELIVERED) {
-          resolve((c.fn as (v: unknown, ok: boolean) => R)(a.ch.carrier.fromNode(v), true));
-        } else if (outcome === CLOSED_OUT) {
-          resolve((c.fn as (v: unknown, ok: boolean) => R)(undefined, false));
-        } else attempt(cases, active, undefined).then(resolve, reject);
+        const r = f();
+        if (r instanceof Promise) r.then(resolve, reject);
+        else resolve(r);
       } catch (e) {
         // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a callback may throw anything: passed on as is
         reject(e);
       }
     };
-    for (const a of active) parker.park(a.node, { wake: wake(a), owner: active, fail });
+    const wake = (a: Active) => (): void => {
+      end(a);
+      const w = world.i32;
+      const outcome = w[a.node + N_B]!;
+      const v = w[a.node + N_A]!;
+      substrate.freeNode(world, a.node);
+      a.node = -1;
+      const c = cases[a.index]!;
+      settle(() => {
+        if (a.send) {
+          if (outcome === DELIVERED) return (c.fn as () => R)();
+          a.ch.carrier.dropNode(v);
+          if (outcome === CLOSED_OUT) throw errors.sendOnClosed();
+          return attempt(cases, active, undefined);
+        }
+        const fn = c.fn as (v: unknown, ok: boolean) => R;
+        if (outcome === DELIVERED) return fn(a.ch.carrier.fromNode(v), true);
+        if (outcome === CLOSED_OUT) return fn(undefined, false);
+        return attempt(cases, active, undefined); // RETRY
+      });
+    };
+    for (const a of active) {
+      if (a.src === undefined) parker.park(a.node, { wake: wake(a), owner: active, fail });
+    }
+    let claimedBy: Active | undefined;
+    for (const a of active) {
+      if (a.src === undefined) continue;
+      if (over) break;
+      const waiter: SelectWaiter<unknown> = {
+        claim: () => {
+          if (over || claimedBy !== undefined) return false;
+          if (Atomics.compareExchange(world.i32, group, 0, a.index + 1) !== 0) return false;
+          claimedBy = a;
+          return true;
+        },
+        fire: (v, ok) => {
+          if (claimedBy !== a || over) return;
+          end(a);
+          settle(() => (cases[a.index]!.fn as (v: unknown, ok: boolean) => R)(v, ok));
+        },
+        fail: (err) => {
+          if (claimedBy !== a || over) return;
+          end(a);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the source's error, as is
+          reject(err);
+        },
+      };
+      try {
+        a.disarm = a.src.arm(waiter);
+      } catch (e) {
+        fail(e);
+      }
+    }
   });
 }
