@@ -8,6 +8,7 @@ import { expectEqual, microsPer, warmupSize } from '../lib/measure.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import type { ChanWorkerData } from '../workers/chan.js';
+import { rendezvousCase } from './floors.js';
 import { pingPongCase, WAKE_CASES } from './wake.js';
 
 /** A case doing `n` round trips over two fresh unbuffered channels between two fresh workers. */
@@ -79,6 +80,7 @@ export function chanPingPongCrossSuite(): BenchSuite {
         quickN: 400,
         note: 'raw: the waiter parks at once, the other side always notifies (pure park/wake, for scale)',
       }),
+      rendezvousCase(),
       chanPingPongCase({
         name: 'gocsp unbuffered chan ping-pong (sendSync/recvSync)',
         n: 100_000,

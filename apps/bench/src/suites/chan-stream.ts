@@ -9,6 +9,7 @@ import { expectEqual, perSecond, sumOfRange, warmupSize } from '../lib/measure.j
 import { withWorkers } from '../lib/threads.js';
 import type { ChanPayload, ChanWorkerData } from '../workers/chan.js';
 import { POSTMESSAGE_CASES, postMessageCase } from './postmessage.js';
+import { mpmcRingCase } from './floors.js';
 import { RING_SPIN, SAB_RING_CASES, sabRingCase } from './sab-ring.js';
 
 /** Capacity of the streamed channel, the same as the raw ring's. */
@@ -116,6 +117,7 @@ export function chanStreamSuite(): BenchSuite {
         baseline: true,
         note: `raw ring: publish every value, notify only a sleeping peer; ${RING_SPIN.spins} paused polls before parking`,
       }),
+      mpmcRingCase(),
       chanStreamSyncCase('>= 0.5x baseline'),
       chanStreamCase({
         name: CHAN_STREAM_CASES.async,
