@@ -42,6 +42,7 @@ import {
   G_KINDS,
   G_NARGS,
   G_PARENT,
+  GOID_BASE,
   MAX_P,
   OUT_OK,
   OUT_OK_NUM,
@@ -404,7 +405,8 @@ export function numCPU(): number {
 }
 
 function liveGoroutines(sc: Sched): number {
-  const n = sc.get(SC_GOID) - sc.get(SC_COMPLETED) - sc.get(SC_LOST) - sc.get(SC_DROPPED);
+  const n =
+    sc.get(SC_GOID) - GOID_BASE - sc.get(SC_COMPLETED) - sc.get(SC_LOST) - sc.get(SC_DROPPED);
   return Math.max(0, n);
 }
 
@@ -550,7 +552,7 @@ function stats(): RuntimeStats {
     gomaxprocs: sc.get(SC_NP),
     goroutines: numGoroutine(),
     globalQueue: sc.get(SC_GQ_SIZE),
-    spawned: sc.get(SC_GOID),
+    spawned: sc.get(SC_GOID) - GOID_BASE,
     completed: sc.get(SC_COMPLETED),
     lost: sc.get(SC_LOST),
     steals: sum((p) => p.steals),

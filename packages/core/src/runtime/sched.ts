@@ -21,7 +21,7 @@
  * | 5 | SC_NPIDLE | active Ps whose M is parked idle | atomic |
  * | 6 | SC_NMSPINNING | Ms spinning for work (Go's nmspinning) | atomic |
  * | 7 | SC_DROPPED | goroutines that ended without running to completion and not lost: cancelled before they started, abandoned by shutdown | atomic |
- * | 8 | SC_GOID | last goroutine id handed out | atomic |
+ * | 8 | SC_GOID | last goroutine id handed out; starts at 1, the main thread's id (Go's goroutine 1), so the first go() is goroutine 2 | atomic |
  * | 9 | (unused) | | |
  * | 10 | SC_COMPLETED | goroutines that finished (returned or threw) | atomic |
  * | 11 | SC_STATE | RUNNING / STOPPING | host |
@@ -83,7 +83,7 @@
  * finds the node CANCELLED before starting the G drops it unrun.
  *
  * ## Invariants
- * - Goroutines alive = SC_GOID - SC_COMPLETED - SC_LOST - SC_DROPPED (no
+ * - Goroutines alive = SC_GOID - 1 - SC_COMPLETED - SC_LOST - SC_DROPPED (no
  *   counter of live ones: spawn and finish touch one shared word each).
  * - A G is in exactly one place: the global queue, one P's ring or runnext,
  *   or (started) its P's started list; it is freed when it finishes.
@@ -111,6 +111,8 @@ export const SC_NPIDLE = 5;
 export const SC_NMSPINNING = 6;
 export const SC_DROPPED = 7;
 export const SC_GOID = 8;
+/** SC_GOID's first value: ids up to it are taken (1 = the main thread, as in Go). */
+export const GOID_BASE = 1;
 export const SC_COMPLETED = 10;
 export const SC_STATE = 11;
 export const SC_FUNCS = 12;
@@ -213,6 +215,7 @@ export class Sched {
     const sc = new Sched(world, s);
     world.i32[s + SC_STATE] = STATE_RUNNING;
     world.i32[s + SC_HOST] = host;
+    world.i32[s + SC_GOID] = GOID_BASE;
     return sc;
   }
 

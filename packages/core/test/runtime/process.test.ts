@@ -167,7 +167,8 @@ describe.concurrent('panics (child processes)', () => {
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBeNull();
     expect(r.stdout).not.toMatch(/not reached/);
-    expect(r.stderr).toMatch(/PanicError: panic in goroutine 1\b/);
+    // Goroutine 1 is the main thread, as in Go: the first go() is goroutine 2.
+    expect(r.stderr).toMatch(/PanicError: panic in goroutine 2\b/);
     expect(r.stderr).toMatch(/TypeError: boom/);
     expect(r.stderr).toMatch(/at explode/); // the goroutine's original stack
     expect(r.ms).toBeLessThan(8_000); // long before main's 10 s sleep
@@ -184,14 +185,14 @@ describe.concurrent('panics (child processes)', () => {
       const out = lastJson<Record<string, unknown>>(r);
       expect(out.isPanic).toBe(true);
       expect(out.name).toBe('PanicError');
-      expect(out.goroutine).toBe(1);
+      expect(out.goroutine).toBe(2);
       if (mode === 'handler') {
         expect(out).toMatchObject({
           causeName: 'TypeError',
           causeIsTypeError: true,
           causeMessage: 'boom',
         });
-        expect(out.message).toBe('panic in goroutine 1: TypeError: boom');
+        expect(out.message).toBe('panic in goroutine 2: TypeError: boom');
         expect(out.stack).toMatch(/at explode/);
       } else {
         expect(out).toMatchObject({
