@@ -14,7 +14,7 @@
 import { cancelNode, markWoken, type WaitQueue } from './waitq.js';
 import { freeNode } from './heap.js';
 import { ilock, iunlock } from './ilock.js';
-import { parkerFor, wakeNode } from './park.js';
+import { parkerFor, wakeNode, type LocalWait } from './park.js';
 import type { World } from './world.js';
 
 /** Options of a park. */
@@ -200,4 +200,25 @@ export function releaseAll(queue: WaitQueue, lockIdx: number, update?: () => voi
     iunlock(obj, lockIdx);
   }
   wakeAll(world, nodes);
+}
+
+/**
+ * A wait that never ends (Go's `select {}`, or a select whose cases are all
+ * nil channels): it counts as parked on this thread, so it keeps the thread
+ * alive and takes part in deadlock detection, which rejects it with
+ * DeadlockError. Say why first (`waitReason`).
+ */
+export function blockForever(world: World): Promise<never> {
+  const parker = parkerFor(world);
+  return new Promise<never>((_resolve, reject) => {
+    const w: LocalWait = {
+      prevLocal: undefined,
+      nextLocal: undefined,
+      fail(err) {
+        parker.removeLocal(w);
+        reject(err);
+      },
+    };
+    parker.addLocal(w);
+  });
 }
