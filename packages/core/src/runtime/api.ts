@@ -14,6 +14,7 @@ import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
 import { retain } from '../internal/object.js';
 import { kShared, type Shareable } from '../internal/shared.js';
 import { parkerFor, type Waiter } from '../internal/park.js';
+import { WR_CHAN_RECV, beginSleep, endSleep, kDescribe, waitReason } from '../internal/waits.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { defaultWorld } from '../internal/worlds.js';
 import {
@@ -76,6 +77,7 @@ import { decodeError } from '../internal/wire.js';
 import { wakep } from './wakep.js';
 import type { Trace } from './trace.js';
 import { installDeadlockMonitor } from './monitor.js';
+import { dump, goroutines, type GoroutineInfo } from './diag.js';
 
 installDeadlockMonitor();
 
@@ -276,6 +278,7 @@ function spawnImpl(
     call.resolve = resolve;
     call.reject = reject;
   });
+  waitReason(WR_CHAN_RECV, call); // Go's view: a goroutine plus a channel for its result
   parkerFor(sc.world).park(node, call);
   if (signal !== undefined) signal.addEventListener('abort', call, { once: true });
   ready(sc, g);
@@ -298,6 +301,11 @@ class SpawnCall implements Waiter {
     private readonly node: number,
     private readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** What a goroutine dump says this wait is on. */
+  [kDescribe](): string {
+    return `result of goroutine ${this.sc.i32[this.node + N_C]!}`;
+  }
 
   /** The signal's 'abort' event. */
   handleEvent(): void {
@@ -451,7 +459,13 @@ export function sleep(ms: number): Promise<void> {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     return Promise.reject(new RangeError(`sleep(ms): ms must be a number >= 0; got ${String(ms)}`));
   }
-  return new Promise<void>((r) => setTimeout(r, ms));
+  return new Promise<void>((r) => {
+    const w = beginSleep(ms); // shown as [sleep] in a goroutine dump
+    setTimeout(() => {
+      endSleep(w);
+      r();
+    }, ms);
+  });
 }
 
 /** Counters of one P (`runtime.stats().ps`). */
@@ -607,4 +621,17 @@ export const runtime = {
   stopTrace(): Promise<Trace> {
     return hostOrThrow('stopTrace').stopTrace();
   },
+  /**
+   * A snapshot of every goroutine on every thread - Ms, the main thread's
+   * pending gocsp operations (goroutine 1), hand-made workers that loaded
+   * gocsp - with what each waits on, where, and where it was created. Each
+   * entry is consistent; the set is not atomic (threads answer one after
+   * the other, within ~200 ms; a thread too busy to answer is shown from
+   * shared memory). Callable from any thread.
+   */
+  goroutines(): GoroutineInfo[] {
+    return goroutines();
+  },
+  /** `runtime.goroutines()` as Go's traceback text (`goroutine 7 [chan receive]:` blocks). */
+  dump,
 };

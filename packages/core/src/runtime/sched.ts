@@ -53,6 +53,7 @@
  * | 11 | P_IDLE | 1 while the M is parked idle (counted in SC_NPIDLE) | the M sets; a waker CASes 1 -> 0 |
  * | 12 | P_STUCK | 1 while the monitor sees the M stuck in one goroutine | host |
  * | 13 | P_SPINNING | 1 while the M holds one count of SC_NMSPINNING | the M |
+ * | 14 | P_CURG | id of the goroutine whose synchronous part the M is running, 0 = none (a goroutine dump's 'running' when the M is too busy to answer: runtime/diag.ts) | the M |
  * | 16..23 | P_N_* | per-P counters: spawned, started, completed, steals, stolen, parks, spins, global | the M (stolen: thieves, atomic) |
  * | 64..319 | P_RING | local run queue: ring of RUNQ_SIZE G addresses | owner writes at tail; readers CAS head |
  *
@@ -145,6 +146,7 @@ export const P_FOREIGN = 10;
 export const P_IDLE = 11;
 export const P_STUCK = 12;
 export const P_SPINNING = 13;
+export const P_CURG = 14;
 export const P_N_SPAWNED = 16;
 export const P_N_STARTED = 17;
 export const P_N_COMPLETED = 18;

@@ -5,6 +5,7 @@
  * GOCSP_STRESS scales it.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { taskModule } from '@gocsp/core';
 
@@ -106,4 +107,15 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
     }),
   ]);
+}
+
+/**
+ * The 1-based line of fixtures/<name> that follows the comment line
+ * `// next line: <marker>` (a comment of its own survives formatting).
+ */
+export function fixtureLine(name: string, marker: string): number {
+  const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  const k = text.split('\n').findIndex((l) => l.trim() === `// next line: ${marker}`);
+  if (k < 0) throw new Error(`fixtures/${name} has no "// next line: ${marker}" comment`);
+  return k + 2;
 }
