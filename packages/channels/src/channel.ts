@@ -239,6 +239,7 @@ export class Channel<T = unknown> {
       const pop = new ParkedOp<unknown>(this, node, kind, op.signal);
       pop.resolve = op.resolve;
       pop.reject = op.reject;
+      substrate.carryWait(op, this);
       l.parker.park(node, pop);
       op.signal?.addEventListener('abort', pop, { once: true });
     }
@@ -258,6 +259,14 @@ export class Channel<T = unknown> {
   /** Id of the channel, the same on every thread. */
   get id(): number {
     return this.h.ref;
+  }
+
+  /** @internal How a goroutine dump names it (never promotes a local channel). */
+  [substrate.kDescribe](): string {
+    const l = this.local;
+    if (l !== undefined) return l[substrate.kDescribe]();
+    const h = this.h;
+    return `chan ${h.ref} (cap ${h.i32[CAP]!}, len ${Atomics.load(h.i32, LEN)})`;
   }
 
   /** Values buffered now (racy, as in Go). */
@@ -353,6 +362,7 @@ export class Channel<T = unknown> {
     }
     const node = this.sendOrEnqueue(bytes, true);
     if (node < 0) return;
+    substrate.waitReason(substrate.WR_CHAN_SEND, this);
     substrate.parkSync(this.h.world, this.h.sendq, LOCK, node);
     this.afterSendWake(node);
   }
@@ -451,6 +461,7 @@ export class Channel<T = unknown> {
     }
     const r = this.recvOrEnqueue(true);
     if (typeof r !== 'number') return this.decoded(r)[0];
+    substrate.waitReason(substrate.WR_CHAN_RECV, this);
     substrate.parkSync(h.world, h.recvq, LOCK, r);
     return this.afterRecvWake(r)[0];
   }
@@ -754,6 +765,7 @@ function parkOp<R>(
     op.resolve = resolve;
     op.reject = reject;
   });
+  substrate.waitReason(kind === OP_SEND ? substrate.WR_CHAN_SEND : substrate.WR_CHAN_RECV, ch);
   substrate.parkerFor(ch.h.world).park(node, op);
   if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
   return p;

@@ -94,8 +94,6 @@ interface Active {
   node: number;
 }
 
-const NEVER = new Promise<never>(() => {});
-
 /**
  * Go's select: waits until one case can proceed, performs exactly that one,
  * and resolves with its callback's result. Cases ready at once are chosen
@@ -157,7 +155,7 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
     [active[i], active[j]] = [active[j]!, active[i]!];
   }
   const chans = lockOrder(active);
-  if (chans.length === 0 && dflt === undefined) return NEVER; // select {} blocks forever
+  if (chans.length === 0 && dflt === undefined) return blockForever(cases, world); // select {}
   for (const h of chans) h.lock();
   let fired: { a: Active; bytes: Uint8Array | null; wake: number } | undefined;
   let group = 0;
@@ -246,9 +244,32 @@ function enqueue(world: substrate.World, a: Active, group: number): void {
   a.node = node;
 }
 
+/**
+ * Go's `select {}` (no case) or a select whose cases are all nil channels:
+ * blocks forever, as a wait deadlock detection sees (core's blockForever).
+ */
+function blockForever(
+  cases: ReadonlyArray<SelectCase<unknown> | null | undefined>,
+  world: substrate.World,
+): Promise<never> {
+  const nil = cases.filter((c) => c != null && c.kind !== 'default');
+  const reason =
+    nil.length === 0
+      ? substrate.WR_SELECT_NO_CASES
+      : nil.length > 1
+        ? substrate.WR_SELECT
+        : nil[0]!.kind === 'send'
+          ? substrate.WR_CHAN_SEND_NIL
+          : substrate.WR_CHAN_RECV_NIL;
+  substrate.waitReason(reason, undefined);
+  return substrate.blockForever(world);
+}
+
 /** Parks on every case node; resolves with the case that fired after pass 3. */
 function park(world: substrate.World, active: Active[], group: number): Promise<Active> {
   const parker = substrate.parkerFor(world);
+  const inCaseOrder = [...active].sort((x, y) => x.index - y.index).map((a) => a.ch);
+  substrate.waitReason(substrate.WR_SELECT, inCaseOrder, active.length);
   return new Promise<Active>((resolve, reject) => {
     // Deadlock: claim the group as no case (-1) so no waker can take a case,
     // then take every node out; if a waker won, its wake is on the way.

@@ -85,6 +85,7 @@ export class Cond extends SharedBase {
    */
   async wait(): Promise<void> {
     const node = this.enqueue();
+    substrate.waitReason(substrate.WR_COND_WAIT, this);
     await substrate.parkAsync(this.world, this.queue, LOCK, node, { owner: this });
     substrate.freeNode(this.world, node);
     await this.locker.lock();
@@ -104,6 +105,7 @@ export class Cond extends SharedBase {
       throw new TypeError('Cond.waitSync needs a locker with lockSync() (Mutex or RWMutex)');
     }
     const node = this.enqueue();
+    substrate.waitReason(substrate.WR_COND_WAIT, this);
     substrate.parkSync(this.world, this.queue, LOCK, node);
     substrate.freeNode(this.world, node);
     this.locker.lockSync();

@@ -77,6 +77,7 @@ export class Once extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
+    substrate.waitReason(substrate.WR_MUTEX_LOCK, this); // Go's Once.Do waits on a Mutex
     await substrate.parkAsync(this.world, this.queue, LOCK, node, {
       owner: this,
       deadCheck: () => this.deadRunner(),

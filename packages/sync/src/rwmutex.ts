@@ -71,6 +71,7 @@ export class RWMutex extends SharedBase {
   lock(): Promise<void> {
     const node = this.enqueueWriter();
     if (node < 0) return Promise.resolve();
+    substrate.waitReason(substrate.WR_RWMUTEX_LOCK, this);
     return substrate
       .parkAsync(this.world, this.wq, LOCK, node, {
         owner: this,
@@ -91,6 +92,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueWriter();
     if (node < 0) return;
+    substrate.waitReason(substrate.WR_RWMUTEX_LOCK, this);
     substrate.parkSync(this.world, this.wq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }
@@ -146,6 +148,7 @@ export class RWMutex extends SharedBase {
   rLock(): Promise<void> {
     const node = this.enqueueReader();
     if (node < 0) return Promise.resolve();
+    substrate.waitReason(substrate.WR_RWMUTEX_RLOCK, this);
     return substrate
       .parkAsync(this.world, this.rq, LOCK, node, {
         owner: this,
@@ -166,6 +169,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueReader();
     if (node < 0) return;
+    substrate.waitReason(substrate.WR_RWMUTEX_RLOCK, this);
     substrate.parkSync(this.world, this.rq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }

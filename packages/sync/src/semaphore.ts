@@ -95,6 +95,7 @@ export class Semaphore extends SharedBase {
       substrate.iunlock(i32, LOCK);
     }
     let unblocked: number[] = [];
+    substrate.waitReason(substrate.WR_SEMACQUIRE, this);
     return substrate
       .parkAsync(world, this.queue, LOCK, node, {
         owner: this,

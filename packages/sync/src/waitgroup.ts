@@ -99,6 +99,7 @@ export class WaitGroup extends SharedBase {
     if (Atomics.load(this.i32, COUNTER) === 0) return Promise.resolve();
     const node = this.enqueue();
     if (node < 0) return Promise.resolve();
+    substrate.waitReason(substrate.WR_WAITGROUP_WAIT, this);
     return substrate
       .parkAsync(this.world, this.queue, LOCK, node, { owner: this })
       .then(() => substrate.freeNode(this.world, node));
@@ -122,6 +123,7 @@ export class WaitGroup extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
+    substrate.waitReason(substrate.WR_WAITGROUP_WAIT, this);
     substrate.parkSync(this.world, this.queue, LOCK, node);
     substrate.freeNode(this.world, node);
   }

@@ -232,9 +232,15 @@ export class LocalChan {
       op.reject = reject;
     });
     (kind === L_SEND ? this.sendq : this.recvq).push(op);
+    substrate.waitReason(kind === L_SEND ? substrate.WR_CHAN_SEND : substrate.WR_CHAN_RECV, this);
     this.parker.addLocal(op);
     if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
     return p;
+  }
+
+  /** How a goroutine dump names a channel that was never shared (it has no id). */
+  [substrate.kDescribe](): string {
+    return `chan local (cap ${this.cap}, len ${this.buf.length})`;
   }
 
   close(): void {

@@ -73,7 +73,18 @@ export abstract class SharedBase {
   get id(): number {
     return this.ref;
   }
+
+  /** @internal How a goroutine dump names it: 'Mutex 7', 'WaitGroup 12'. */
+  [substrate.kDescribe](): string {
+    const id = substrate.typeIdOf(this.world, this.ref);
+    const name = NAMES.get(id) ?? 'object';
+    return `${name.slice(name.indexOf('.') + 1)} ${this.ref}`;
+  }
 }
+
+const NAMES = new Map<number, string>(
+  Object.entries(TYPE_IDS).map(([name, id]) => [id, name] as [number, string]),
+);
 
 /** Registers the reviver of a shared sync type: (world, address) -> live object. */
 export function registerType<T extends object>(type: TypeName, make: () => T): void {
