@@ -7,14 +7,14 @@
  * already holds for every parked operation (park.ts `Waiter`, `LocalWait`),
  * plus `sleep()`s, kept here. Nothing is written to shared memory on a park:
  * the dump asks each thread for its records (runtime/diag.ts, the answer
- * protocol), and the owner reads them. So the cost of a park is three
- * property stores and a counter:
+ * protocol), and the owner reads them. So the cost of a park is one property
+ * store and a counter (one 8-byte field per parked waiter):
  *
- * | field | meaning | written |
+ * | where | meaning | written |
  * | --- | --- | --- |
- * | wr | reason (WR_*, low 6 bits) + 64 x goroutine id (0 = not known) | every park |
- * | wo | the object waited on (described by `describe`) | every park |
- * | ws | a `Sample`: structured stack + when (ms), or undefined | sampled parks |
+ * | waiter.wr | reason (WR_*, low 6 bits) + 64 x goroutine id (0 = not known) | every park |
+ * | waiter.wo | the object waited on, when it is not the waiter's `owner` | parks that say so |
+ * | samples (WeakMap) | a `Sample`: structured stack + when (ms) | sampled parks |
  *
  * How a primitive says why it parks: it calls `waitReason(reason, object)`
  * right before the park call (one line per park site); the park consumes it.
@@ -93,7 +93,21 @@ export interface Sample {
 export interface WaitNote {
   wr?: number;
   wo?: unknown;
-  ws?: Sample | undefined;
+  /** The object the waiter keeps reachable (park.ts Waiter.owner): the object waited on by default. */
+  owner?: object;
+}
+
+/** Sampled waits' stacks, by waiter (only sampled parks pay for a map entry). */
+const samples = new WeakMap<WaitNote, Sample>();
+
+/** The stack sample of a wait, if it was sampled. */
+export function sampleOf(w: WaitNote): Sample | undefined {
+  return samples.get(w);
+}
+
+/** The object a wait is on. */
+export function objectOf(w: WaitNote): unknown {
+  return w.wo ?? w.owner;
 }
 
 /**
@@ -146,7 +160,7 @@ export function carryWait(from: object, obj: unknown): void {
   const note = from as WaitNote;
   pendingReason = note.wr ?? WR_WAITING;
   pendingObj = obj;
-  pendingSample = note.ws;
+  pendingSample = samples.get(note);
   pendingCarry = true;
 }
 
@@ -155,22 +169,23 @@ export function noteWait(w: WaitNote): void {
   if (pendingParts > 0 && pendingReason === WR_WAITING && !pendingCarry) {
     pendingParts--;
     w.wr = PART;
-    w.wo = undefined;
-    w.ws = undefined;
     return;
   }
   const r = pendingReason;
+  let s: Sample | undefined;
   if (pendingCarry) {
     // carried over: goroutine and sample come with it
     w.wr = r;
-    w.ws = pendingSample;
+    s = pendingSample;
     pendingSample = undefined;
     pendingCarry = false;
   } else {
     w.wr = r + running.g * GOID;
-    w.ws = sample();
+    s = sample();
   }
-  w.wo = pendingObj;
+  if (s !== undefined) samples.set(w, s);
+  const o = pendingObj;
+  if (o !== undefined && o !== w.owner) w.wo = o;
   pendingReason = WR_WAITING;
   pendingObj = undefined;
 }

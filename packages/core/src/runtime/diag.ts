@@ -72,8 +72,10 @@ import {
   describe,
   goidOf,
   isWait,
+  objectOf,
   pendingSleeps,
   reasonOf,
+  sampleOf,
   running,
   type Sample,
   type WaitNote,
@@ -288,16 +290,19 @@ function collectWaits(): Wait[] {
 }
 
 function framesOfWait(w: Wait): ReturnType<typeof framesOf> {
-  if (w.frames === undefined) w.frames = w.note.ws === undefined ? [] : framesOf(w.note.ws);
+  if (w.frames === undefined) {
+    const s = sampleOf(w.note);
+    w.frames = s === undefined ? [] : framesOf(s);
+  }
   return w.frames;
 }
 
 /** The wait's fields of an entry. */
 function waitFields(w: Wait, e: Wire): Wire {
   e.st = WAIT_REASONS[reasonOf(w.note)] ?? 'waiting';
-  const ob = describe(w.note.wo);
+  const ob = describe(objectOf(w.note));
   if (ob !== '') e.ob = ob;
-  const s: Sample | undefined = w.note.ws;
+  const s: Sample | undefined = sampleOf(w.note);
   if (s !== undefined) {
     e.at = performance.timeOrigin + s.since;
     for (const c of framesOfWait(w)) {
