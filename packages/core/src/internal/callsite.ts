@@ -205,10 +205,12 @@ let lastFile: { path: string; text: string } | undefined;
 
 /**
  * Finds the text `src` of a function in the file of frame `c` (the call that
- * registered it), at or after the call's position. When the file on disk is
- * not what runs (a loader transformed it), `src` is not found: the function
- * is then placed at the call's own position, without a source map, so its
- * frames are near, not exact.
+ * registered it): the first occurrence at or shortly after the call (an
+ * inline literal, `go(async () => ...)`), else the nearest one before it (a
+ * function written earlier and passed by name). When the file on disk is not
+ * what runs (a loader transformed it), `src` is not found: the function is
+ * then placed at the call's own position, without a source map, so its
+ * frames name the right file and lines near the call, not exact ones.
  */
 export function placeFunction(c: CallSite, src: string): Placement | undefined {
   const url = fileOf(c);
@@ -227,8 +229,10 @@ export function placeFunction(c: CallSite, src: string): Placement | undefined {
     return { url, line, col };
   }
   const off = offsetOf(text, line, col);
-  const at = off < 0 ? -1 : text.indexOf(src, off);
-  if (at < 0 || at - off > 4096) return { url, line, col };
+  if (off < 0) return { url, line, col };
+  let at = text.indexOf(src, off);
+  if (at < 0 || at - off > 4096) at = text.lastIndexOf(src, off);
+  if (at < 0) return { url, line, col };
   const [l, k] = lineColOf(text, at);
   const map = sourceMapUrl(text);
   return map === undefined ? { url, line: l, col: k } : { url, line: l, col: k, map };

@@ -156,7 +156,7 @@ export function fnIndexOf(sc: Sched, fn: unknown): number {
     const hit = sc.fnIndex.get(fn);
     if (hit !== undefined) return hit;
   }
-  const idx = funcIndex(sc, keyOf(fn), true);
+  const idx = funcIndex(sc, keyOf(fn), true, typeof fn === 'function' ? fn.name : undefined);
   sc.fnIndex.set(fn as object, idx);
   return idx;
 }
@@ -172,15 +172,18 @@ export interface Site {
   at: string;
   /** Where an inline function's text starts, to compile it there. */
   place?: Placement;
+  /** The function's name where its text does not say it (`const worker = async () => ...`). */
+  name?: string;
 }
 
 /** The call site of the registering go()/spawn() (the first user frame), or undefined. */
-function captureSite(key: string): Site | undefined {
+function captureSite(key: string, name: string | undefined): Site | undefined {
   if (TRACEBACK_OFF) return undefined;
   try {
     const c = userFrame(framesOf(capture({})));
     if (c === undefined) return undefined;
     const site: Site = { by: functionName(c), at: locate(c) };
+    if (name && key.startsWith('src:') && nameOf(key.slice(4)) === 'anonymous') site.name = name;
     if (key.startsWith('src:')) {
       const place = placeFunction(c, key.slice(4));
       if (place !== undefined) site.place = place;
@@ -191,12 +194,15 @@ function captureSite(key: string): Site | undefined {
   }
 }
 
-/** Table index of `key`, registering it on first use (with its call site if `withSite`). */
-export function funcIndex(sc: Sched, key: string, withSite = false): number {
+/**
+ * Table index of `key`, registering it on first use (with its call site if
+ * `withSite`; `name`: the function's own name, for the dump).
+ */
+export function funcIndex(sc: Sched, key: string, withSite = false, name?: string): number {
   const ck = `${sc.world.id}:${sc.s}:${key}`;
   const hit = indexCache.get(ck);
   if (hit !== undefined) return hit;
-  const site = withSite ? captureSite(key) : undefined;
+  const site = withSite ? captureSite(key, name) : undefined;
   const bytes = new TextEncoder().encode(
     site === undefined ? key : `@${JSON.stringify(site)}\n${key}`,
   );
@@ -242,7 +248,7 @@ function entryOf(sc: Sched, idx: number): Entry {
   } catch {
     site = undefined;
   }
-  e = { key, site, label: labelOfKey(key) };
+  e = { key, site, label: site?.name ?? labelOfKey(key) };
   entryCache.set(ck, e);
   return e;
 }
