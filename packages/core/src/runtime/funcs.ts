@@ -238,6 +238,10 @@ function entryOf(sc: Sched, idx: number): Entry {
   let e = entryCache.get(ck);
   if (e !== undefined) return e;
   const i32 = sc.i32;
+  // A dump reads G words racily: an index from a G freed meanwhile is not trusted.
+  if (!Number.isInteger(idx) || idx < 0 || idx >= Atomics.load(i32, sc.s + SC_FUNCS)) {
+    return { key: '', site: undefined, label: '?' };
+  }
   const dir = Atomics.load(i32, sc.s + SC_FUNC_DIR + Math.floor(idx / FUNC_CHUNK));
   const text = readString(sc, i32[dir + (idx % FUNC_CHUNK)]!);
   const nl = text.startsWith('@') ? text.indexOf('\n') : -1;
