@@ -25,7 +25,7 @@
  * handle, and unrefs it the moment it has none (a finished program exits).
  *
  * Diagnostics: every park records why it waits on the waiter itself
- * (waits.ts `noteWait`: three property stores), and a Parker can list its
+ * (waits.ts `noteWait`: one property store), and a Parker can list its
  * waits (`forEachWait`) when this thread answers a goroutine dump. A dump
  * request or a deadlock probe moves the world's H_ASK and bumps S_PARK: the
  * drain that follows calls `parkHooks.onAsk` (runtime/diag.ts). S_WAITS
