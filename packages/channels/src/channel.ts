@@ -36,7 +36,7 @@ import {
   type LocalOp,
 } from './internal/local.js';
 
-const { N_A, N_B, N_C } = substrate;
+const { N_A, N_B, N_C, WR_CHAN_RECV, WR_CHAN_SEND } = substrate;
 const RESOLVED = Promise.resolve();
 /** Polls a *Sync operation spins (about 50 ns each) before it queues itself. */
 const OP_SPIN = 400;
@@ -701,6 +701,13 @@ class ParkedOp<R> implements substrate.Waiter {
   resolve!: (v: R) => void;
   reject!: (e: unknown) => void;
   readonly owner: object;
+  /** The goroutine dump's record (core's waits.ts), declared so a park adds no property. */
+  wr = 0;
+
+  /** @internal What it waits for, for the goroutine dump (nothing is written per park). */
+  [substrate.kWaitOn](): [number, unknown] {
+    return [this.kind === OP_SEND ? WR_CHAN_SEND : WR_CHAN_RECV, this.ch];
+  }
 
   constructor(
     private readonly ch: Channel<unknown>,
@@ -765,7 +772,6 @@ function parkOp<R>(
     op.resolve = resolve;
     op.reject = reject;
   });
-  substrate.waitReason(kind === OP_SEND ? substrate.WR_CHAN_SEND : substrate.WR_CHAN_RECV, ch);
   substrate.parkerFor(ch.h.world).park(node, op);
   if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
   return p;

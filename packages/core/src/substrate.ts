@@ -76,12 +76,15 @@ export {
   cancelQueued,
   blockForever,
 } from './internal/wait.js';
-// Wait reasons for the goroutine dump: call waitReason(WR_..., object) right
-// before each park; the object may describe itself with [kDescribe]().
+// Wait reasons for the goroutine dump (internal/waits.ts): a waiter class
+// tells its own with [kWaitOn](), parkAsync takes ParkOptions.reason, other
+// parks call waitReason(WR_..., object) right before; the object may describe
+// itself with [kDescribe]().
 export {
   waitReason,
   carryWait,
   kDescribe,
+  kWaitOn,
   WR_CHAN_RECV,
   WR_CHAN_SEND,
   WR_SELECT,

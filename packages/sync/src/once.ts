@@ -77,10 +77,10 @@ export class Once extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
-    substrate.waitReason(substrate.WR_MUTEX_LOCK, this); // Go's Once.Do waits on a Mutex
     await substrate.parkAsync(this.world, this.queue, LOCK, node, {
       owner: this,
       deadCheck: () => this.deadRunner(),
+      reason: substrate.WR_MUTEX_LOCK, // Go's Once.Do waits on a Mutex
     });
     substrate.freeNode(this.world, node);
   }

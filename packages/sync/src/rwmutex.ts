@@ -39,6 +39,7 @@ const RQ = 3;
 const WQ = 5;
 const WORDS = 7;
 const TYPE = 'sync.RWMutex';
+const { WR_RWMUTEX_LOCK, WR_RWMUTEX_RLOCK } = substrate;
 
 /**
  * Go's `sync.RWMutex`: many readers or one writer, across all threads.
@@ -71,11 +72,11 @@ export class RWMutex extends SharedBase {
   lock(): Promise<void> {
     const node = this.enqueueWriter();
     if (node < 0) return Promise.resolve();
-    substrate.waitReason(substrate.WR_RWMUTEX_LOCK, this);
     return substrate
       .parkAsync(this.world, this.wq, LOCK, node, {
         owner: this,
         deadCheck: () => this.deadWriter(),
+        reason: WR_RWMUTEX_LOCK,
       })
       .then(() => substrate.freeNode(this.world, node));
   }
@@ -92,7 +93,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueWriter();
     if (node < 0) return;
-    substrate.waitReason(substrate.WR_RWMUTEX_LOCK, this);
+    substrate.waitReason(WR_RWMUTEX_LOCK, this);
     substrate.parkSync(this.world, this.wq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }
@@ -148,11 +149,11 @@ export class RWMutex extends SharedBase {
   rLock(): Promise<void> {
     const node = this.enqueueReader();
     if (node < 0) return Promise.resolve();
-    substrate.waitReason(substrate.WR_RWMUTEX_RLOCK, this);
     return substrate
       .parkAsync(this.world, this.rq, LOCK, node, {
         owner: this,
         deadCheck: () => this.deadWriter(),
+        reason: WR_RWMUTEX_RLOCK,
       })
       .then(() => substrate.freeNode(this.world, node));
   }
@@ -169,7 +170,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueReader();
     if (node < 0) return;
-    substrate.waitReason(substrate.WR_RWMUTEX_RLOCK, this);
+    substrate.waitReason(WR_RWMUTEX_RLOCK, this);
     substrate.parkSync(this.world, this.rq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }

@@ -95,11 +95,11 @@ export class Semaphore extends SharedBase {
       substrate.iunlock(i32, LOCK);
     }
     let unblocked: number[] = [];
-    substrate.waitReason(substrate.WR_SEMACQUIRE, this);
     return substrate
       .parkAsync(world, this.queue, LOCK, node, {
         owner: this,
         signal,
+        reason: substrate.WR_SEMACQUIRE,
         // Under the lock, right after leaving the queue: if we were the head,
         // those behind us may fit now (x/sync does this too).
         onCancelled: () => (unblocked = this.grant()),

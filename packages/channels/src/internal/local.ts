@@ -39,6 +39,8 @@ export class LocalOp implements substrate.LocalWait {
   resolve!: (v: unknown) => void;
   reject!: (e: unknown) => void;
   settled = false;
+  /** The goroutine dump's record (core's waits.ts), declared so a park adds no property. */
+  wr = 0;
 
   constructor(
     readonly ch: LocalChan,
@@ -46,6 +48,11 @@ export class LocalOp implements substrate.LocalWait {
     readonly item: Item,
     readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** What it waits for, for the goroutine dump (nothing is written per park). */
+  [substrate.kWaitOn](): [number, unknown] {
+    return [this.kind === L_SEND ? substrate.WR_CHAN_SEND : substrate.WR_CHAN_RECV, this.ch];
+  }
 
   /** The signal's 'abort': cancel if still queued (a cancelled op had no effect). */
   handleEvent(): void {
@@ -232,7 +239,6 @@ export class LocalChan {
       op.reject = reject;
     });
     (kind === L_SEND ? this.sendq : this.recvq).push(op);
-    substrate.waitReason(kind === L_SEND ? substrate.WR_CHAN_SEND : substrate.WR_CHAN_RECV, this);
     this.parker.addLocal(op);
     if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
     return p;

@@ -36,6 +36,8 @@ export interface ParkOptions {
   onLateWake?: () => boolean;
   /** Called under the object's lock after the node left the queue by cancellation. */
   onCancelled?: () => void;
+  /** Why it waits (waits.ts WR_*), for the goroutine dump; the object is `owner`. */
+  reason?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export function parkAsync(
     };
     parker.park(node, {
       owner: opts.owner,
+      wr: opts.reason ?? 0, // the dump's record (waits.ts): the park writes nothing more
       wake() {
         signal?.removeEventListener('abort', onAbort);
         if (aborted && opts.onLateWake?.() !== true) {
@@ -130,6 +133,8 @@ export function parkSync(
   parker.parkSync(
     node,
     {
+      wr: 0, // the dump's record (waits.ts), declared so the park adds no property
+      wo: undefined,
       wake() {
         done = true;
       },
@@ -214,6 +219,7 @@ export function blockForever(world: World): Promise<never> {
     const w: LocalWait = {
       prevLocal: undefined,
       nextLocal: undefined,
+      wr: 0,
       fail(err) {
         parker.removeLocal(w);
         reject(err);

@@ -14,7 +14,7 @@ import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
 import { retain } from '../internal/object.js';
 import { kShared, type Shareable } from '../internal/shared.js';
 import { parkerFor, type Waiter } from '../internal/park.js';
-import { WR_CHAN_RECV, beginSleep, endSleep, kDescribe, waitReason } from '../internal/waits.js';
+import { WR_CHAN_RECV, beginSleep, endSleep, kDescribe, kWaitOn } from '../internal/waits.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { defaultWorld } from '../internal/worlds.js';
 import {
@@ -278,7 +278,6 @@ function spawnImpl(
     call.resolve = resolve;
     call.reject = reject;
   });
-  waitReason(WR_CHAN_RECV, call); // Go's view: a goroutine plus a channel for its result
   parkerFor(sc.world).park(node, call);
   if (signal !== undefined) signal.addEventListener('abort', call, { once: true });
   ready(sc, g);
@@ -295,12 +294,19 @@ class SpawnCall implements Waiter {
   resolve!: (v: unknown) => void;
   reject!: (e: unknown) => void;
   private abortReason: { r: unknown } | undefined;
+  /** The goroutine dump's record (internal/waits.ts), declared so the park adds no property. */
+  wr = 0;
 
   constructor(
     private readonly sc: Sched,
     private readonly node: number,
     private readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** Go's view of awaiting a spawn: a goroutine plus a channel for its result. */
+  [kWaitOn](): [number, unknown] {
+    return [WR_CHAN_RECV, this];
+  }
 
   /** What a goroutine dump says this wait is on. */
   [kDescribe](): string {

@@ -50,11 +50,11 @@ export class Sema {
   acquire(lifo: boolean): Promise<void> | undefined {
     const node = this.enqueue(lifo);
     if (node < 0) return undefined;
-    substrate.waitReason(this.reason, this.owner);
     return substrate
       .parkAsync(this.world, this.queue, this.base + 1, node, {
         owner: this.owner,
         deadCheck: this.deadCheck,
+        reason: this.reason,
       })
       .then(() => substrate.freeNode(this.world, node));
   }
