@@ -13,7 +13,9 @@
  *    say: every M (P_WAKE and S_PARK), and any other thread with parked
  *    waiters (S_WAITS) or blocked in a *Sync call (S_BLOCKED), through S_PARK.
  * 2. A woken thread sees H_ASK move (its Parker's drain, an M's scheduling
- *    round or idle wake-up: `answerIfAsked`), builds its entries, stores them
+ *    round or idle wake-up: `answerIfAsked`; an M about to sleep re-checks
+ *    `dumpAsked` after marking itself idle, as it re-checks its queues, so a
+ *    request cannot slip between its last look and its sleep), builds its entries, stores them
  *    JSON-encoded in a value block, publishes its address in its slot's
  *    S_DIAG (exchange: an unclaimed older answer is freed), then adds 1 to
  *    H_DIAG_ACKS and notifies.
@@ -229,6 +231,20 @@ export function answerIfAsked(): void {
   if (old !== 0) takeValue(world, old);
   Atomics.add(i32, H_DIAG_ACKS, 1);
   Atomics.notify(i32, H_DIAG_ACKS);
+}
+
+/**
+ * True while a dump request waits for this thread's answer: an M re-checks
+ * it after it marks itself idle and before it sleeps, as it re-checks the
+ * run queues and the deadlock probe (a request made between its last look
+ * and its sleep would otherwise go unanswered: its P_WAKE bump came before
+ * the M read the word it sleeps on).
+ */
+export function dumpAsked(): boolean {
+  const world = defaultWorldIfJoined();
+  if (world === undefined) return false;
+  const i32 = world.i32;
+  return Atomics.load(i32, H_DIAG_LOCK) !== 0 && Atomics.load(i32, H_DIAG_EPOCH) !== answered;
 }
 
 /** This thread's default world if it has joined one (never joins just to answer). */

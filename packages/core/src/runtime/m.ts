@@ -40,7 +40,7 @@ import {
   N_STATE,
 } from '../internal/world.js';
 import { compile, explainCapture, funcKey, siteOf, type Compiled } from './funcs.js';
-import { answerIfAsked, foreignResources } from './diag.js';
+import { answerIfAsked, dumpAsked, foreignResources } from './diag.js';
 import { quiet, running } from '../internal/waits.js';
 import { toPath } from '../internal/callsite.js';
 import { unregisteredChildren } from '../internal/worlds.js';
@@ -293,10 +293,12 @@ class M implements MRole {
       sc.anyRunnable() ||
       !sc.running ||
       Atomics.load(i32, p + P_STATUS) !== P_ACTIVE ||
-      Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)
+      Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE) ||
+      dumpAsked()
     ) {
       this.unidle();
       if (Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)) this.answerProbe();
+      answerIfAsked();
       return 0;
     }
     if (this.trace) traceEvent(this, 'park', {});
