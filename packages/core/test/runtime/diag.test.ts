@@ -146,6 +146,45 @@ describe.concurrent('the goroutine dump (child processes)', () => {
     }
   });
 
+  it("every kind of wait with Go's wait reason, its object and its line (main thread's pending operations, a spawned goroutine)", async ({
+    expect,
+  }) => {
+    const r = await runNode('reasons.mjs');
+    expect(r.code, r.stderr).toBe(0);
+    const gs = lastJson<GoroutineInfo[]>(r);
+    const main = gs.filter((g) => g.id === 1);
+    const cases: [string, string, RegExp | undefined][] = [
+      ['chan receive', 'chan receive', /^chan local \(cap 2, len 0\)$/],
+      ['chan send', 'chan send', /^chan \d+ \(cap 0, len 0\)$/],
+      ['select', 'select', /^chan \d+ \(cap 0, len 0\), chan \d+ \(cap 0, len 0\)$/],
+      ['select (no cases)', 'select (no cases)', undefined],
+      ['chan receive (nil chan)', 'chan receive (nil chan)', undefined],
+      ['chan send (nil chan)', 'chan send (nil chan)', undefined],
+      ['sync.Mutex.Lock', 'sync.Mutex.Lock', /^Mutex \d+$/],
+      ['sync.RWMutex.RLock', 'sync.RWMutex.RLock', /^RWMutex \d+$/],
+      ['sync.RWMutex.Lock', 'sync.RWMutex.Lock', /^RWMutex \d+$/],
+      ['sync.WaitGroup.Wait', 'sync.WaitGroup.Wait', /^WaitGroup \d+$/],
+      ['sync.Cond.Wait', 'sync.Cond.Wait', /^Cond \d+$/],
+      ['semacquire', 'semacquire', /^Semaphore \d+$/],
+      ['once', 'sync.Mutex.Lock', /^Once \d+$/], // Go's Once.Do waits on a Mutex
+      ['sleep', 'sleep', /^60000 ms$/],
+      ['spawn', 'chan receive', /^result of goroutine 2$/], // a goroutine and its result channel
+    ];
+    for (const [marker, state, object] of cases) {
+      const line = at('reasons.mjs', marker);
+      const g = main.find((x) => x.state === state && line.test(x.blockedAt ?? ''));
+      expect(g, `${marker}: ${JSON.stringify(main)}`).toBeDefined();
+      if (object === undefined) expect(g!.object, marker).toBeUndefined();
+      else expect(g!.object, marker).toMatch(object);
+      expect(g).toMatchObject({ fn: 'main', thread: 0 });
+    }
+    expect(main).toHaveLength(cases.length);
+    // The spawned goroutine awaits a promise that is not gocsp's.
+    expect(gs.filter((g) => g.id !== 1)).toEqual([
+      expect.objectContaining({ id: 2, state: 'IO wait', fn: 'anonymous' }),
+    ]);
+  });
+
   it('GOCSP_TRACEBACK=none: the verdict keeps a short message, and no stack is captured', async ({
     expect,
   }) => {
