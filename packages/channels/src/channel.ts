@@ -700,9 +700,17 @@ const OP_SEND = 2;
 class ParkedOp<R> implements substrate.Waiter {
   resolve!: (v: R) => void;
   reject!: (e: unknown) => void;
-  readonly owner: object;
-  /** The goroutine dump's record (core's waits.ts), declared so a park adds no property. */
+  /**
+   * The goroutine dump's record (core's waits.ts), declared so a park adds no
+   * property. (`owner` is a getter: the field it replaced kept the same
+   * channel as `ch`, and a parked operation stays as small as before.)
+   */
   wr = 0;
+
+  /** The Waiter's `owner`: the channel, kept reachable while parked (through `ch`). */
+  get owner(): object {
+    return this.ch;
+  }
 
   /** @internal What it waits for, for the goroutine dump (nothing is written per park). */
   [substrate.kWaitOn](): [number, unknown] {
@@ -714,9 +722,7 @@ class ParkedOp<R> implements substrate.Waiter {
     private readonly node: number,
     private readonly kind: number,
     private readonly signal: AbortSignal | undefined,
-  ) {
-    this.owner = ch;
-  }
+  ) {}
 
   /**
    * The signal's 'abort': wins only while the node is still queued (then the
