@@ -43,8 +43,11 @@
  * ~0.3 us, so not every park can take one. Each thread has a bucket of
  * SAMPLE_BURST captures, refilled by one per SAMPLE_MS: a thread that parks
  * rarely (a deadlock, a hang) gets every park sampled; a thread parking
- * millions of times a second samples about one park per millisecond (~0.3%
- * of a core at 3 us). The clock is read only when a capture is taken or,
+ * millions of times a second samples about one park per 10 ms (0.04% of a
+ * core at 4 us). A sample lives as long as its wait (a few KB of V8 frames):
+ * with one per millisecond, a million goroutines parked in ~3 s kept ~15 MB
+ * of samples (+15 B per parked goroutine in sched-park-1m-mem); one per
+ * 10 ms keeps it under 2 B. The clock is read only when a capture is taken or,
  * the bucket empty, every SAMPLE_CHECK parks - and at the first park after
  * the thread was quiet (`quiet()`: no parked waiter at the end of an event
  * loop turn, an M going idle), so the park that starts a long wait after a
@@ -235,7 +238,7 @@ export function goidOf(w: WaitNote): number {
 }
 
 const SAMPLE_BURST = 32;
-const SAMPLE_MS = 1;
+const SAMPLE_MS = 10;
 const SAMPLE_CHECK = 64;
 let tokens = TRACEBACK_OFF ? 0 : SAMPLE_BURST;
 let countdown = TRACEBACK_OFF ? Infinity : SAMPLE_CHECK;
