@@ -23,7 +23,7 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DeadlockError, go } from '@gocsp/core';
-import { chan } from '@gocsp/channels';
+import { chan, type Channel } from '@gocsp/channels';
 import { Mutex, WaitGroup } from '@gocsp/sync';
 import { println } from '../lib/print.js';
 
@@ -61,7 +61,7 @@ async function lockOrderInversion(): Promise<void> {
 /** Child 2: a goroutine waits for a value nobody sends; main still has a timer, so no verdict. */
 async function hang(): Promise<void> {
   const results = chan<number>();
-  go(async (results) => {
+  go(async (results: Channel<number>) => {
     const n = await results.recv(); // nobody sends
     console.log(n);
   }, results);
