@@ -11,6 +11,8 @@ export function scale(n: number): number;
 export function rng(seed?: number): () => number;
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void>;
+/** `s` without its ANSI colour escapes (a child's output under FORCE_COLOR). */
+export function stripAnsi(s: string): string;
 
 /** A hand-made worker running one scenario. */
 export interface Running {

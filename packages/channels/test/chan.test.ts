@@ -12,7 +12,7 @@ import {
   select,
   type Channel,
 } from '@gocsp/channels';
-import { scale } from './util.js';
+import { scale, stripAnsi } from './util.js';
 
 /** True if `p` is still pending after `ms` (a bounded check for "blocks"). */
 async function blocks(p: Promise<unknown>, ms = 20): Promise<boolean> {
@@ -282,7 +282,8 @@ describe('values and codecs', () => {
         process.execPath,
         ['--input-type=module', '-e', script],
         { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stripAnsi(stdout)),
       ),
     );
     expect(out.trim()).toBe('TypeError,TypeError,TypeError small true');
@@ -307,7 +308,8 @@ describe('values and codecs', () => {
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
         { timeout: 20_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stripAnsi(stdout)),
       ),
     );
     expect(out.trim()).toBe('2 1');

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ClosedChannelError, chan, onRecv, select, toShared } from '@gocsp/channels';
-import { runWorker } from './util.js';
+import { runWorker, stripAnsi } from './util.js';
 
 const pending = Symbol('pending');
 async function state(p: Promise<unknown>): Promise<unknown> {
@@ -22,7 +22,11 @@ function runScript(
       ['--input-type=module', '-e', script],
       { timeout: 20_000, env: { ...process.env, ...env } },
       (e, stdout, stderr) =>
-        resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+        resolve({
+          code: e ? ((e as { code?: number }).code ?? 1) : 0,
+          out: stripAnsi(stdout), // Nx forces colour (tools/testkit.mjs)
+          err: stripAnsi(stderr),
+        }),
     );
   });
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { taskModule } from '@gocsp/core';
 
 export { SEED, STRESS, scale, rng, delay } from '../../../../tools/testkit.mjs';
+import { stripAnsi } from '../../../../tools/testkit.mjs';
 
 /** The goroutine functions of fixtures/tasks.mjs. */
 export const tasks = taskModule<typeof import('./fixtures/tasks.mjs')>(
@@ -67,8 +68,9 @@ export function runNode(name: string | null, opts: ChildOptions = {}): Promise<C
           code: e === null ? 0 : typeof e.code === 'number' ? e.code : null,
           signal: e?.signal ?? null,
           timedOut: e?.killed === true && performance.now() - t0 >= timeout - 50,
-          stdout,
-          stderr,
+          // Without colour escapes (Nx forces colour: tools/testkit.mjs).
+          stdout: stripAnsi(stdout),
+          stderr: stripAnsi(stderr),
           ms: performance.now() - t0,
         });
       },
