@@ -145,7 +145,7 @@ export interface GoroutineInfo {
   state: string;
   /** How long it has been blocked (known for sampled waits, see the core README). */
   waitingMs?: number;
-  /** worker_threads threadId of the thread it lives on (0 = main). */
+  /** worker_threads threadId of the thread it lives on (0 = main; -1: not started, in the global run queue). */
   thread: number;
   /** Index of its P, for a goroutine on an M. */
   p?: number;
@@ -691,7 +691,9 @@ export function formatDump(gs: readonly GoroutineInfo[]): string {
       );
       if (g.blockedAt !== undefined) lines.push(`\t${g.blockedAt}`);
       if (g.object !== undefined) lines.push(`\twaiting on ${g.object}`);
-      lines.push(`\ton thread ${g.thread}${g.p !== undefined ? `, P ${g.p}` : ''}`);
+      if (g.thread < 0) lines.push('\tin the global run queue');
+      else if (g.state === 'runnable') lines.push(`\tin the run queue of P ${g.p!}`);
+      else lines.push(`\ton thread ${g.thread}${g.p !== undefined ? `, P ${g.p}` : ''}`);
       if (g.createdBy !== undefined) {
         lines.push(`created by ${g.creator ?? '<anonymous>'} at ${g.createdBy}`);
       }
