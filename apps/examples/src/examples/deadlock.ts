@@ -61,12 +61,19 @@ async function lockOrderInversion(): Promise<void> {
 /** Child 2: a goroutine waits for a value nobody sends; main still has a timer, so no verdict. */
 async function hang(): Promise<void> {
   const results = chan<number>();
-  go(async (results: Channel<number>) => {
-    const n = await results.recv(); // nobody sends
-    console.log(n);
-  }, results);
+  const started = new WaitGroup();
+  started.add(1);
+  go(
+    async (results: Channel<number>, started: WaitGroup) => {
+      started.done(); // then blocks at once, in the same synchronous run
+      const n = await results.recv(); // nobody sends
+      console.log(n);
+    },
+    results,
+    started,
+  );
   setInterval(() => {}, 1000); // pending work: not a deadlock, just a hang
-  await new Promise((r) => setTimeout(r, 100));
+  await started.wait();
   println('ready');
   await results.recv();
 }
