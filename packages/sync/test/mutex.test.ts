@@ -78,7 +78,9 @@ describe('Mutex', () => {
     // The hog holds the lock 2 ms at a time and re-locks immediately; without
     // starvation mode a woken waiter would keep losing to it.
     const hog = runWorker('hogMutex', { mu, stop, ms: 2 });
-    await delay(20);
+    // Compete only once it runs: starting a worker that loads gocsp takes ~50 ms
+    // here, as long as the loop below, which then ran alone (rounds = 0).
+    expect(await hog.next()).toBe('hogging');
     const waits: number[] = [];
     for (let i = 0; i < scale(20); i++) {
       const t0 = performance.now();
