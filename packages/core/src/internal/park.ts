@@ -25,8 +25,10 @@
  * handle, and unrefs it the moment it has none (a finished program exits).
  *
  * Diagnostics: every park records why it waits on the waiter itself
- * (waits.ts `noteWait`: one property store), and a Parker can list its
- * waits (`forEachWait`) when this thread answers a goroutine dump. A dump
+ * (waits.ts `noteWait`: on the hot paths nothing, or the goroutine id in a
+ * field the waiter declares; the reason comes from the waiter), and a
+ * Parker can list its waits (`forEachWait`) when this thread answers a
+ * goroutine dump. A dump
  * request or a deadlock probe moves the world's H_ASK and bumps S_PARK: the
  * drain that follows calls `parkHooks.onAsk` (runtime/diag.ts). S_WAITS
  * tells other threads whether this one has parked waiters (set when the
