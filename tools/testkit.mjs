@@ -33,7 +33,9 @@ export const stripAnsi = (s) => String(s).replace(ANSI, '');
 
 export function workerRunner(entry) {
   return function runWorker(scenario, args, timeoutMs = 30_000) {
-    const worker = new Worker(entry, { workerData: { scenario, args: toShared(args), seed: SEED } });
+    const worker = new Worker(entry, {
+      workerData: { scenario, args: toShared(args), seed: SEED },
+    });
     const messages = [];
     const waiting = [];
     const result = new Promise((resolve, reject) => {

@@ -212,7 +212,11 @@ describe('values and codecs', () => {
     const sparse: unknown[] = [1];
     sparse[3] = 4;
     const values: unknown[] = [
-      { id: 1, payload: 'x'.repeat(100), nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] } },
+      {
+        id: 1,
+        payload: 'x'.repeat(100),
+        nested: { a: [1, 2.5, -0, NaN, Infinity, null, undefined] },
+      },
       { unicode: 'héllo wörld ✓ 😀', long: 'é'.repeat(200), empty: '' },
       [[[]], {}, [true, false]],
       { [String(2 ** 31)]: 'big key', '': 'empty key' },

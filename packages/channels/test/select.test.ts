@@ -96,7 +96,8 @@ describe('test/chan/doubleselect.go', () => {
     const n = scale(5_000);
     const [c1, c2, c3, c4] = [chan<number>(), chan<number>(), chan<number>(), chan<number>()];
     const sender = (async () => {
-      for (let i = 1; i <= n; i++) await select([onSend(c1, i), onSend(c2, i), onSend(c3, i), onSend(c4, i)]);
+      for (let i = 1; i <= n; i++)
+        await select([onSend(c1, i), onSend(c2, i), onSend(c3, i), onSend(c4, i)]);
       for (const c of [c1, c2, c3, c4]) c.close();
     })();
     const seen = new Set<number>();

@@ -11,7 +11,9 @@ const FORMS: Form[] = ['plain', 'select', 'select+nil', 'select+dummy', 'select+
 
 async function settles(p: Promise<unknown>, ms = 15): Promise<boolean> {
   const t = Symbol();
-  return (await Promise.race([p.then(() => 1), new Promise((r) => setTimeout(() => r(t), ms))])) !== t;
+  return (
+    (await Promise.race([p.then(() => 1), new Promise((r) => setTimeout(() => r(t), ms))])) !== t
+  );
 }
 
 function recvVia(form: Form, c: Channel<number>): Promise<unknown> {

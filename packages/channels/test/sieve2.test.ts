@@ -27,7 +27,7 @@ function mergeMultiples(nextPrime: () => Promise<number>): Channel<number> {
     const heap: PeekCh[] = [];
     const push = (x: PeekCh) => {
       heap.push(x);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const up = (i - 1) >> 1;
         if (heap[up]!.head <= heap[i]!.head) break;
         [heap[up], heap[i]] = [heap[i]!, heap[up]!];
@@ -39,7 +39,7 @@ function mergeMultiples(nextPrime: () => Promise<number>): Channel<number> {
       const last = heap.pop()!;
       if (heap.length > 0) {
         heap[0] = last;
-        for (let i = 0; ; ) {
+        for (let i = 0; ;) {
           const l = 2 * i + 1;
           const r = l + 1;
           let m = i;
@@ -113,7 +113,8 @@ function sieve(): Channel<number> {
 describe('test/chan/sieve2.go', () => {
   it('yields the primes below 100, then the 1000th prime', async () => {
     const a = [
-      2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97,
+      2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89,
+      97,
     ];
     const primes = sieve();
     for (const want of a) expect(await primes.recv()).toBe(want);

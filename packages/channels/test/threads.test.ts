@@ -45,7 +45,10 @@ describe('across threads', () => {
       const ch = chan<number>(round);
       const senders = [runWorker('sendUntilClosed', { ch }), runWorker('sendUntilClosed', { ch })];
       const recvCh = chan<number>();
-      const receivers = [runWorker('recvUntilClosed', { ch: recvCh }), runWorker('recvUntilClosed', { ch: recvCh })];
+      const receivers = [
+        runWorker('recvUntilClosed', { ch: recvCh }),
+        runWorker('recvUntilClosed', { ch: recvCh }),
+      ];
       for (const s of [...senders, ...receivers]) await s.next();
       await new Promise((r) => setTimeout(r, 10));
       ch.close();

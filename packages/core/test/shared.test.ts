@@ -21,11 +21,7 @@ class Cell {
     return { world: this.world, ref: this.ref };
   }
 }
-substrate.registerSharedType(
-  TEST_CELL,
-  'test.Cell',
-  (world, ref) => new Cell({ world, ref }),
-);
+substrate.registerSharedType(TEST_CELL, 'test.Cell', (world, ref) => new Cell({ world, ref }));
 
 describe('toShared / fromShared', () => {
   it('swaps shared objects for handles at any depth and back, keeping identity in-thread', () => {

@@ -117,7 +117,12 @@ export class StreamChannel<T = unknown> extends Channel<T> {
       next: async (): Promise<IteratorResult<T>> => {
         if (state !== 'open') return { done: true, value: undefined };
         let r = this.tryRecv();
-        if (r === undefined && this.#spin && substrate.spinUntil(substrate.defaultWorld(), () => this.len > 0)) r = this.tryRecv();
+        if (
+          r === undefined &&
+          this.#spin &&
+          substrate.spinUntil(substrate.defaultWorld(), () => this.len > 0)
+        )
+          r = this.tryRecv();
         if (r !== undefined) return r[1] ? { done: false, value: r[0] } : finish();
         const [v, ok] = await this.recvOk();
         return ok ? { done: false, value: v } : finish();

@@ -269,7 +269,6 @@ const dropped = new FinalizationRegistry<{ buf: Fifo<Item>; codec: Codec<unknown
   },
 );
 
-
 /** A value held in its encoded form. */
 class Encoded {
   constructor(readonly bytes: Uint8Array) {}

@@ -43,7 +43,6 @@ export const O_CHILD = 2;
 export const OBJ_HEADER = 4;
 const PINNED = 1 << 24;
 
-
 /** Allocates an object block of `words` data words; the caller holds one reference. */
 export function allocObject(world: World, typeId: number, words: number, child = 0): number {
   const k = classFor(words + OBJ_HEADER);

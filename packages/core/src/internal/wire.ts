@@ -148,7 +148,9 @@ export function errorFromWire(w: unknown): unknown {
     const C = classNamed(/^[A-Za-z_$][\w$]*$/.test(x.ctor) ? x.ctor : 'Error');
     // A registered class may want other constructor arguments: build it
     // without running the constructor, then set what the record says.
-    err = registered.has(x.ctor) ? (Object.create(C.prototype as object) as Error) : new C(x.message);
+    err = registered.has(x.ctor)
+      ? (Object.create(C.prototype as object) as Error)
+      : new C(x.message);
     own(err, 'message', x.message);
   }
   if (err.name !== x.name) own(err, 'name', x.name);

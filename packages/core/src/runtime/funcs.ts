@@ -44,12 +44,7 @@ import {
 } from '../internal/callsite.js';
 import { storeValue } from '../internal/values.js';
 import type { Sched } from './sched.js';
-import {
-  FUNC_CHUNK,
-  FUNC_CHUNKS,
-  SC_FUNCS,
-  SC_FUNC_DIR,
-} from './sched.js';
+import { FUNC_CHUNK, FUNC_CHUNKS, SC_FUNCS, SC_FUNC_DIR } from './sched.js';
 import { allocBlock } from '../internal/heap.js';
 
 const TASK_REF = Symbol.for('gocsp.taskRef');

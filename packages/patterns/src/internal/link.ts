@@ -89,7 +89,11 @@ export class Reader {
   /** Waits for the next message (or `done`); then as `poll`/`pollChunk`. */
   async wait(): Promise<typeof END | undefined> {
     const ch = this.link.ch;
-    if (this.link.remote === true && substrate.spinUntil(substrate.defaultWorld(), () => ch.len > 0)) return undefined; // it is there
+    if (
+      this.link.remote === true &&
+      substrate.spinUntil(substrate.defaultWorld(), () => ch.len > 0)
+    )
+      return undefined; // it is there
     const m = await select([
       onRecv(this.link.ch, (v, ok): { v: unknown } | typeof END => (ok ? { v } : END)),
       onRecv(this.done, (): typeof END => END),

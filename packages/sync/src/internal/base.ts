@@ -51,12 +51,7 @@ export abstract class SharedBase {
       this.revived = true;
     } else {
       this.world = child?.world ?? substrate.defaultWorld();
-      this.ref = substrate.allocObject(
-        this.world,
-        TYPE_IDS[type],
-        words,
-        child?.ref ?? 0,
-      );
+      this.ref = substrate.allocObject(this.world, TYPE_IDS[type], words, child?.ref ?? 0);
       this.revived = false;
       substrate.rememberObject(this.world, this.ref, this);
     }

@@ -134,7 +134,11 @@ export function parallelMap<F extends AnyFn>(
           while (inFlight > 0 && !over) {
             let r = results.tryRecv();
             // The workers are on other threads: poll briefly before parking.
-            if (r === undefined && substrate.spinUntil(substrate.defaultWorld(), () => results.len > 0)) r = results.tryRecv();
+            if (
+              r === undefined &&
+              substrate.spinUntil(substrate.defaultWorld(), () => results.len > 0)
+            )
+              r = results.tryRecv();
             let rec: { index: number; ok: boolean; value?: unknown; error?: unknown };
             if (r === undefined) {
               const got = await results.recvOk();
