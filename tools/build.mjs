@@ -1,23 +1,25 @@
 // build: the tsup settings every published gocsp package uses.
 //
-// One copy per thread. A gocsp package is implemented once, as CommonJS
-// (dist/*.cjs, split into shared chunks so that its entries - "." and any
-// subpath - share one copy of each module). Its ESM entry files (dist/*.js)
-// only re-export that CommonJS build. So `import '@gocsp/sync'`,
-// `require('@gocsp/sync')`, and @gocsp/core loading the package by itself to
-// revive a shared object (fromShared in a thread that imported only core:
-// that load must be synchronous, and Node 20 can only load CommonJS
-// synchronously) all end in the same module instance: one Mutex class, one
-// registration of its shared type, per thread. This is Node's documented
-// "ES module wrapper" approach to the dual package hazard. The rejected
-// designs are in docs/ARCHITECTURE.md ("One copy per thread").
+// One copy per thread. A gocsp package is built three ways:
 //
-// tsup still builds the ESM format: its declaration files (.d.ts, ESM
-// flavoured) are what the "import" condition's types need. The ESM
-// JavaScript it emits is then replaced by the re-exporting entry files.
-
+// - dist/*.cjs: CommonJS, split into shared chunks so that its entries ("."
+//   and any subpath) share one copy of each module;
+// - dist/*.js: Node's ESM entries, which only re-export the CommonJS build;
+// - dist/*.mjs: a real ESM build, for bundlers only (the "module" export
+//   condition, which esbuild, webpack and rollup follow and Node ignores).
+//
+// In Node, `import '@gocsp/sync'`, `require('@gocsp/sync')`, and @gocsp/core
+// loading the package by itself to revive a shared object (fromShared in a
+// thread that imported only core: that load must be synchronous, and Node 20
+// can only load CommonJS synchronously) all end in the same module instance:
+// one Mutex class, one registration of its shared type, per thread. This is
+// Node's documented "ES module wrapper" approach to the dual package hazard.
+// A bundle gets real ESM (tree-shaking; no `require` of Node builtins that an
+// ESM bundle cannot do) and is one copy by construction. The rejected designs
+// are in docs/ARCHITECTURE.md ("One copy per thread").
+//
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -34,6 +36,7 @@ export function gocspTsup({ entry, esmEntries, external = [] }) {
   return {
     entry,
     format: ['esm', 'cjs'],
+    outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
     dts: true,
     sourcemap: true,
     clean: true,
@@ -50,14 +53,17 @@ export function gocspTsup({ entry, esmEntries, external = [] }) {
 }
 
 /**
- * Replaces tsup's ESM JavaScript in `dist` by entry files that re-export the
- * CommonJS build, export name by export name (read from the built module in
- * a child process, so the names are exactly what `require` gives).
+ * Writes Node's ESM entry files into `dist`: each re-exports the CommonJS
+ * build, export name by export name (read from the built module in a child
+ * process, so the names are exactly what `require` gives).
  */
 function writeEsmEntries(dist, names, withEsm) {
-  for (const f of readdirSync(dist)) {
-    // The ESM build's own modules and chunks: nothing may load them.
-    if (/\.js(\.map)?$/.test(f)) rmSync(path.join(dist, f));
+  for (const name of names) {
+    if (!withEsm.includes(name)) {
+      // An entry that is CommonJS only (core's worker): no ESM build of it.
+      for (const f of [`${name}.mjs`, `${name}.mjs.map`])
+        rmSync(path.join(dist, f), { force: true });
+    }
   }
   for (const name of withEsm) {
     if (!names.includes(name)) throw new Error(`build: no entry named ${name}`);
@@ -78,6 +84,7 @@ function writeEsmEntries(dist, names, withEsm) {
       keys.length > 0 ? `export { ${keys.join(', ')} } from '${cjs}';` : `import '${cjs}';`,
       '',
     ];
+    // tsup's ESM declarations (.d.ts) serve both ESM files: this entry and the .mjs build.
     writeFileSync(path.join(dist, `${name}.js`), lines.join('\n'));
   }
 }

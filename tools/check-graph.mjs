@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// check-graph: enforces the package graph of shared/DESIGN.md on the source tree.
+// check-graph: enforces the package graph of docs/ARCHITECTURE.md on the source tree.
 //
 //   node tools/check-graph.mjs [repo-root]     (default: the repo holding this file)
 //
@@ -21,7 +21,8 @@
 //   5. No deep imports: `@gocsp/x/sub` only where `./sub` is a key of x's
 //      "exports"; an internal subpath (INTERNAL_SUBPATHS: `@gocsp/core/internal`)
 //      only from the workspaces listed for it; no relative path leaving the
-//      package (another package's src, src/internal, dist).
+//      package (another package's src, src/internal, dist), except an app's
+//      import of the repo's dev tools (tools/).
 //   6. No cycles between packages (declared deps, devDependencies included,
 //      plus actual imports) and none between the files of one package.
 //
@@ -42,12 +43,15 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Allowed @gocsp edges between library packages (DESIGN.md, "Package graph"). */
+/** Allowed @gocsp edges between library packages (docs/ARCHITECTURE.md, "Package graph"). */
 const PACKAGE_EDGES = {
   '@gocsp/core': [],
   '@gocsp/channels': ['@gocsp/core'],
   '@gocsp/sync': ['@gocsp/core'],
   '@gocsp/patterns': ['@gocsp/core', '@gocsp/channels', '@gocsp/sync'],
+  // Its third-party imports (@nats-io/transport-node, @nats-io/jetstream) are
+  // peer dependencies: rule 3 checks that they are declared.
+  '@gocsp/nats': ['@gocsp/core', '@gocsp/channels', '@gocsp/patterns'],
 };
 
 /**
@@ -505,7 +509,7 @@ export function checkGraph(root) {
       problem(
         pkgFile,
         0,
-        `${ws.name} is not in the package graph; add it to PACKAGE_EDGES in tools/check-graph.mjs and to the graph in DESIGN.md`,
+        `${ws.name} is not in the package graph; add it to PACKAGE_EDGES in tools/check-graph.mjs and to the graph in docs/ARCHITECTURE.md`,
       );
     }
     const allowed = ws.isApp ? libs : (PACKAGE_EDGES[ws.name] ?? []);
@@ -536,7 +540,7 @@ export function checkGraph(root) {
           problem(
             pkgFile,
             0,
-            `"${field}" lists ${dep}, but ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (DESIGN.md package graph)`,
+            `"${field}" lists ${dep}, but ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (docs/ARCHITECTURE.md package graph)`,
           );
         }
       }
@@ -567,6 +571,8 @@ export function checkGraph(root) {
             continue;
           }
           const relToPkg = path.relative(ws.dir, target);
+          // Apps (private, never published) may use the repo's dev tools (tools/).
+          if (ws.isApp && target.startsWith(path.join(root, 'tools') + path.sep)) continue;
           if (relToPkg.startsWith('..') || path.isAbsolute(relToPkg)) {
             const owner = workspaces.find((w) => target.startsWith(w.dir + path.sep));
             const what = owner ? `a file of ${owner.name}` : 'a file outside the package';
@@ -593,7 +599,7 @@ export function checkGraph(root) {
           problem(
             file,
             line,
-            `${shown}: @gocsp/core may import only node: builtins and relative files (no dependencies, DESIGN.md)`,
+            `${shown}: @gocsp/core may import only node: builtins and relative files (no dependencies: docs/ARCHITECTURE.md)`,
           );
           continue;
         }
@@ -631,7 +637,7 @@ export function checkGraph(root) {
             problem(
               file,
               line,
-              `${shown}: ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (DESIGN.md package graph)`,
+              `${shown}: ${ws.name} may depend only on ${allowed.join(', ') || 'nothing'} (docs/ARCHITECTURE.md package graph)`,
             );
           }
           addPkgEdge(ws.name, dep, `${relOf(file)}:${line}`);
@@ -725,7 +731,7 @@ if (isMain) {
   const ms = (performance.now() - started).toFixed(0);
   if (result.problems.length > 0) {
     console.error(
-      `check-graph: ${result.problems.length} problem(s) with the package graph (see shared/DESIGN.md):`,
+      `check-graph: ${result.problems.length} problem(s) with the package graph (see docs/ARCHITECTURE.md):`,
     );
     for (const p of result.problems) console.error(`  ${p}`);
     process.exit(1);

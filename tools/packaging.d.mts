@@ -141,3 +141,9 @@ export function checkOptionalPeers(info: PackageInfo): Promise<string[]>;
  * ```
  */
 export function packagingChecks(pkgDir: string | URL, options?: PackagingOptions): PackagingCase[];
+
+/** MIT LICENSE published; repository, homepage, bugs, keywords present. Problems, or []. */
+export function checkMetadata(info: PackageInfo): string[];
+
+/** The "module" (bundler) build of a subpath, bundled by esbuild, exports what Node's ESM entry does. */
+export function checkBundlerBuild(info: PackageInfo, subpath: string): Promise<string[]>;

@@ -446,6 +446,74 @@ export async function checkOptionalPeers(info) {
  *     it(c.name, async () => expect(await c.run()).toEqual([]));
  *   }
  */
+/**
+ * What a registry page and `npm pack` need: an MIT LICENSE file that is
+ * published (in "files"), and repository, homepage, bugs and keywords.
+ */
+export function checkMetadata(info) {
+  const problems = [];
+  const { pkg, dir } = info;
+  if (pkg.license !== 'MIT')
+    problems.push(`"license" is ${JSON.stringify(pkg.license)}, not "MIT"`);
+  const license = path.join(dir, 'LICENSE');
+  if (!existsSync(license)) problems.push('no LICENSE file in the package directory');
+  else if (!/^MIT License/.test(readFileSync(license, 'utf8')))
+    problems.push('LICENSE is not the MIT license text');
+  if (!Array.isArray(pkg.files) || !pkg.files.includes('LICENSE'))
+    problems.push('"files" does not publish LICENSE');
+  if (typeof pkg.repository?.url !== 'string') problems.push('no "repository" url');
+  if (typeof pkg.homepage !== 'string') problems.push('no "homepage"');
+  if (typeof pkg.bugs?.url !== 'string') problems.push('no "bugs" url');
+  if (!Array.isArray(pkg.keywords) || pkg.keywords.length === 0) problems.push('no "keywords"');
+  return problems;
+}
+
+/**
+ * The ESM build bundlers get (the "module" condition) exports what Node's ESM
+ * entry exports: bundled with esbuild for each subpath, in a fresh process.
+ */
+export async function checkBundlerBuild(info, subpath) {
+  const esbuild = requireFromRepo('esbuild');
+  const node = await probe(info, subpath, 'esm');
+  if (node.error) return []; // checkRuntimeExports reports it
+  return withConsumer(info, async (dir) => {
+    const spec = info.subpaths.find((s) => s.subpath === subpath)?.spec ?? info.name;
+    const entry = path.join(dir, 'entry.mjs');
+    writeFileSync(
+      entry,
+      `import * as ns from '${spec}';\nconst exports = {};\nfor (const k of Object.keys(ns)) exports[k] = typeof ns[k];\nconsole.log(JSON.stringify(exports));\n`,
+    );
+    const out = path.join(dir, 'bundle.mjs');
+    await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: out,
+      logLevel: 'silent',
+      nodePaths: [path.join(dir, 'node_modules')],
+      // Dependencies that are CommonJS (the NATS client) may require Node
+      // builtins: give the ESM bundle a require, as users of esbuild do.
+      banner: {
+        js: "import { createRequire as __gocspCreateRequire } from 'node:module'; const require = __gocspCreateRequire(import.meta.url);",
+      },
+    });
+    const r = await run([out], dir);
+    if (r.error)
+      return [
+        `a bundle of '${spec}' (esbuild, "module" condition) failed to load: ${r.stderr || r.error.message}`,
+      ];
+    const bundled = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    const b = describeExports(bundled);
+    const n = describeExports(node.exports);
+    return b === n
+      ? []
+      : [
+          `'${spec}': the bundlers' ESM build exports differ from Node's\n  bundled: ${b}\n  node: ${n}`,
+        ];
+  });
+}
+
 export function packagingChecks(pkgDir, options = {}) {
   const info = loadPackage(pkgDir);
   const cases = info.subpaths.map(({ subpath, spec }) => ({
@@ -453,10 +521,20 @@ export function packagingChecks(pkgDir, options = {}) {
     run: () => checkRuntimeExports(info, subpath),
   }));
   cases.push({
-    name: `.d.ts resolve and type-check for every subpath (${TS_VARIANTS.map((v) => v.name).join(', ')})`,
+    name: `.d.ts resolve and type-check for every subpath (${(options.variants ?? TS_VARIANTS.map((v) => v.name)).join(', ')})`,
     run: () => checkTypes(info, options),
   });
+  for (const { subpath, spec } of info.subpaths) {
+    cases.push({
+      name: `'${spec}': a bundle made by esbuild (the "module" build) exports the same as Node's ESM entry`,
+      run: () => checkBundlerBuild(info, subpath),
+    });
+  }
   cases.push({ name: 'publint: no warnings or errors', run: () => checkPublint(info, options) });
+  cases.push({
+    name: 'metadata: MIT LICENSE published; repository, homepage, bugs, keywords',
+    run: () => checkMetadata(info),
+  });
   if (info.optionalPeers.length > 0) {
     cases.push({
       name: `the main entry loads without its optional peers (${info.optionalPeers.join(', ')})`,

@@ -24,6 +24,19 @@ export function rng(seed = SEED) {
 
 export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The environment for a child process whose output a test reads: this
+ * process's, plus `extra`, without colour forcing. Nx sets FORCE_COLOR for
+ * the tasks it runs (and a user may have it set): a child's console.log
+ * would then colour what it prints, even into a pipe.
+ */
+export function childEnv(extra = {}) {
+  const env = { ...process.env, ...extra };
+  delete env.FORCE_COLOR;
+  env.NO_COLOR = '1';
+  return env;
+}
+
 // Nx forces colour into the tasks it runs (FORCE_COLOR), and a child's
 // console.log of a non-string (a number, a boolean, an error's properties)
 // is then coloured: tests compare a child's output without its escapes.

@@ -14,5 +14,6 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
   dts: false,
-  external: ['piscina', 'tinypool', 'workerpool'],
+  // The NATS client (a peer of @gocsp/nats) likewise: the one the repo installs.
+  external: ['piscina', 'tinypool', 'workerpool', /^@nats-io\//],
 });

@@ -16,6 +16,7 @@ export default defineConfig({
   platform: 'node',
   splitting: false,
   dts: false,
-  // Shared with @gocsp/patterns/rxjs: one copy, not a bundled one.
-  external: ['rxjs'],
+  // Shared with @gocsp/patterns/rxjs: one copy, not a bundled one. The NATS
+  // client is @gocsp/nats' peer: the one the repo installs.
+  external: ['rxjs', /^@nats-io\//],
 });

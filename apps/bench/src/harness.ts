@@ -24,7 +24,7 @@
  */
 import { formatFigure } from './format.js';
 import { goalMet, parseGoal, type Goal } from './goal.js';
-import { cpuSnapshot, otherProcessesCores } from './lib/cpu.js';
+import { cpuSnapshot, otherProcessesCores } from '../../../tools/cpu.mjs';
 import { ratio, summarize } from './stats.js';
 
 /** What a suite measures. `rate` is higher-is-better, `latency` lower-is-better. */

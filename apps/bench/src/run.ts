@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandLine, parseCli, USAGE, type CliOptions } from './cli.js';
 import { runSuites, selectCases } from './harness.js';
-import { cpuSnapshot, otherProcessesCores } from './lib/cpu.js';
+import { cpuSnapshot, otherProcessesCores } from '../../../tools/cpu.mjs';
 import { liveWorkerCount, terminateAllWorkers } from './lib/threads.js';
 import {
   extractNotes,

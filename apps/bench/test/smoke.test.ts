@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../src/report.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 const RUN = fileURLToPath(new URL('../dist/run.js', import.meta.url));
 const REPO_MD = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
@@ -19,12 +20,15 @@ interface Exit {
   stderr: string;
 }
 
+/** A bound on one bench run (a liveness check: a loaded machine may take long, never forever). */
+const BENCH_TIMEOUT_MS = 600_000;
+
 function bench(args: string[]): Promise<Exit> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [RUN, ...args],
-      { timeout: 60_000, env: { ...process.env, BENCH_ROUNDS: '' } },
+      { timeout: BENCH_TIMEOUT_MS, env: childEnv({ BENCH_ROUNDS: '' }) },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -109,18 +113,22 @@ describe('npm run bench --quick', () => {
     for (const c of report.suites[0]!.cases) expect(c.median).toBeGreaterThan(0);
   });
 
-  it('runs every suite, gocsp ones included, with their results checked', async () => {
-    const out = path.join(dir, 'all');
-    const r = await bench(['--quick', '--out', out]);
-    expect(r.stderr).not.toMatch(/FAILED/);
-    expect(r.code).toBe(0);
-    const report = JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')) as RunReport;
-    expect(report.suites.map((s) => s.name)).toContain('chan-pingpong-cross');
-    for (const s of report.suites) {
-      expect(s.error, s.name).toBeNull();
-      for (const c of s.cases) expect(c.samples, `${s.name} / ${c.name}`).toHaveLength(2);
-    }
-  });
+  it(
+    'runs every suite, gocsp ones included, with their results checked',
+    { timeout: BENCH_TIMEOUT_MS },
+    async () => {
+      const out = path.join(dir, 'all');
+      const r = await bench(['--quick', '--out', out]);
+      expect(r.stderr).not.toMatch(/FAILED/);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(await readFile(path.join(out, 'latest.json'), 'utf8')) as RunReport;
+      expect(report.suites.map((s) => s.name)).toContain('chan-pingpong-cross');
+      for (const s of report.suites) {
+        expect(s.error, s.name).toBeNull();
+        for (const c of s.cases) expect(c.samples, `${s.name} / ${c.name}`).toHaveLength(2);
+      }
+    },
+  );
 
   it('rejects unknown flags and empty filters with exit code 2', async () => {
     expect((await bench(['--bogus'])).code).toBe(2);

@@ -103,6 +103,12 @@ export const EXAMPLES: readonly Example[] = [
     timeoutMs: 60_000,
   },
   {
+    name: 'distributed-pool',
+    title:
+      'a worker pool over 3 processes with @gocsp/nats: one is SIGKILLed mid-run, every result still arrives exactly once',
+    timeoutMs: 60_000,
+  },
+  {
     name: 'io-vs-cpu',
     title:
       "the seeds' table, measured: I/O-bound, CPU-bound and mixed work on 1 P and on NumCPU Ps",

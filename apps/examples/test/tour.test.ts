@@ -1,8 +1,10 @@
 // Smoke test of the examples tour, run the way a user runs it: the built
 // dist/tour.js (Nx builds before test). The whole tour runs once; each
 // example's part of its output (from its header to the next) must show what
-// is listed here for it. Timing checks are loose (a noisy 2-core CI machine);
-// values are exact where the program makes them exact.
+// is listed here for it. Values are exact where the program makes them exact;
+// nothing depends on how fast the machine is at the moment: concurrency and
+// parallelism are checked by counts and orderings (requests in flight at
+// once, threads used), never by durations or speedups.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../src/catalog.js';
 import { runExample } from '../src/runner.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 const tour = fileURLToPath(new URL('../dist/tour.js', import.meta.url));
 const srcExamples = fileURLToPath(new URL('../src/examples/', import.meta.url));
@@ -24,14 +27,6 @@ function grab(out: string, re: RegExp): number {
   const m = re.exec(out);
   expect(m, `output should match ${re}`).not.toBeNull();
   return Number(m![1]!.replace(/,/g, ''));
-}
-
-/** A duration printed by fmt.ms ("842 ms" or "1.24 s") after `prefix`, in ms. */
-function duration(out: string, prefix: string): number {
-  const re = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*([\\d.]+) (ms|s)\\b`);
-  const m = re.exec(out);
-  expect(m, `output should contain "${prefix} <duration>"`).not.toBeNull();
-  return Number(m![1]) * (m![2] === 's' ? 1000 : 1);
 }
 
 /** What each example's output must show. */
@@ -53,7 +48,6 @@ const MUST_SHOW: Record<string, Check[]> = {
         '3.3',
       ]);
       expect(new Set(lines.map((m) => m[3])).size).toBe(1);
-      expect(duration(out, 'iterations of 400 ms took')).toBeLessThan(3600);
     },
     (out) => {
       // printMessage: the goroutine and main each print 3 lines, interleaved round by round.
@@ -65,9 +59,14 @@ const MUST_SHOW: Record<string, Check[]> = {
   parallelism: [
     /^Detected \d+ cores; GOMAXPROCS = \d+$/m,
     /^Worker 1 done in \d+ ms \(sum=1249999975000000, thread \d+\)$/m,
+    /^speedup with \d+ Ps vs 1 P: [\d.]+x/m,
     (out) => {
-      const speedup = grab(out, /^speedup with \d+ Ps vs 1 P: ([\d.]+)x/m);
-      if (multiCore) expect(speedup).toBeGreaterThan(1.2);
+      // Parallelism, counted rather than timed: on NumCPU Ps the workers ran
+      // on NumCPU different threads (a speedup is for the benchmarks: machine
+      // load can break it, and the example says when others used the cores).
+      const section = out.slice(out.indexOf('---- Parallelism Demo'), out.indexOf('---- the same'));
+      const threads = new Set([...section.matchAll(/thread (\d+)\)$/gm)].map((m) => m[1]));
+      expect(threads.size).toBe(availableParallelism());
     },
   ],
   gomaxprocs: [
@@ -94,9 +93,16 @@ const MUST_SHOW: Record<string, Check[]> = {
   'web-requests': [
     (out) => {
       expect(out.match(/-> 200 OK/g)).toHaveLength(6);
-      // Concurrent: about the slowest (600 ms), well under the sum (1050 ms).
-      expect(duration(out, `all 3 done in`)).toBeLessThan(1000);
-      expect(grab(out, /ticked (\d+) times/)).toBeGreaterThan(5);
+      // Concurrent on one P: the 3 requests were in flight at once and came
+      // back fastest first; one after another: one at a time, in issue order.
+      const [concurrent, sequential] = out.split('---- one after another');
+      expect(grab(concurrent!, /up to (\d+) of them in flight at once/)).toBe(3);
+      expect(grab(sequential!, /up to (\d+) of them in flight at once/)).toBe(1);
+      const order = (text: string): string[] =>
+        [...text.matchAll(/\/([a-z.]+) -> 200 OK/g)].map((m) => m[1]!);
+      expect(order(concurrent!)).toEqual(['github.com', 'google.com', 'golang.org']);
+      expect(order(sequential!)).toEqual(['golang.org', 'google.com', 'github.com']);
+      expect(out).toMatch(/ticked \d+ times/);
     },
     /^all 3 done in [\d.]+ s: the sum of the delays/m,
   ],
@@ -130,7 +136,6 @@ const MUST_SHOW: Record<string, Check[]> = {
       expect(first, 'a summary line for main returning early').toBeDefined();
       expect(Number(first![1])).toBeLessThan(30); // cut short
       expect(Number(first![2])).toBe(0); // nothing printed after main returned
-      expect(Number(first![3])).toBeLessThan(500); // and the process ended right away
       expect(Number(second![1])).toBe(30); // with the WaitGroup: all of them
     },
   ],
@@ -167,14 +172,18 @@ const MUST_SHOW: Record<string, Check[]> = {
     /^same output both times: true$/m,
   ],
   'select-timeout': [
-    /^received one .*\nreceived two /m,
-    /^timeout 1 /m,
-    /^result 2 /m,
+    // Which case wins is a matter of timing (100 ms apart): a loaded machine
+    // may let both be ready at once, and then select picks at random. So the
+    // checks are that each select took exactly one of its cases.
+    /^received (one|two) .*\nreceived (one|two) /m,
+    /^(timeout 1|result 1) /m,
+    /^(result 2|timeout 2) /m,
     /^no message received$/m,
     /^received hi /m,
     (out) => {
+      // A 100 ms ticker can tick at most 5 times before the 500 ms BOOM; how
+      // many it did depends on the machine's load, so only the bound is checked.
       const ticks = out.match(/^tick\. /gm) ?? [];
-      expect(ticks.length).toBeGreaterThanOrEqual(3);
       expect(ticks.length).toBeLessThanOrEqual(5);
     },
     /^BOOM! /m,
@@ -210,6 +219,20 @@ const MUST_SHOW: Record<string, Check[]> = {
       expect(grab(out, /parallelMap: .*the 10 ms interval ran (\d+) times/)).toBeGreaterThan(0),
     /summed 0\.\.9 from the channel: 45$/m,
   ],
+  'distributed-pool': [
+    (out) => {
+      // Without a NATS server the example says how to get one and skips (the tour passes).
+      if (/^skipped: no nats-server found/m.test(out)) {
+        expect(out).toMatch(/apt-get install -y nats-server/);
+        expect(out).toMatch(/NATS_URL/);
+        return;
+      }
+      expect(out).toMatch(/^3 worker processes serve 'tour-pool'/m);
+      expect(out).toMatch(/^killed worker 2 \(pid \d+\) with SIGKILL after 6 results$/m);
+      expect(out).toMatch(/^results: 24\/24, each exactly once$/m);
+      expect(out).toMatch(/^sum of squares: 4324 \(expected 4324\)$/m);
+    },
+  ],
   'io-vs-cpu': [
     (out) => {
       const row = (name: string): string[] => {
@@ -217,13 +240,13 @@ const MUST_SHOW: Record<string, Check[]> = {
         expect(line, `a table row for ${name}`).toBeDefined();
         return line!.split(/ {2,}/);
       };
-      const ms = (cell: string): number =>
-        cell.endsWith(' s') ? parseFloat(cell) * 1000 : parseFloat(cell);
-      const io = row('I/O-bound');
-      // Concurrency: 8 overlapping waits on 1 P take far less than one by one.
-      expect(ms(io[3]!)).toBeLessThan(ms(io[2]!) / 2);
+      row('I/O-bound');
+      // Concurrency, counted: on 1 P the server had several requests in flight at once.
+      expect(grab(out, /up to (\d+) requests in flight at once/)).toBeGreaterThan(1);
+      // Parallelism, counted: on NumCPU Ps the CPU-bound goroutines ran on
+      // NumCPU threads (the "per thread" split, e.g. 4+4).
       const cpu = row('CPU-bound');
-      if (multiCore) expect(parseFloat(cpu[5]!)).toBeGreaterThan(1.2);
+      expect(cpu[5]!.split('+')).toHaveLength(availableParallelism());
     },
   ],
   'shared-memory': [
@@ -240,7 +263,7 @@ function runTour(
   timeout: number,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tour, ...args], { timeout });
+    const child = spawn(process.execPath, [tour, ...args], { timeout, env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -306,8 +329,21 @@ describe('examples tour', () => {
     expect(r.stdout).not.toMatch(/^tour done/m);
   });
 
+  it('distributed-pool says how to get a NATS server and skips when there is none', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, GOCSP_NATS_SERVER: 'none' };
+    delete env.NATS_URL;
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('../dist/examples/distributed-pool.js', import.meta.url))],
+      { encoding: 'utf8', env, timeout: 30_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^skipped: no nats-server found and NATS_URL is not set/m);
+    expect(r.stdout).toMatch(/apt-get install -y nats-server/);
+  });
+
   it('--list names every example with its title', () => {
-    const r = spawnSync(process.execPath, [tour, '--list'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [tour, '--list'], { encoding: 'utf8', env: childEnv() });
     expect(r.status, r.stderr).toBe(0);
     for (const e of EXAMPLES)
       expect(r.stdout).toMatch(
@@ -315,8 +351,24 @@ describe('examples tour', () => {
       );
   });
 
+  it('npm start -- --list (tools/start.mjs) prints the list and nothing else: no build log, no colour codes', () => {
+    const start = fileURLToPath(new URL('../../../tools/start.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [start, '--list'], {
+      encoding: 'utf8',
+      env: childEnv({ TERM: 'xterm-256color' }),
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(EXAMPLES.length);
+    expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^${EXAMPLES[0]!.name} `));
+  });
+
   it('rejects an unknown example, naming the known ones', () => {
-    const r = spawnSync(process.execPath, [tour, 'no-such-example'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [tour, 'no-such-example'], {
+      encoding: 'utf8',
+      env: childEnv(),
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("no example named 'no-such-example'");
     expect(r.stderr).toContain(EXAMPLES[0]?.name);

@@ -78,7 +78,7 @@ const CODECS_BY_ID = new Map([...CODEC_IDS].map(([c, id]) => [id, c]));
  */
 export function registerCodec(id: number, codec: Codec<unknown>): void {
   if (!Number.isInteger(id) || id < 100 || id > 65535) {
-    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${String(id)}`);
+    throw new RangeError(`codec ids from 100 to 65535 are for users, got ${substrate.shown(id)}`);
   }
   CODEC_IDS.set(codec, id);
   CODECS_BY_ID.set(id, codec);
@@ -279,6 +279,45 @@ export class Channel<T = unknown> {
   get cap(): number {
     const l = this.local;
     return l !== undefined ? l.cap : this.h.i32[CAP]!;
+  }
+
+  /**
+   * @internal One line for util.inspect: `Channel { id: 12, cap: 4, len: 1,
+   * closed: false }` (a channel never shared yet has no id: `local: true`).
+   */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of a channel: `{ kind, id, cap, len, closed }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ ch }); // '{"ch":{"kind":"Channel","id":12,"cap":4,"len":1,"closed":false}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    const l = this.local;
+    if (l !== undefined) {
+      return substrate.sharedSummary('Channel', {
+        local: true,
+        cap: l.cap,
+        len: l.buf.length,
+        closed: l.closed,
+      });
+    }
+    const h = this.h;
+    return substrate.sharedSummary('Channel', {
+      id: h.ref,
+      cap: h.i32[CAP]!,
+      len: Atomics.load(h.i32, LEN),
+      closed: Atomics.load(h.i32, CLOSED) !== 0,
+    });
   }
 
   /**

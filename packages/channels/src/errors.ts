@@ -24,13 +24,13 @@ export const errors = {
   sendOnClosed: () => new ClosedChannelError('send on closed channel'),
   closeOfClosed: () => new ClosedChannelError('close of closed channel'),
   badCapacity: (c: unknown) =>
-    new RangeError(`channel capacity must be an integer from 0 to 2^24, got ${String(c)}`),
+    new RangeError(`channel capacity must be an integer from 0 to 2^24, got ${substrate.shown(c)}`),
   tooLarge: (n: number, max: number) =>
     new TypeError(
       `cannot send a value of ${n} bytes on a channel: the limit is ${max} bytes (an eighth of gocsp's shared heap); raise the heap with GOCSP_MAX_MEMORY=<MiB> before gocsp starts, or send the data in parts`,
     ),
   badSlotBytes: (c: unknown) =>
-    new RangeError(`slotBytes must be an integer from 4 to 65536, got ${String(c)}`),
+    new RangeError(`slotBytes must be an integer from 4 to 65536, got ${substrate.shown(c)}`),
 } as const;
 
 /** A rejected promise carrying `e` exactly as thrown (a user codec may throw anything). */

@@ -11,6 +11,10 @@ export type { ChanOptions, OpOptions } from './channel.js';
 export { select, onRecv, onSend, onDefault } from './select.js';
 export type { SelectCase, SelectResult } from './select.js';
 
+// Select sources: receives from outside shared memory (a remote channel) as select cases.
+export { selectSource, isSelectable } from './source.js';
+export type { SelectSource, SelectWaiter, Selectable } from './source.js';
+
 // Timers.
 export { after, tick, setClock, currentClock, realClock } from './time.js';
 export type { Clock, Ticker } from './time.js';

@@ -15,12 +15,24 @@
  *    index + 1); only that node is woken.
  * 5. Pass 3: take the other nodes out of their queues (each under its
  *    channel's lock; a node may already be gone, popped as stale).
+ *
+ * Select sources (source.ts: a receive from outside shared memory, e.g. a
+ * remote channel) take part in the same steps: polled in pass 1 in the same
+ * random order, armed in pass 2 after the locks are released (their claim is
+ * the same CAS on the group word), disarmed in pass 3.
  */
 import * as substrate from '@gocsp/core/internal';
-import { checkSize, type Channel } from './channel.js';
+import { Channel, checkSize } from './channel.js';
 import { errors, rejected } from './errors.js';
 import { CLOSED, FULL, type HChan } from './internal/hchan.js';
 import { storeValue, takeValue } from './internal/values.js';
+import {
+  isSelectable,
+  selectSource,
+  type Selectable,
+  type SelectSource,
+  type SelectWaiter,
+} from './source.js';
 
 const { N_A, N_B, N_C, N_D } = substrate;
 
@@ -30,11 +42,14 @@ export interface SelectCase<R> {
   /** @internal */ readonly ch: Channel<never> | null;
   /** @internal */ readonly value?: unknown;
   /** @internal */ readonly fn?: ((v: unknown, ok: boolean) => R) | (() => R);
+  /** @internal a receive from a select source (source.ts) instead of `ch`. */
+  readonly src?: SelectSource<unknown>;
 }
 
 /**
  * A receive case: fires with the value (and ok = false once the channel is
- * closed and drained). A `null` channel is never ready.
+ * closed and drained). A `null` channel is never ready. Besides a Channel it
+ * takes a select source (source.ts), such as a `@gocsp/nats` RemoteChannel.
  *
  * @example
  * ```ts
@@ -42,9 +57,17 @@ export interface SelectCase<R> {
  * ```
  */
 export function onRecv<T, R = T | undefined>(
-  ch: Channel<T> | null | undefined,
+  ch: Channel<T> | Selectable<T> | null | undefined,
   fn?: (v: T | undefined, ok: boolean) => R,
 ): SelectCase<R> {
+  if (!(ch instanceof Channel) && isSelectable(ch)) {
+    return {
+      kind: 'recv',
+      ch: null,
+      src: ch[selectSource],
+      fn: (fn ?? ((v: unknown) => v)) as (v: unknown, ok: boolean) => R,
+    };
+  }
   return {
     kind: 'recv',
     ch: (ch ?? null) as Channel<never> | null,
@@ -66,6 +89,11 @@ export function onSend<T, R = undefined>(
   v: T,
   fn?: () => R,
 ): SelectCase<R> {
+  if (ch != null && !(ch instanceof Channel)) {
+    throw new TypeError(
+      'onSend: expected a Channel from @gocsp/channels (a select source such as a remote channel takes receive cases only)',
+    );
+  }
   return {
     kind: 'send',
     ch: (ch ?? null) as Channel<never> | null,
@@ -89,10 +117,25 @@ export function onDefault<R = undefined>(fn?: () => R): SelectCase<R> {
 interface Active {
   index: number;
   kind: 'recv' | 'send';
+  /** The local channel; for a source case, unused (a placeholder). */
   ch: Channel<unknown>;
   bytes: Uint8Array | undefined;
   node: number;
+  /** A select source's case (source.ts): no channel, no node. */
+  src?: SelectSource<unknown>;
+  /** Its disarm function once armed (pass 2). */
+  disarm?: () => void;
 }
+
+/** What a parked select resumes with: the case, and a source's value. */
+interface Fired {
+  a: Active;
+  v?: unknown;
+  ok?: boolean;
+}
+
+/** Placeholder `ch` of a source case (never read: every use checks `src` first). */
+const NO_CHAN = null as unknown as Channel<unknown>;
 
 /**
  * Go's select: waits until one case can proceed, performs exactly that one,
@@ -129,6 +172,10 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
       dflt = c;
       continue;
     }
+    if (c.src !== undefined) {
+      active.push({ index: i, kind: 'recv', ch: NO_CHAN, bytes: undefined, node: -1, src: c.src });
+      continue;
+    }
     if (c.ch === null) continue; // a nil channel is never ready
     active.push({
       index: i,
@@ -155,9 +202,10 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
     [active[i], active[j]] = [active[j]!, active[i]!];
   }
   const chans = lockOrder(active);
-  if (chans.length === 0 && dflt === undefined) return blockForever(cases, world); // select {}
+  const sources = active.some((a) => a.src !== undefined);
+  if (chans.length === 0 && !sources && dflt === undefined) return blockForever(cases, world); // select {}
   for (const h of chans) h.lock();
-  let fired: { a: Active; bytes: Uint8Array | null; wake: number } | undefined;
+  let fired: ReturnType<typeof tryCase>;
   let group = 0;
   try {
     for (const a of active) {
@@ -166,7 +214,7 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
     }
     if (fired === undefined && dflt === undefined) {
       group = substrate.allocBlock(world, 0);
-      for (const a of active) enqueue(world, a, group);
+      for (const a of active) if (a.src === undefined) enqueue(world, a, group);
     }
   } catch (e) {
     for (const h of chans) h.unlock();
@@ -177,13 +225,19 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
   if (fired !== undefined) {
     if (fired.wake >= 0) substrate.wakeNode(world, fired.wake);
     for (const a of active) if (a !== fired.a && a.bytes) a.ch.codec.dispose?.(a.bytes);
+    if (fired.a.src !== undefined) {
+      const f = cases[fired.a.index]!.fn as (v: unknown, ok: boolean) => R;
+      return Promise.resolve(f(fired.v, fired.ok!));
+    }
     return Promise.resolve(finish(cases[fired.a.index]!, fired.a, fired.bytes));
   }
   if (dflt !== undefined) {
     disposeAll(active);
     return Promise.resolve((dflt.fn as () => R)());
   }
-  return park(world, active, group).then((a) => {
+  return park(world, active, group).then(({ a, v: sv, ok: sok }) => {
+    if (a.src !== undefined)
+      return (cases[a.index]!.fn as (v: unknown, ok: boolean) => R)(sv, sok!);
     const w = world.i32;
     const got = w[a.node + N_B] === 1;
     const v = w[a.node + N_A]!;
@@ -211,12 +265,18 @@ function disposeAll(active: Active[]): void {
 
 function lockOrder(active: Active[]): HChan[] {
   const seen = new Map<number, HChan>();
-  for (const a of active) seen.set(a.ch.h.ref, a.ch.h);
+  for (const a of active) if (a.src === undefined) seen.set(a.ch.h.ref, a.ch.h);
   return [...seen.values()].sort((x, y) => x.ref - y.ref);
 }
 
 /** Pass 1 for one case, all channels locked. */
-function tryCase(a: Active): { a: Active; bytes: Uint8Array | null; wake: number } | undefined {
+function tryCase(
+  a: Active,
+): { a: Active; bytes: Uint8Array | null; wake: number; v?: unknown; ok?: boolean } | undefined {
+  if (a.src !== undefined) {
+    const r = a.src.poll();
+    return r === undefined ? undefined : { a, bytes: null, wake: -1, v: r[0], ok: r[1] };
+  }
   const h = a.ch.h;
   if (a.kind === 'recv') {
     const bytes = h.tryRecvLocked();
@@ -265,17 +325,28 @@ function blockForever(
   return substrate.blockForever(world);
 }
 
-/** Parks on every case node; resolves with the case that fired after pass 3. */
-function park(world: substrate.World, active: Active[], group: number): Promise<Active> {
+/**
+ * Parks on every case node and arms every source; resolves with the case that
+ * fired after pass 3 (a source's case with its value).
+ */
+function park(world: substrate.World, active: Active[], group: number): Promise<Fired> {
   const parker = substrate.parkerFor(world);
-  const inCaseOrder = [...active].sort((x, y) => x.index - y.index).map((a) => a.ch);
+  const local = active.filter((a) => a.src === undefined);
+  const inCaseOrder = local.sort((x, y) => x.index - y.index).map((a) => a.ch);
   substrate.waitReason(substrate.WR_SELECT, inCaseOrder, active.length);
-  return new Promise<Active>((resolve, reject) => {
-    // Deadlock: claim the group as no case (-1) so no waker can take a case,
-    // then take every node out; if a waker won, its wake is on the way.
-    const fail = (err: Error): void => {
-      if (Atomics.compareExchange(world.i32, group, 0, -1) !== 0) return;
+  return new Promise<Fired>((resolve, reject) => {
+    /** Set by pass 3: from then on a source's claim() fails without touching the freed group. */
+    let over = false;
+    let claimedBy: Active | undefined;
+    // Pass 3: every case but the winner leaves its queue; every source is disarmed.
+    const cleanup = (won: Active | undefined): void => {
+      over = true;
       for (const b of active) {
+        if (b.src !== undefined) {
+          b.disarm?.();
+          continue;
+        }
+        if (b === won) continue;
         const h = b.ch.h;
         h.lock();
         try {
@@ -288,28 +359,50 @@ function park(world: substrate.World, active: Active[], group: number): Promise<
         substrate.freeNode(world, b.node);
       }
       substrate.freeBlock(world, group, 0);
+    };
+    // Deadlock (or a source's arm threw): claim the group as no case (-1) so
+    // no waker can take a case, then take everything out; if a waker won,
+    // its wake is on the way.
+    const fail = (err: unknown): void => {
+      if (over || Atomics.compareExchange(world.i32, group, 0, -1) !== 0) return;
+      cleanup(undefined);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a DeadlockError, or what a source's arm threw, as is
       reject(err);
     };
     const wake = (a: Active) => (): void => {
-      // Pass 3: take the other nodes out of their queues.
-      for (const b of active) {
-        if (b === a) continue;
-        const h = b.ch.h;
-        h.lock();
-        try {
-          (b.kind === 'send' ? h.sendq : h.recvq).remove(b.node);
-        } finally {
-          h.unlock();
-        }
-        parker.unpark(b.node);
-        if (b.kind === 'send') {
-          b.ch.codec.dispose?.(takeValue(world, world.i32[b.node + N_A]!));
-        }
-        substrate.freeNode(world, b.node);
-      }
-      substrate.freeBlock(world, group, 0);
-      resolve(a);
+      cleanup(a);
+      resolve({ a });
     };
-    for (const a of active) parker.park(a.node, { wake: wake(a), owner: active, fail });
+    for (const a of active) {
+      if (a.src === undefined) parker.park(a.node, { wake: wake(a), owner: active, fail });
+    }
+    for (const a of active) {
+      if (a.src === undefined) continue;
+      if (over) break;
+      const waiter: SelectWaiter<unknown> = {
+        claim: () => {
+          if (over || claimedBy !== undefined) return false;
+          if (Atomics.compareExchange(world.i32, group, 0, a.index + 1) !== 0) return false;
+          claimedBy = a;
+          return true;
+        },
+        fire: (v, ok) => {
+          if (claimedBy !== a || over) return;
+          cleanup(a);
+          resolve({ a, v, ok });
+        },
+        fail: (err) => {
+          if (claimedBy !== a || over) return;
+          cleanup(a);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the source's error, as is
+          reject(err);
+        },
+      };
+      try {
+        a.disarm = a.src.arm(waiter);
+      } catch (e) {
+        fail(e);
+      }
+    }
   });
 }

@@ -79,7 +79,7 @@ export function currentClock(): Clock {
 function checkMs(ms: number): void {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw new RangeError(
-      `a duration must be a non-negative number of milliseconds, got ${String(ms)}`,
+      `a duration must be a non-negative number of milliseconds, got ${substrate.shown(ms)}`,
     );
   }
 }

@@ -12,7 +12,8 @@ import {
   select,
   type Channel,
 } from '@gocsp/channels';
-import { scale, stripAnsi } from './util.js';
+import { scale } from './util.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 /** True if `p` is still pending after `ms` (a bounded check for "blocks"). */
 async function blocks(p: Promise<unknown>, ms = 20): Promise<boolean> {
@@ -285,9 +286,9 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--input-type=module', '-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
         (err, stdout, stderr) =>
-          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stripAnsi(stdout)),
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('TypeError,TypeError,TypeError small true');
@@ -311,9 +312,9 @@ describe('values and codecs', () => {
       execFile(
         process.execPath,
         ['--expose-gc', '--input-type=module', '-e', script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) =>
-          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stripAnsi(stdout)),
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('2 1');
@@ -321,6 +322,8 @@ describe('values and codecs', () => {
 
   it('rejects bad capacities', () => {
     expect(() => chan(-1)).toThrow(RangeError);
+    // A string where a number belongs shows as a string, with its type.
+    expect(() => chan('3' as unknown as number)).toThrow(/, got "3" \(a string\)$/);
     expect(() => chan(1.5)).toThrow(RangeError);
   });
 });

@@ -5,7 +5,8 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ClosedChannelError, chan, onRecv, select, toShared } from '@gocsp/channels';
-import { runWorker, stripAnsi } from './util.js';
+import { runWorker } from './util.js';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 const pending = Symbol('pending');
 async function state(p: Promise<unknown>): Promise<unknown> {
@@ -20,13 +21,9 @@ function runScript(
     execFile(
       process.execPath,
       ['--input-type=module', '-e', script],
-      { timeout: 20_000, env: { ...process.env, ...env } },
+      { timeout: 20_000, env: childEnv(env) },
       (e, stdout, stderr) =>
-        resolve({
-          code: e ? ((e as { code?: number }).code ?? 1) : 0,
-          out: stripAnsi(stdout), // Nx forces colour (tools/testkit.mjs)
-          err: stripAnsi(stderr),
-        }),
+        resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );
   });
 }

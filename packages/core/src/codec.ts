@@ -17,11 +17,20 @@
  * "in flight" reference of core's object.ts) and decoding consumes it, so an
  * object only referenced by a message in a channel stays alive.
  */
+import { shown } from './internal/shown.js';
 import { deserialize, serialize } from 'node:v8';
 import { fastDecode, fastDispose, fastEncode, lastRefs } from './internal/fastclone.js';
 import { kShared, mapShared, reviveIn, reviveRef } from './internal/shared.js';
 import { release, retain } from './internal/object.js';
 import { defaultWorld } from './internal/worlds.js';
+import {
+  sabFromRef,
+  sabRelease,
+  sabToRef,
+  sharedKind,
+  sharedLength,
+  sharedValue,
+} from './internal/sabs.js';
 
 /** Turns values of type T into bytes and back. */
 export interface Codec<T> {
@@ -55,6 +64,8 @@ const T_FAST_REFS = 10;
 
 /** Marker that stands for a shared object inside a v8-serialized value. */
 const REF_KEY = '__gocspRef__';
+/** Marker that stands for a SharedArrayBuffer (or a view of one) inside a v8-serialized value: entry address, kind, byte offset, length (internal/sabs.ts). */
+const SAB_KEY = '__gocspSab__';
 
 function uncloneable(v: unknown, why: string): TypeError {
   const what =
@@ -66,26 +77,51 @@ function uncloneable(v: unknown, why: string): TypeError {
   );
 }
 
-/** Replaces shared objects by ref markers, taking one in-flight reference on each. */
+/**
+ * Replaces shared objects by ref markers and SharedArrayBuffers (and views of
+ * them) by sab markers, taking one in-flight reference on each.
+ */
 function extractRefs(v: unknown, refs: number[]): unknown {
-  return mapShared(v, (obj) => {
-    const { world, ref } = obj[kShared];
-    if (world !== defaultWorld()) {
-      throw new TypeError('cannot send a shared object of another gocsp world to this thread');
-    }
-    retain(world, ref);
-    refs.push(ref);
-    return { [REF_KEY]: ref };
-  });
+  const world = defaultWorld();
+  return mapShared(
+    v,
+    (obj) => {
+      const { world: w, ref } = obj[kShared];
+      if (w !== world) {
+        throw new TypeError('cannot send a shared object of another gocsp world to this thread');
+      }
+      retain(w, ref);
+      refs.push(ref);
+      return { [REF_KEY]: ref };
+    },
+    (shared) => {
+      const kind = sharedKind(shared);
+      const sab = kind === 0 ? (shared as SharedArrayBuffer) : (shared as ArrayBufferView).buffer;
+      const ref = sabToRef(world, sab as SharedArrayBuffer);
+      refs.push(ref);
+      if (kind === 0) return { [SAB_KEY]: ref, k: 0, o: 0, n: 0 };
+      const view = shared as ArrayBufferView;
+      return { [SAB_KEY]: ref, k: kind, o: view.byteOffset, n: sharedLength(view) };
+    },
+  );
 }
 
-const isRef = (o: object): boolean => REF_KEY in o;
+const isRef = (o: object): boolean => REF_KEY in o || SAB_KEY in o;
 
-/** Revives ref markers, consuming their references (or just releasing them, to dispose). */
+/** Revives ref and sab markers, consuming their references (or just releasing them, to dispose). */
 function reviveRefs(v: unknown, consume: boolean): unknown {
   const world = defaultWorld();
   return reviveIn(v, isRef, (m) => {
-    const ref = (m as Record<string, number>)[REF_KEY]!;
+    const r = m as Record<string, number>;
+    if (SAB_KEY in r) {
+      const ref = r[SAB_KEY];
+      if (!consume) {
+        sabRelease(world, ref);
+        return undefined;
+      }
+      return sharedValue(r.k!, sabFromRef(world, ref, true), r.o!, r.n!);
+    }
+    const ref = r[REF_KEY]!;
     if (consume) return reviveRef(world, ref, true);
     release(world, ref);
     return undefined;
@@ -204,7 +240,7 @@ export const string: Codec<string> = {
   name: 'string',
   encode(v) {
     if (typeof v !== 'string')
-      throw new TypeError(`string codec: expected a string, got ${typeof v}`);
+      throw new TypeError(`string codec: expected a string, got ${shown(v)}`);
     return enc.encode(v);
   },
   decode: (b) => dec.decode(b),
@@ -245,7 +281,7 @@ export const float64: Codec<number> = {
   name: 'float64',
   encode(v) {
     if (typeof v !== 'number')
-      throw new TypeError(`float64 codec: expected a number, got ${typeof v}`);
+      throw new TypeError(`float64 codec: expected a number, got ${shown(v)}`);
     f64[0] = v;
     return f64bytes.slice();
   },

@@ -28,7 +28,7 @@ export type { Trace, TraceEvent } from './runtime/trace.js';
 
 // Public API: shared objects across threads.
 export { toShared, fromShared, isShareable, isHandle } from './internal/shared.js';
-export type { SharedHandle, Shareable } from './internal/shared.js';
+export type { SharedHandle, SharedValue, Shareable } from './internal/shared.js';
 
 // Codecs (values crossing threads: channel values, goroutine arguments and results).
 export type { Codec } from './codec.js';

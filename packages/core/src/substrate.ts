@@ -24,6 +24,8 @@ export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
 export { ilock, itryLock, iunlock } from './internal/ilock.js';
 export { relax } from './internal/spin.js';
 export { Fifo } from './internal/fifo.js';
+export { shown } from './internal/shown.js';
+export { sabStats } from './internal/sabs.js';
 export { allocNode, freeNode, allocBlock, freeBlock, classFor } from './internal/heap.js';
 export {
   allocObject,
@@ -55,6 +57,8 @@ export {
   reviveRef,
   mapShared,
   reviveIn,
+  inspectCustom,
+  sharedSummary,
 } from './internal/shared.js';
 export type { Reviver, SharedRef } from './internal/shared.js';
 export { threadState } from './internal/env.js';

@@ -1,4 +1,4 @@
-// tools/check-graph.mjs: the package graph of DESIGN.md, enforced. Runs the
+// tools/check-graph.mjs: the package graph of docs/ARCHITECTURE.md, enforced. Runs the
 // script as `npm test` does, on the real repository and on small fixture trees
 // that each break one rule.
 import { spawnSync } from 'node:child_process';
@@ -41,7 +41,7 @@ function manifest(name: string, deps: Record<string, string> = {}, extra: object
   };
 }
 
-/** A clean repository in the shape of DESIGN.md's graph; `changes` edits or adds files. */
+/** A clean repository in the shape of the package graph; `changes` edits or adds files. */
 function fixture(changes: Files = {}): string {
   const files: Files = {
     'package.json': { name: 'fixture', private: true, workspaces: ['packages/*', 'apps/*'] },
@@ -165,6 +165,37 @@ describe('tools/check-graph.mjs', () => {
       },
       "packages/channels/src/index.ts:1: imports '../../core/src/internal/park.js', a file of @gocsp/core (its src/internal)",
       "packages/channels/src/index.ts:2: imports '@gocsp/core/src/internal/park.js': deep import; @gocsp/core's internals are private",
+    );
+  });
+
+  it('lets the sibling packages (not the examples) import the internal substrate, @gocsp/core/internal', () => {
+    const withInternal = manifest(
+      '@gocsp/core',
+      {},
+      {
+        exports: {
+          '.': './dist/index.js',
+          './internal': './dist/substrate.js',
+          './package.json': './package.json',
+        },
+      },
+    );
+    expect(
+      runCheck(
+        fixture({
+          'packages/core/package.json': withInternal,
+          'packages/channels/src/index.ts':
+            "import * as substrate from '@gocsp/core/internal';\nexport const ch = substrate;\n",
+        }),
+      ).code,
+    ).toBe(0);
+    expectViolation(
+      {
+        'packages/core/package.json': withInternal,
+        'apps/examples/src/tour.ts':
+          "import * as substrate from '@gocsp/core/internal';\nexport { substrate };\n",
+      },
+      "apps/examples/src/tour.ts:1: imports '@gocsp/core/internal': '@gocsp/core/internal' is gocsp's internal substrate, not public API",
     );
   });
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as substrate from '@gocsp/core/internal';
-import { stripAnsi } from '../../../tools/testkit.mjs';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 describe('shared heap', () => {
   it('reuses freed blocks of the same size class and zero-fills them', () => {
@@ -35,9 +35,9 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['-e', script],
-        { timeout: 20_000, env: { ...process.env, GOCSP_MAX_MEMORY: '16' } },
+        { timeout: 20_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
         (err, stdout, stderr) =>
-          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stripAnsi(stdout)),
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out).toMatch(/^true 2 true .*GOCSP_MAX_MEMORY=<MiB>/);
@@ -68,9 +68,9 @@ describe('shared heap', () => {
       execFile(
         process.execPath,
         ['--expose-gc', script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) =>
-          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stripAnsi(stdout)),
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
     expect(out.trim()).toBe('refs while shared: 2; after worker: 1; freed and reused: true');

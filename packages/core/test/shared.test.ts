@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { SharedHandleError, fromShared, isHandle, toShared } from '@gocsp/core';
 import * as substrate from '@gocsp/core/internal';
 
@@ -34,6 +37,16 @@ describe('toShared / fromShared', () => {
     expect(back.map.get('k')).toBe(c);
     expect([...back.set][0]).toBe(c);
     expect(back.n).toBe(5);
+  });
+
+  it('toShared keeps the type: fromShared of its result is typed, not unknown', () => {
+    const c = new Cell();
+    const handle = toShared({ c, n: 1 });
+    const back = fromShared(structuredClone(handle));
+    // A compile-time check (the package's typecheck runs on its tests) and a run-time one.
+    expectTypeOf(back).toEqualTypeOf<{ c: Cell; n: number }>();
+    expect(back.c).toBe(c);
+    expectTypeOf(fromShared<{ n: number }>(JSON.parse('{"n":1}'))).toEqualTypeOf<{ n: number }>();
   });
 
   it('keeps cycles and leaves non-shared values to structured clone', () => {
@@ -83,6 +96,21 @@ describe('toShared / fromShared', () => {
     substrate.release(world, unknownType);
     const mangled = JSON.parse(JSON.stringify(h)) as unknown;
     expect(() => fromShared(mangled)).toThrow(/JSON-serialized/);
+  });
+});
+
+describe('core knows no type by name', () => {
+  it("no source file of core names a type of the packages above it ('chan.Channel', 'sync.Mutex', ...)", () => {
+    const src = fileURLToPath(new URL('../src/', import.meta.url));
+    const named: string[] = [];
+    for (const f of readdirSync(src, { recursive: true }) as string[]) {
+      if (!f.endsWith('.ts')) continue;
+      const text = readFileSync(path.join(src, f), 'utf8');
+      for (const m of text.matchAll(/['"`](sync|chan|patterns|nats|test)\.[A-Z]\w*['"`]/g)) {
+        named.push(`${f}: ${m[0]}`);
+      }
+    }
+    expect(named).toEqual([]);
   });
 });
 

@@ -188,6 +188,31 @@ export class Context {
     return this.ref;
   }
 
+  /** @internal One line for util.inspect: `Context { id: 9, err: "context canceled", deadline: null }`. */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of a context: `{ kind, id, err, deadline }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ ctx }); // '{"ctx":{"kind":"Context","id":9,"err":null,"deadline":null}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    return substrate.sharedSummary('Context', {
+      id: this.ref,
+      err: this.err()?.message ?? null,
+      deadline: this.deadline()?.toISOString() ?? null,
+    });
+  }
+
   /**
    * A channel closed when this context is cancelled or its deadline passes:
    * the same channel on every call (and every thread). It never carries a

@@ -72,33 +72,33 @@ export const DeadlineExceeded: DeadlineExceededError = new DeadlineExceededError
 export const errors = {
   notContext: (what: string, v: unknown) =>
     new TypeError(
-      `${what}: expected a Context (background(), withCancel(...), ...), got ${v === null ? 'null' : typeof v}; start from background()`,
+      `${what}: expected a Context (background(), withCancel(...), ...), got ${substrate.shown(v)}; start from background()`,
     ),
   badMs: (what: string, ms: unknown) =>
-    new RangeError(`${what}: expected a number of milliseconds >= 0, got ${String(ms)}`),
+    new RangeError(`${what}: expected a number of milliseconds >= 0, got ${substrate.shown(ms)}`),
   badDate: (what: string, d: unknown) =>
-    new TypeError(`${what}: expected a Date or a time in ms since the epoch, got ${String(d)}`),
+    new TypeError(
+      `${what}: expected a Date or a time in ms since the epoch, got ${substrate.shown(d)}`,
+    ),
   badKey: (k: unknown) =>
     new TypeError(
-      `withValue: the key must be a string (keys cross threads, so symbols and objects cannot be keys), got ${typeof k}`,
+      `withValue: the key must be a string (keys cross threads, so symbols and objects cannot be keys), got ${substrate.shown(k)}`,
     ),
   badCount: (what: string, n: unknown, min = 1) =>
-    new RangeError(`${what} must be an integer >= ${min}, got ${String(n)}`),
+    new RangeError(`${what} must be an integer >= ${min}, got ${substrate.shown(n)}`),
   badRate: (n: unknown) =>
-    new RangeError(`rateLimit: perSecond must be a positive number, got ${String(n)}`),
+    new RangeError(`rateLimit: perSecond must be a positive number, got ${substrate.shown(n)}`),
   badTask: (what: string, t: unknown) =>
     new TypeError(
-      `${what}: expected a goroutine function (a self-contained function, or a taskModule reference), got ${t === null ? 'null' : typeof t}`,
+      `${what}: expected a goroutine function (a self-contained function, or a taskModule reference), got ${substrate.shown(t)}`,
     ),
   notChannel: (what: string, v: unknown) =>
-    new TypeError(
-      `${what}: expected a Channel from @gocsp/channels, got ${v === null ? 'null' : typeof v}`,
-    ),
+    new TypeError(`${what}: expected a Channel from @gocsp/channels, got ${substrate.shown(v)}`),
   poolClosed: () => new GocspError('workerPool: submit after close()'),
   limitWhileActive: (n: number) =>
     new GocspError(`errgroup: modify limit while ${n} goroutines in the group are still active`),
   badPiscina: (v: unknown) =>
     new TypeError(
-      `piscinaStage: expected a Piscina pool (an object with run(task, options?)), got ${v === null ? 'null' : typeof v}`,
+      `piscinaStage: expected a Piscina pool (an object with run(task, options?)), got ${substrate.shown(v)}`,
     ),
 } as const;

@@ -43,6 +43,8 @@ export { batch } from './batch.js';
 export { rateLimit } from './ratelimit.js';
 export type { RateLimitOptions } from './ratelimit.js';
 export type { FlowOptions } from './internal/flow.js';
+// Receive ends that are not local Channels (remote channels) are accepted by merge and collect.
+export type { RecvChannel, Receivable } from './internal/recv.js';
 
 // gocsp's one clock (@gocsp/channels' setClock: context deadlines, batch,
 // rateLimit, after and tick all read it), re-exported for tests on virtual time.

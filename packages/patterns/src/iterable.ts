@@ -1,10 +1,12 @@
 /**
  * fromIterable and collect: the two ends of a pipeline, on the calling thread.
  */
-import { onRecv, onSend, select, type Channel } from '@gocsp/channels';
+import * as substrate from '@gocsp/core/internal';
+import { Channel, onRecv, onSend, select } from '@gocsp/channels';
 import { background, cancelWithCause, cause, withCancel, type Context } from './context.js';
 import { errors } from './errors.js';
 import { closeQuietly } from './internal/flow.js';
+import type { Receivable } from './internal/recv.js';
 import { StreamChannel } from './stream.js';
 
 /** Options of {@link fromIterable}. */
@@ -73,7 +75,9 @@ export function fromIterable<T>(
     !(Symbol.iterator in it || Symbol.asyncIterator in it)
   ) {
     if (typeof it !== 'string') {
-      throw new TypeError(`fromIterable: expected an iterable or async iterable, got ${typeof it}`);
+      throw new TypeError(
+        `fromIterable: expected an iterable or async iterable, got ${substrate.shown(it)}`,
+      );
     }
   }
   const capacity = opts.capacity ?? 64;
@@ -102,7 +106,8 @@ export interface CollectOptions {
 /**
  * Receives every value of `ch` until it is closed and resolves with them in
  * order. For a pipeline's output (a StreamChannel) it rejects with the
- * pipeline's error instead, if it failed.
+ * pipeline's error instead, if it failed. `ch` may also be another receive
+ * end, such as a remote channel (`@gocsp/nats`).
  *
  * @example
  * ```ts
@@ -110,7 +115,7 @@ export interface CollectOptions {
  * // [1, 4, 9]
  * ```
  */
-export async function collect<T>(ch: Channel<T>, opts: CollectOptions = {}): Promise<T[]> {
+export async function collect<T>(ch: Receivable<T>, opts: CollectOptions = {}): Promise<T[]> {
   if (typeof ch !== 'object' || ch === null || typeof ch.recvOk !== 'function') {
     throw errors.notChannel('collect', ch);
   }
@@ -118,7 +123,7 @@ export async function collect<T>(ch: Channel<T>, opts: CollectOptions = {}): Pro
   if (opts.ctx === undefined) {
     // Drain what is ready without a promise per value; wait only when empty.
     for (;;) {
-      const r = ch.tryRecv();
+      const r = ch instanceof Channel ? ch.tryRecv() : undefined;
       if (r !== undefined) {
         if (!r[1]) break;
         out.push(r[0]);

@@ -4,19 +4,16 @@
  * and drained (or when the context is done).
  */
 import { chan, type Channel } from '@gocsp/channels';
-import {
-  checkChannel,
-  closeQuietly,
-  flowOptions,
-  pump,
-  type FlowOptions,
-} from './internal/flow.js';
+import { checkReceivable, type Receivable } from './internal/recv.js';
+import { closeQuietly, flowOptions, pump, type FlowOptions } from './internal/flow.js';
 
 /**
  * Go's fan-in: one channel carrying the values of all `chs`, closed once all
  * of them are closed and drained. Values of one input keep their order;
  * inputs interleave as they come. A trailing options object may set the
- * output `capacity` (default 16) and a `ctx` that stops it early.
+ * output `capacity` (default 16) and a `ctx` that stops it early. Inputs may
+ * be local Channels or other receive ends such as remote channels
+ * (`@gocsp/nats`); the output is a local Channel.
  *
  * @example
  * ```ts
@@ -24,16 +21,16 @@ import {
  * for await (const v of all) console.log(v);
  * ```
  */
-export function merge<T>(...chs: Channel<T>[]): Channel<T>;
-export function merge<T>(...args: [...Channel<T>[], FlowOptions]): Channel<T>;
-export function merge<T>(...args: Array<Channel<T> | FlowOptions>): Channel<T> {
+export function merge<T>(...chs: Receivable<T>[]): Channel<T>;
+export function merge<T>(...args: [...Receivable<T>[], FlowOptions]): Channel<T>;
+export function merge<T>(...args: Array<Receivable<T> | FlowOptions>): Channel<T> {
   const last = args[args.length - 1];
   const opts =
     last !== undefined && typeof (last as Channel<T>).recvOk !== 'function'
       ? (args.pop() as FlowOptions)
       : {};
-  const chs = args as Channel<T>[];
-  chs.forEach((c) => checkChannel('merge', c));
+  const chs = args as Receivable<T>[];
+  chs.forEach((c) => checkReceivable('merge', c));
   const { capacity, done } = flowOptions('merge', opts, 16);
   const out = chan<T>(capacity);
   let left = chs.length;

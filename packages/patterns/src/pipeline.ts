@@ -33,7 +33,7 @@ import {
   type Endpoint,
   type Launch,
 } from './internal/routines.js';
-import { taskSpec, type TaskSpec } from './internal/task.js';
+import { isLocalTask, taskSpec, type TaskSpec } from './internal/task.js';
 import { StreamChannel } from './stream.js';
 
 /** Options of {@link stage} and {@link localStage}. */
@@ -101,7 +101,9 @@ function options(what: string, opts: StageOptions): Required<StageOptions> {
  * goroutines each take values from the stage's input and put `await
  * task(value)` on its output (in input order unless `ordered: false`). The
  * task is a self-contained function or a `taskModule` reference, as for `go`.
- * An error thrown by the task fails the whole pipeline.
+ * An error thrown by the task fails the whole pipeline. A function marked
+ * local (`Symbol.for('gocsp.localTask')`: the remote task functions of
+ * `@gocsp/nats`) runs on this thread instead, as {@link localStage} does.
  *
  * @example
  * ```ts
@@ -113,6 +115,12 @@ export function stage<F extends AnyFn>(
   task: F | TaskRef<F>,
   opts: StageOptions = {},
 ): Stage<Parameters<F>[0], Awaited<ReturnType<F>>> {
+  if (isLocalTask(task)) {
+    return localStage<Parameters<F>[0], Awaited<ReturnType<F>>>(
+      task as (v: Parameters<F>[0]) => Promise<Awaited<ReturnType<F>>>,
+      opts,
+    );
+  }
   const spec = taskSpec('stage', task);
   const o = options('stage', opts);
   return {

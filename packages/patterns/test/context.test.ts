@@ -1,8 +1,18 @@
 // Context: Go's context tests (src/context/x_test.go, context_test.go), then
 // what gocsp adds: the same context live on every thread.
+import { inspect } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runtime, spawn } from '@gocsp/core';
-import { chan, onDefault, onRecv, select, type Channel, type Clock } from '@gocsp/channels';
+import {
+  after,
+  chan,
+  onDefault,
+  onRecv,
+  select,
+  setClock as setChannelsClock,
+  type Channel,
+  type Clock,
+} from '@gocsp/channels';
 import { AtomicInt32 } from '@gocsp/sync';
 import {
   Canceled,
@@ -241,6 +251,17 @@ describe('Go context_test.go', () => {
   });
 });
 
+describe('inspect and JSON', () => {
+  it('a context prints on one line and serialises to { kind, id, err, deadline }', () => {
+    const [ctx, cancel] = withCancel(background());
+    expect(inspect(ctx)).toBe(`Context { id: ${ctx.id}, err: null, deadline: null }`);
+    cancel();
+    expect(JSON.parse(JSON.stringify({ ctx }))).toEqual({
+      ctx: { kind: 'Context', id: ctx.id, err: 'context canceled', deadline: null },
+    });
+  });
+});
+
 describe('timers', () => {
   let prev: Clock | undefined;
   afterEach(() => {
@@ -268,6 +289,17 @@ describe('timers', () => {
     expect(await isDone(a)).toBe(true);
     expect(b.err()).toBe(Canceled);
     expect(clock.live()).toBe(0);
+  });
+
+  it("one clock: @gocsp/channels' setClock moves context deadlines and after() alike", async () => {
+    const clock = virtualClock();
+    prev = setChannelsClock(clock);
+    expect(setClock).toBe(setChannelsClock); // patterns re-exports the one clock
+    const [ctx] = withTimeout(background(), 100);
+    const timer = after(100);
+    clock.advance(100);
+    expect(ctx.err()).toBe(DeadlineExceeded);
+    expect(timer.tryRecv()).toEqual([clock.now(), true]);
   });
 
   it('a pending deadline keeps the process alive, and deadlock detection counts it', async () => {

@@ -4,7 +4,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runtime } from '@gocsp/core';
 import { chan } from '@gocsp/channels';
 import { AtomicInt32 } from '@gocsp/sync';
-import { Canceled, background, collect, withCancel, workerPool } from '@gocsp/patterns';
+import {
+  Canceled,
+  CanceledError,
+  background,
+  collect,
+  withCancel,
+  workerPool,
+} from '@gocsp/patterns';
 import { delay, rng, scale, tasks, within } from './util.js';
 
 afterAll(async () => {
@@ -126,6 +133,29 @@ describe('workerPool', () => {
       }
       await pool.wait();
     }
+  });
+
+  it('a per-job AggregateError keeps its errors; a CanceledError is still a CanceledError', async () => {
+    // One wire format for errors (core's): the pool's old copy dropped
+    // AggregateError.errors, and knew only its own classes.
+    const pool = workerPool(tasks.aggregateOrCanceled, { workers: 1, ordered: true });
+    const got = collect(pool.results);
+    await pool.submit(0);
+    await pool.submit(1);
+    pool.close();
+    const [agg, canceled] = await got;
+    expect(agg!.ok).toBe(false);
+    if (!agg!.ok) {
+      expect(agg!.error).toBeInstanceOf(AggregateError);
+      const errs = (agg!.error as AggregateError).errors as Error[];
+      expect(errs.map((e) => [e.constructor.name, e.message])).toEqual([
+        ['TypeError', 'a'],
+        ['RangeError', 'b'],
+      ]);
+    }
+    if (!canceled!.ok) expect(canceled!.error).toBeInstanceOf(CanceledError);
+    expect(canceled!.ok).toBe(false);
+    await pool.wait();
   });
 
   it("a result that cannot cross threads is that job's error", async () => {

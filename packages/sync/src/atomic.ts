@@ -37,6 +37,11 @@ export class AtomicInt32 extends SharedBase {
     this.a = this.i32;
     if (!this.revived) this.a[0] = checkI32(v);
   }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { value: this.load() };
+  }
   /** Reads the value. @example `n.load()` */
   load(): number {
     return Atomics.load(this.a, 0);
@@ -87,6 +92,11 @@ export class AtomicInt64 extends SharedBase {
     this.a = new BigInt64Array(this.world.sab, this.i32.byteOffset, 1);
     if (!this.revived) this.a[0] = checkI64(v);
   }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { value: this.load().toString() };
+  }
   /** Reads the value. @example `total.load()` */
   load(): bigint {
     return Atomics.load(this.a, 0);
@@ -136,6 +146,11 @@ export class AtomicBool extends SharedBase {
     super('sync.AtomicBool', 1);
     this.a = this.i32;
     if (!this.revived) this.a[0] = v ? 1 : 0;
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { value: this.load() };
   }
   /** Reads the value. @example `stop.load()` */
   load(): boolean {

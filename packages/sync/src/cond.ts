@@ -65,6 +65,11 @@ export class Cond extends SharedBase {
   }
 
   /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { waiting: !new substrate.WaitQueue(this.world, this.i32, Q).empty };
+  }
+
+  /** @internal */
   override get [substrate.kShared](): substrate.SharedRef {
     if (!isShareable(this.locker)) {
       throw new TypeError(

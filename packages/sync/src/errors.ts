@@ -28,13 +28,14 @@ export const errors = {
   releaseMoreThanHeld: () => new SyncMisuseError('semaphore: released more than held'),
   badWeight: (w: unknown, size: number) =>
     new RangeError(
-      `semaphore weight must be an integer between 0 and the semaphore's size ${size}, got ${String(w)}`,
+      `semaphore weight must be an integer between 0 and the semaphore's size ${size}, got ${substrate.shown(w)}`,
     ),
-  badDelta: (n: unknown) => new TypeError(`WaitGroup.add needs an integer delta, got ${String(n)}`),
+  badDelta: (n: unknown) =>
+    new TypeError(`WaitGroup.add needs an integer delta, got ${substrate.shown(n)}`),
   badInt32: (v: unknown) =>
-    new RangeError(`AtomicInt32 takes integers in [-2^31, 2^31), got ${String(v)}`),
+    new RangeError(`AtomicInt32 takes integers in [-2^31, 2^31), got ${substrate.shown(v)}`),
   badInt64: (v: unknown) =>
-    new TypeError(`AtomicInt64 takes bigints in [-2^63, 2^63), got ${String(v)}`),
+    new TypeError(`AtomicInt64 takes bigints in [-2^63, 2^63), got ${substrate.shown(v)}`),
   badLocker: () =>
     new TypeError(
       'Cond needs a Mutex or RWMutex from @gocsp/sync (or any { lock(), unlock() } locker)',

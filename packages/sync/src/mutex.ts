@@ -84,6 +84,16 @@ export class Mutex extends SharedBase {
     );
   }
 
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    const st = Atomics.load(this.i32, STATE);
+    return {
+      locked: (st & LOCKED) !== 0,
+      starving: (st & STARVING) !== 0,
+      waiters: st >>> WAITER_SHIFT,
+    };
+  }
+
   /**
    * Locks the mutex; resolves once this caller holds it.
    *

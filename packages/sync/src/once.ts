@@ -49,6 +49,12 @@ export class Once extends SharedBase {
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
   }
 
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    const st = Atomics.load(this.i32, STATE);
+    return { state: st === DONE ? 'done' : st === RUNNING ? 'running' : 'idle' };
+  }
+
   /** True once fn has run (racy: a concurrent `do` may be finishing). */
   get done(): boolean {
     return Atomics.load(this.i32, STATE) === DONE;

@@ -61,6 +61,14 @@ export class RWMutex extends SharedBase {
     this.wq = new substrate.WaitQueue(this.world, this.i32, WQ);
   }
 
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return {
+      readers: Atomics.load(this.i32, READERS),
+      writer: Atomics.load(this.i32, WRITER) !== 0,
+    };
+  }
+
   /**
    * Locks for writing; resolves once no reader or other writer holds it.
    *

@@ -55,10 +55,17 @@ export class Semaphore extends SharedBase {
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
     if (!this.revived) {
       if (!Number.isInteger(size) || size < 0 || size > 0x7fffffff) {
-        throw new RangeError(`Semaphore size must be an integer in [0, 2^31), got ${String(size)}`);
+        throw new RangeError(
+          `Semaphore size must be an integer in [0, 2^31), got ${substrate.shown(size)}`,
+        );
       }
       this.i32[SIZE] = size;
     }
+  }
+
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { size: Atomics.load(this.i32, SIZE), held: Atomics.load(this.i32, CUR) };
   }
 
   /** Total weight. */

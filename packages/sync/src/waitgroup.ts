@@ -49,6 +49,11 @@ export class WaitGroup extends SharedBase {
     this.queue = new substrate.WaitQueue(this.world, this.i32, Q);
   }
 
+  /** @internal */
+  protected state(): Record<string, string | number | boolean | null> {
+    return { count: Atomics.load(this.i32, COUNTER), waiters: Atomics.load(this.i32, WAITERS) };
+  }
+
   /**
    * Adds `delta` (may be negative) to the counter; at zero, every waiter is
    * released. Throws `SyncMisuseError` ("sync: negative WaitGroup counter") and

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { childEnv } from '../../../tools/testkit.mjs';
 
 describe('process lifetime', () => {
   it('a script using every primitive across threads exits by itself', async () => {
@@ -14,7 +15,7 @@ describe('process lifetime', () => {
       const child = execFile(
         process.execPath,
         [script],
-        { timeout: 20_000 },
+        { timeout: 20_000, env: childEnv() },
         (err, stdout, stderr) =>
           resolve({
             code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,

@@ -73,27 +73,28 @@ describe('Mutex', () => {
   });
 
   it('starvation mode bounds the wait of a waiter against a thread that re-locks at once', async () => {
+    // Go's TestMutexFairness (src/sync/mutex_test.go): a hog holds the lock
+    // 2 ms at a time and re-locks at once; without starvation mode a woken
+    // waiter would keep losing to it. The waiter must get the lock every time,
+    // each within 10 s (Go's bound: a liveness check, not a timing one).
     const mu = new Mutex();
     const stop = new AtomicBool(false);
-    // The hog holds the lock 2 ms at a time and re-locks immediately; without
-    // starvation mode a woken waiter would keep losing to it.
     const hog = runWorker('hogMutex', { mu, stop, ms: 2 });
-    // Compete only once it runs: starting a worker that loads gocsp takes ~50 ms
-    // here, as long as the loop below, which then ran alone (rounds = 0).
-    expect(await hog.next()).toBe('hogging');
-    const waits: number[] = [];
-    for (let i = 0; i < scale(20); i++) {
-      const t0 = performance.now();
-      await mu.lock();
-      waits.push(performance.now() - t0);
-      mu.unlock();
-      await delay(1);
+    expect(await hog.next()).toBe('running');
+    try {
+      for (let i = 0; i < scale(20); i++) {
+        const got = await Promise.race([
+          mu.lock().then(() => true),
+          delay(10_000).then(() => false),
+        ]);
+        expect(got, `lock ${i} not acquired within 10 s`).toBe(true);
+        mu.unlock();
+        await delay(1);
+      }
+    } finally {
+      stop.store(true);
     }
-    stop.store(true);
-    const rounds = (await hog.result) as number;
-    expect(rounds).toBeGreaterThan(0);
-    // Each wait is bounded by a few of the hog's 2 ms holds (generous for a loaded CI box).
-    expect(Math.max(...waits)).toBeLessThan(500);
+    expect((await hog.result) as number).toBeGreaterThan(0);
   });
 
   it('gives lockers a clear OwnerDiedError, not a hang, when the holder is terminated', async () => {

@@ -10,6 +10,8 @@ import { chanPingPongLocalSuite } from './chan-pingpong-local.js';
 import { chanStreamPmSuite } from './chan-stream-pm.js';
 import { chanStreamSuite } from './chan-stream.js';
 import { mutexAsyncSuite } from './mutex-async.js';
+import { natsChanSuite, natsIoScaleSuite, natsTasksSuite } from './nats.js';
+import { natsUnavailable } from '../lib/nats.js';
 import { mutexContendedSuite } from './mutex-contended.js';
 import { mutexUncontendedSuite } from './mutex-uncontended.js';
 import { postMessageSuite } from './postmessage.js';
@@ -58,5 +60,17 @@ export function allSuites(): BenchSuite[] {
     patternsParallelMapCpuSuite(),
     patternsPipelineSuite(),
     patternsPipelineCpuSuite(),
+    // @gocsp/nats against hand-written NATS code (needs nats-server or NATS_URL).
+    ...natsSuites(),
   ];
+}
+
+/** The NATS suites, or none (with one line on stderr saying why) without a server. */
+function natsSuites(): BenchSuite[] {
+  const why = natsUnavailable();
+  if (why !== undefined) {
+    process.stderr.write(`${why}\n`);
+    return [];
+  }
+  return [natsTasksSuite(), natsChanSuite(), natsIoScaleSuite()];
 }

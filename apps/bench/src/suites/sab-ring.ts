@@ -115,7 +115,7 @@ export function sabRingSuite(): BenchSuite {
         n: 1_500_000,
         quickN: 100_000,
         goal: '<= 0.5x baseline',
-        note: 'the producer calls Atomics.notify on every value (room is signalled by flag as in the baseline); goal = DESIGN.md premise "never notify per message"',
+        note: 'the producer calls Atomics.notify on every value (room is signalled by flag as in the baseline); goal = the premise "never notify per message" (docs/ARCHITECTURE.md)',
       }),
       sabRingCase({
         name: SAB_RING_CASES.perMessageBoth,
@@ -133,7 +133,7 @@ export function sabRingSuite(): BenchSuite {
         n: 20_000_000,
         quickN: 1_000_000,
         goal: '>= 2x baseline',
-        note: 'publish every 64 values (and before parking); notify only a sleeping peer; goal = DESIGN.md premise "batch where the API allows"',
+        note: 'publish every 64 values (and before parking); notify only a sleeping peer; goal = the premise "batch where the API allows" (docs/ARCHITECTURE.md)',
       }),
       sabRingCase({
         name: SAB_RING_CASES.tightSpin,

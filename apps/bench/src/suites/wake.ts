@@ -104,7 +104,7 @@ export function wakeSuite(): BenchSuite {
         n: 1_000_000,
         quickN: 50_000,
         goal: '<= 0.05x baseline',
-        note: `${SPIN_LOADS} polls with cpuRelax(100) (~0.1 us) between them, then flag and park; goal = DESIGN.md premise "spin briefly before parking"`,
+        note: `${SPIN_LOADS} polls with cpuRelax(100) (~0.1 us) between them, then flag and park; goal = the premise "spin briefly before parking" (docs/ARCHITECTURE.md)`,
       }),
       pingPongCase({
         name: WAKE_CASES.tightSpin,

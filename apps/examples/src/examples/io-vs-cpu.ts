@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { numCPU, spawn, taskModule } from '@gocsp/core';
 import { ms, num, since, table } from '../lib/fmt.js';
+import { watchLoad } from '../lib/load.js';
 import { println } from '../lib/print.js';
 import { setProcs } from '../lib/procs.js';
 
@@ -26,8 +27,15 @@ const tasks = taskModule<typeof import('../tasks/io-vs-cpu.js')>(
 const G = 8; // goroutines per run
 const LATENCY = 100; // ms, the server's answer delay
 
+/** Requests the server is answering now, and the most it had at once in a run. */
+let inFlight = 0;
+let peak = 0;
 const server = createServer((_req, res) => {
-  setTimeout(() => res.end('ok'), LATENCY);
+  peak = Math.max(peak, ++inFlight);
+  setTimeout(() => {
+    inFlight--;
+    res.end('ok');
+  }, LATENCY);
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -74,6 +82,9 @@ const rows = [
   ],
 ];
 const speedups: Record<string, number> = {};
+/** Most requests the server had in flight at once during each workload's 1-P run. */
+const peaks: Record<string, number> = {};
+const load = watchLoad();
 const splits: Record<string, string> = {};
 for (const w of workloads) {
   // "One by one": a single goroutine at a time, no concurrency at all.
@@ -81,7 +92,9 @@ for (const w of workloads) {
   const t0 = performance.now();
   for (let i = 0; i < G; i++) await w.run();
   const serial = since(t0);
+  peak = 0;
   const one = await timed(1, w.run);
+  peaks[w.name] = peak;
   const many = await timed(cores, w.run);
   speedups[w.name] = one.took / many.took;
   splits[w.name] = many.split;
@@ -97,9 +110,11 @@ for (const w of workloads) {
 }
 server.close();
 for (const l of table(rows)) println(l);
+const busy = load();
+if (busy !== '') println(busy.trim().replace(/^\((.*)\)$/, '$1'));
 println('');
 println(
-  `I/O-bound: the ${G} waits overlap even on 1 P (${ms(G * LATENCY)} one by one); more Ps add nothing: ${speedups['I/O-bound']!.toFixed(2)}x`,
+  `I/O-bound: the ${G} waits overlap even on 1 P (up to ${peaks['I/O-bound']} requests in flight at once; ${ms(G * LATENCY)} one by one); more Ps add nothing: ${speedups['I/O-bound']!.toFixed(2)}x`,
 );
 println(
   `CPU-bound: 1 P runs the ${G} one after another; ${cores} Ps divide the work: ${speedups['CPU-bound']!.toFixed(2)}x`,

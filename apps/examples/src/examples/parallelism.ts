@@ -19,6 +19,7 @@
 import { go, gomaxprocs, numCPU, spawn, taskModule } from '@gocsp/core';
 import { WaitGroup } from '@gocsp/sync';
 import { ms, since } from '../lib/fmt.js';
+import { watchLoad } from '../lib/load.js';
 import { println } from '../lib/print.js';
 import { setProcs } from '../lib/procs.js';
 
@@ -50,6 +51,7 @@ println(
   `the seed's loop (sum of 0..5e7) takes ${perRound.toFixed(1)} ms here; heavyWork repeats it ${rounds} times`,
 );
 
+const load = watchLoad();
 println(`---- Parallelism Demo: ${cores} workers on ${cores} Ps ----`);
 const parallel = await run(cores, cores, rounds);
 println(`All workers done in ${ms(parallel)}.`);
@@ -64,5 +66,6 @@ println(
   `speedup with ${cores} Ps vs 1 P: ${speedup.toFixed(2)}x` +
     (cores > 1
       ? ` (ideal ${cores}x: each worker's own time stays about the same, they just run side by side)`
-      : ' (one core: nothing can run in parallel here)'),
+      : ' (one core: nothing can run in parallel here)') +
+    load(),
 );

@@ -26,6 +26,7 @@ import { chan, type Channel } from '@gocsp/channels';
 import { WaitGroup } from '@gocsp/sync';
 import { collect, fromIterable, pipeline, stage } from '@gocsp/patterns';
 import { ms, since } from '../lib/fmt.js';
+import { watchLoad } from '../lib/load.js';
 import { println } from '../lib/print.js';
 import { byThread } from '../lib/threads.js';
 
@@ -128,11 +129,12 @@ async function run(
 }
 await spawn(tasks.digest, 0, 1); // runtime up, task module loaded
 await run(cores); // warm-up: the stage's code is compiled on every P
+const load = watchLoad();
 const one = await run(1);
 const many = await run(cores);
 println(`first results (in input order): ${many.lines.slice(0, 4).join(' ')} ...`);
 println(`concurrency 1: ${N} values in ${ms(one.took)}   (digests per ${one.threads})`);
 println(
-  `concurrency ${cores}: ${N} values in ${ms(many.took)}   (digests per ${many.threads})  ${(one.took / many.took).toFixed(2)}x`,
+  `concurrency ${cores}: ${N} values in ${ms(many.took)}   (digests per ${many.threads})  ${(one.took / many.took).toFixed(2)}x${load()}`,
 );
 println(`same output both times: ${one.lines.join() === many.lines.join()}`);

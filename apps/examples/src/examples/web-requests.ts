@@ -30,6 +30,9 @@ const tasks = taskModule<typeof import('../tasks/web-requests.js')>(
 /** The sites and how long each takes to answer (ms). */
 const SITES: Record<string, number> = { 'golang.org': 600, 'google.com': 300, 'github.com': 150 };
 
+/** Requests the server is answering now, and the most it had at once since `peak` was reset. */
+let inFlight = 0;
+let peak = 0;
 const server = createServer((req, res) => {
   const site = (req.url ?? '/').slice(1);
   const delay = SITES[site];
@@ -37,10 +40,11 @@ const server = createServer((req, res) => {
     res.writeHead(404).end();
     return;
   }
-  setTimeout(
-    () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${site}\n`),
-    delay,
-  );
+  peak = Math.max(peak, ++inFlight);
+  setTimeout(() => {
+    inFlight--;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`hello from ${site}\n`);
+  }, delay);
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address() as AddressInfo;
@@ -58,6 +62,7 @@ const sum = Object.values(SITES).reduce((a, b) => a + b, 0);
 const slowest = Math.max(...Object.values(SITES));
 
 println(`---- concurrently: go fetch(url) for each of ${urls.length} URLs, GOMAXPROCS(1) ----`);
+peak = 0;
 const stop = new AtomicBool(false);
 const ticks = spawn(tasks.ticker, 20, stop);
 const wg = new WaitGroup();
@@ -72,15 +77,18 @@ stop.store(true);
 println(
   `all ${urls.length} done in ${ms(concurrent)}: about the slowest (${slowest} ms), not the sum (${sum} ms)`,
 );
+println(`the server had up to ${peak} of them in flight at once`);
 println(
   `meanwhile a 4th goroutine on the same P ticked ${await ticks} times (every 20 ms): the P was free while the requests waited`,
 );
 
 println('---- one after another, in one goroutine ----');
+peak = 0;
 const start2 = performance.now();
 await spawn(tasks.fetchAll, urls);
 const sequential = since(start2);
 println(`all ${urls.length} done in ${ms(sequential)}: the sum of the delays (${sum} ms)`);
+println(`the server had up to ${peak} of them in flight at once`);
 println(
   `concurrency saved ${ms(sequential - concurrent)} on one P (${(sequential / concurrent).toFixed(1)}x)`,
 );

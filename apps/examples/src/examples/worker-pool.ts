@@ -23,6 +23,7 @@ import { go, gomaxprocs, numCPU, spawn, taskModule } from '@gocsp/core';
 import { chan } from '@gocsp/channels';
 import { collect, workerPool } from '@gocsp/patterns';
 import { ms, num, since } from '../lib/fmt.js';
+import { watchLoad } from '../lib/load.js';
 import { println } from '../lib/print.js';
 import { byThread } from '../lib/threads.js';
 
@@ -83,6 +84,7 @@ async function countWith(
 }
 
 await countWith(cores); // warm-up: every P has loaded the task module and compiled the loop
+const load = watchLoad();
 const many = await countWith(cores);
 println(
   `${cores} workers: ${num(many.total)} primes in ${ms(many.took)}   (jobs per ${many.threads})`,
@@ -91,5 +93,6 @@ const one = await countWith(1);
 println(`1 worker:  ${num(one.total)} primes in ${ms(one.took)}   (jobs per ${one.threads})`);
 println(
   `the same answer; ${cores} workers were ${(one.took / many.took).toFixed(2)}x faster` +
-    (cores > 1 ? ` (${cores} cores)` : ' (one core: no parallelism to gain)'),
+    (cores > 1 ? ` (${cores} cores)` : ' (one core: no parallelism to gain)') +
+    load(),
 );

@@ -24,6 +24,8 @@ export interface ThreadState {
   timers: number;
   /** Shared type id -> its name and defining file, for the types this thread registered (types.ts). */
   typeFiles: Map<number, unknown>;
+  /** SharedArrayBuffers this thread sent or was announced (sabs.ts), created on first use. */
+  sabs?: unknown;
   /** This thread's goroutine runtime role (runtime/*.ts): host, M, or none. */
   runtime: unknown;
 }

@@ -1,8 +1,9 @@
 /**
  * Fast path of the structured codec for the values channels carry most:
  * plain objects and dense arrays of numbers, strings, booleans, null and
- * undefined, nested, and gocsp shared objects (by reference: T_REF + address,
- * one in-flight reference taken per occurrence, given back by decoding). A small tagged binary format, written into one reusable
+ * undefined, nested, gocsp shared objects (by reference: T_REF + address,
+ * one in-flight reference taken per occurrence, given back by decoding) and
+ * SharedArrayBuffers and views of them (T_SAB: shared, never copied). A small tagged binary format, written into one reusable
  * buffer; anything else (Map, Set, Date, typed arrays, bigint, class
  * instances, holes, a repeated or cyclic reference (shared objects aside), whose
  * identity structured clone keeps) makes `fastEncode` give up (return
@@ -15,6 +16,7 @@
 import { kShared, reviveRef, type Shareable } from './shared.js';
 import { release, retain } from './object.js';
 import { defaultWorld } from './worlds.js';
+import { sabFromRef, sabRelease, sabToRef, sharedKind, sharedLength, sharedValue } from './sabs.js';
 
 const T_UNDEF = 0;
 const T_NULL = 1;
@@ -27,6 +29,11 @@ const T_ARR = 7;
 const T_OBJ = 8;
 /** A gocsp shared object, by reference: its address (int32); the encoding holds one in-flight reference. */
 const T_REF = 9;
+/**
+ * A SharedArrayBuffer or a view of one, by reference (sabs.ts): kind (u8),
+ * entry address (int32, one in-flight reference), byte offset and length (u32).
+ */
+const T_SAB = 10;
 
 const MAX_DEPTH = 64;
 const enc = new TextEncoder();
@@ -141,6 +148,26 @@ function write(v: unknown, depth: number): boolean {
         pos += 5;
         return true;
       }
+      if (
+        v instanceof SharedArrayBuffer ||
+        (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer)
+      ) {
+        const kind = sharedKind(v);
+        const sab =
+          kind === 0
+            ? (v as SharedArrayBuffer)
+            : ((v as ArrayBufferView).buffer as SharedArrayBuffer);
+        const ref = sabToRef(defaultWorld(), sab);
+        taken.push(ref);
+        ensure(14);
+        buf[pos] = T_SAB;
+        buf[pos + 1] = kind;
+        view.setInt32(pos + 2, ref, true);
+        view.setUint32(pos + 6, kind === 0 ? 0 : (v as ArrayBufferView).byteOffset, true);
+        view.setUint32(pos + 10, kind === 0 ? 0 : sharedLength(v as ArrayBufferView), true);
+        pos += 14;
+        return true;
+      }
       if (depth > MAX_DEPTH || !visit(v)) return false;
       if (Array.isArray(v)) {
         const n = v.length;
@@ -251,6 +278,17 @@ function read(): unknown {
       const world = defaultWorld();
       if (consume) return reviveRef(world, ref, true);
       release(world, ref);
+      return undefined;
+    }
+    case T_SAB: {
+      const kind = rb[rp]!;
+      const ref = rv.getInt32(rp + 1, true);
+      const off = rv.getUint32(rp + 5, true);
+      const len = rv.getUint32(rp + 9, true);
+      rp += 13;
+      const world = defaultWorld();
+      if (consume) return sharedValue(kind, sabFromRef(world, ref, true), off, len);
+      sabRelease(world, ref);
       return undefined;
     }
     case T_ARR: {

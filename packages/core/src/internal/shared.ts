@@ -40,6 +40,17 @@ export interface SharedHandle {
   readonly world: SharedArrayBuffer;
 }
 
+declare const sharedValueOf: unique symbol;
+
+/**
+ * What `toShared(value)` returns: a cloneable form of `T` to post to a
+ * hand-made worker. Typed, so that `fromShared` gives `T` back.
+ */
+export interface SharedValue<T> {
+  /** Phantom: the type `fromShared` revives. */
+  readonly [sharedValueOf]?: T;
+}
+
 /** Rebuilds a live JS object over the shared object at `ref`. */
 export type Reviver = (world: World, ref: number) => object;
 
@@ -143,6 +154,25 @@ function loadType(world: World, typeId: number): { name: string; revive: Reviver
   );
 }
 
+/** The key util.inspect looks up for a custom one-line view (Node's util.inspect.custom). */
+export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/**
+ * How every shared object prints (util.inspect) - one line: its kind, id and
+ * state, e.g. `Mutex { id: 7, locked: true, waiters: 1 }` - and what
+ * JSON.stringify makes of it: `{ kind, id, ...state }`. (Without it
+ * JSON.stringify walked into the world's buffer and threw.)
+ */
+export function sharedSummary(
+  kind: string,
+  state: Record<string, string | number | boolean | null>,
+): { text: string; json: Record<string, string | number | boolean | null> } {
+  const parts = Object.entries(state).map(
+    ([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+  );
+  return { text: `${kind} { ${parts.join(', ')} }`, json: { kind, ...state } };
+}
+
 /** True if `v` is a shared gocsp object. */
 export function isShareable(v: unknown): v is Shareable {
   return typeof v === 'object' && v !== null && kShared in v;
@@ -185,8 +215,8 @@ function reviveHandle(h: SharedHandle): object {
  * // in w.js: const { mu } = fromShared(workerData);
  * ```
  */
-export function toShared<T>(value: T): unknown {
-  return mapShared(value, handleOf);
+export function toShared<T>(value: T): SharedValue<T> {
+  return mapShared(value, handleOf) as SharedValue<T>;
 }
 
 /**
@@ -198,10 +228,13 @@ export function toShared<T>(value: T): unknown {
  * import { workerData } from 'node:worker_threads';
  * const { mu } = fromShared<{ mu: Mutex }>(workerData);
  * await mu.lock();
+ * // or, where the handle keeps its type: fromShared(toShared(mu)) is a Mutex
  * ```
  */
-export function fromShared<T = unknown>(handle: unknown): T {
-  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle)) as T;
+export function fromShared<T>(handle: SharedValue<T>): T;
+export function fromShared<T = unknown>(handle: unknown): T;
+export function fromShared(handle: unknown): unknown {
+  return reviveIn(handle, isHandle, (h) => reviveHandle(h as SharedHandle));
 }
 
 const isPlain = (v: object): boolean => {
@@ -212,41 +245,57 @@ const isPlain = (v: object): boolean => {
 /**
  * Copies `v` - plain objects, arrays, Maps and Sets at any depth, keeping
  * cycles, shared references and array holes - with every gocsp shared object
- * replaced by `swap(obj)`. Anything else (class instances, typed arrays,
- * dates...) is left as is, for structured clone. Used by `toShared` and by
- * codecs that carry shared objects inside values.
+ * replaced by `swap(obj)`, and, if `swapSab` is given, every
+ * SharedArrayBuffer and every typed array or DataView over one replaced by
+ * `swapSab(it)`. Anything else (class instances, typed arrays over plain
+ * memory, dates...) is left as is, for structured clone. Used by `toShared`
+ * and by codecs that carry shared objects inside values.
  */
-export function mapShared(v: unknown, swap: (obj: Shareable) => unknown): unknown {
-  return mapIn(v, swap, new Map());
+export function mapShared(
+  v: unknown,
+  swap: (obj: Shareable) => unknown,
+  swapSab?: (sab: SharedArrayBuffer | ArrayBufferView) => unknown,
+): unknown {
+  return mapIn(v, swap, swapSab, new Map());
 }
 
-function mapIn(v: unknown, swap: (obj: Shareable) => unknown, seen: Map<object, unknown>): unknown {
+function mapIn(
+  v: unknown,
+  swap: (obj: Shareable) => unknown,
+  swapSab: ((sab: SharedArrayBuffer | ArrayBufferView) => unknown) | undefined,
+  seen: Map<object, unknown>,
+): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (isShareable(v)) return swap(v);
+  if (swapSab !== undefined) {
+    if (v instanceof SharedArrayBuffer) return swapSab(v);
+    if (ArrayBuffer.isView(v) && v.buffer instanceof SharedArrayBuffer) return swapSab(v);
+  }
   const prior = seen.get(v);
   if (prior !== undefined) return prior;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
     seen.set(v, out);
-    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, seen);
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = mapIn(v[i], swap, swapSab, seen);
     return out;
   }
   if (v instanceof Map) {
     const out = new Map();
     seen.set(v, out);
-    for (const [k, x] of v) out.set(mapIn(k, swap, seen), mapIn(x, swap, seen));
+    for (const [k, x] of v) out.set(mapIn(k, swap, swapSab, seen), mapIn(x, swap, swapSab, seen));
     return out;
   }
   if (v instanceof Set) {
     const out = new Set();
     seen.set(v, out);
-    for (const x of v) out.add(mapIn(x, swap, seen));
+    for (const x of v) out.add(mapIn(x, swap, swapSab, seen));
     return out;
   }
   if (isPlain(v)) {
     const out: Record<string, unknown> = {};
     seen.set(v, out);
-    for (const k of Object.keys(v)) out[k] = mapIn((v as Record<string, unknown>)[k], swap, seen);
+    for (const k of Object.keys(v))
+      out[k] = mapIn((v as Record<string, unknown>)[k], swap, swapSab, seen);
     return out;
   }
   return v;

@@ -58,14 +58,19 @@ const BUILTIN: Record<string, ErrorClass> = {
   URIError,
 };
 
+/** Any error class: registered classes are never called, only their prototype is used. */
+type AnyErrorClass = abstract new (...args: never[]) => Error;
+
 /** Error classes registered by gocsp packages, by constructor name. */
-const registered = new Map<string, ErrorClass>();
+const registered = new Map<string, AnyErrorClass>();
 
 /**
  * Makes errors of class `C` arrive as instances of `C` (looked up by its
- * constructor name). For gocsp's own error classes; register at load time.
+ * constructor name; rebuilt from its prototype without calling the
+ * constructor, so any constructor signature works). For gocsp's own error
+ * classes; register at load time.
  */
-export function registerErrorClass(C: ErrorClass): void {
+export function registerErrorClass(C: AnyErrorClass): void {
   registered.set(C.name, C);
 }
 
@@ -81,7 +86,7 @@ for (const C of [
   WorkerDiedError,
   RuntimeStoppedError,
 ]) {
-  registerErrorClass(C as unknown as ErrorClass);
+  registerErrorClass(C);
 }
 
 const cloneable = (v: unknown): boolean => {
@@ -120,8 +125,9 @@ export function errorToWire(e: unknown, depth = 0): unknown {
 
 const made = new Map<string, ErrorClass>();
 
+/** A built-in error class by name, else one made with that name. */
 function classNamed(name: string): ErrorClass {
-  const known = BUILTIN[name] ?? registered.get(name);
+  const known = BUILTIN[name];
   if (known !== undefined) return known;
   let c = made.get(name);
   if (c === undefined) {
@@ -145,12 +151,13 @@ export function errorFromWire(w: unknown): unknown {
   } else if (x.ctor === 'DOMException' && typeof DOMException === 'function') {
     err = new DOMException(x.message, x.name);
   } else {
-    const C = classNamed(/^[A-Za-z_$][\w$]*$/.test(x.ctor) ? x.ctor : 'Error');
     // A registered class may want other constructor arguments: build it
     // without running the constructor, then set what the record says.
-    err = registered.has(x.ctor)
-      ? (Object.create(C.prototype as object) as Error)
-      : new C(x.message);
+    const reg = registered.get(x.ctor);
+    err =
+      reg !== undefined
+        ? (Object.create(reg.prototype as object) as Error)
+        : new (classNamed(/^[A-Za-z_$][\w$]*$/.test(x.ctor) ? x.ctor : 'Error'))(x.message);
     own(err, 'message', x.message);
   }
   if (err.name !== x.name) own(err, 'name', x.name);

@@ -29,6 +29,7 @@
  * | 12 | H_SCHED | address of the goroutine scheduler's block (runtime/sched.ts), 0 = not started | CAS by the thread that starts it |
  * | 13 | H_TYPES | address of the shared-type table (internal/types.ts), 0 = none yet | CAS by the thread that creates it |
  * | 14 | H_JOINS | bumped each time a thread joins the world (internal/sabs.ts) | atomic |
+ * | 15 | H_SAB_SEQ | last sequence number given to a SharedArrayBuffer entry (internal/sabs.ts) | atomic |
  * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word | H_LOCK |
  * | 48 | H_ASK | bumped by every dump request and every deadlock probe of non-M threads (runtime/diag.ts): a thread whose drain sees it move answers | atomic |
  * | 49 | H_DIAG_EPOCH | number of the current goroutine dump request | the H_DIAG_LOCK holder |
@@ -99,6 +100,7 @@ export const H_NCPU = 11;
 export const H_SCHED = 12;
 export const H_TYPES = 13;
 export const H_JOINS = 14;
+export const H_SAB_SEQ = 15;
 export const H_FREE = 16;
 export const SIZE_CLASSES = 32;
 export const H_ASK = 48;

@@ -43,6 +43,7 @@ import {
   markThreadDead,
 } from './world.js';
 import { publishTypes } from './types.js';
+import { listenForSabs } from './sabs.js';
 
 const ENV_KEY = 'gocsp:world';
 
@@ -75,6 +76,8 @@ export function adoptWorld(sab: SharedArrayBuffer): World {
 }
 
 function join(world: World): World {
+  // Listen before counting ourselves in (claimSlot bumps H_JOINS): see sabs.ts.
+  listenForSabs();
   claimSlot(world);
   knownWorlds().set(world.id, world);
   publishTypes(world);

@@ -7,6 +7,7 @@
  * from any other thread, into the global queue. Then, if a P is idle and no M
  * is spinning, one idle M is woken (wakep.ts). No message, no main-thread hop.
  */
+import { shown } from '../internal/shown.js';
 import { availableParallelism } from 'node:os';
 import { structured } from '../codec.js';
 import { GocspError, RuntimeStoppedError } from '../errors.js';
@@ -114,8 +115,8 @@ function sched(): Sched {
 }
 
 /** Allocates an unstarted G; throws (nothing allocated) for a bad function or argument. */
-function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
-  const fi = fnIndexOf(sc, fn);
+function newG(sc: Sched, fn: unknown, args: unknown[], done: number, what: string): number {
+  const fi = fnIndexOf(sc, fn, what);
   const n = args.length;
   const world = sc.world;
   // Up to G_INLINE_MAX numbers and shared objects (go(worker, wg, id))
@@ -134,7 +135,7 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
       kinds |= 1 << k;
     } else inline = false;
   }
-  const bytes = inline ? undefined : structured.encode(args);
+  const bytes = inline ? undefined : encodeArgs(args, what);
   const i32 = sc.i32;
   const g = allocBlock(world, G_CLASS);
   i32[g + G_FN] = fi;
@@ -157,6 +158,28 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number): number {
   i32[g + G_ID] = goid;
   i32[g + G_PARENT] = role().m?.current ?? 0;
   return g;
+}
+
+/**
+ * The encoded argument array; for one that cannot be sent, a TypeError that
+ * names the argument ("argument 1 of spawn is a function: ...").
+ */
+function encodeArgs(args: unknown[], what: string): Uint8Array {
+  try {
+    return structured.encode(args);
+  } catch (e) {
+    for (let k = 0; k < args.length; k++) {
+      try {
+        structured.dispose?.(structured.encode(args[k]));
+      } catch (inner) {
+        throw new TypeError(
+          `argument ${k + 1} of ${what} is ${shown(args[k])}, which cannot be sent to a goroutine: ${(inner as Error).message}`,
+          { cause: inner },
+        );
+      }
+    }
+    throw e;
+  }
 }
 
 /** Makes G runnable (newproc's runqput + wakep). */
@@ -198,7 +221,7 @@ function ready(sc: Sched, g: number): void {
  */
 export function go<F extends AnyFn>(fn: F | TaskRef<F>, ...args: Parameters<F>): void {
   const sc = sched();
-  ready(sc, newG(sc, fn, args, 0));
+  ready(sc, newG(sc, fn, args, 0, 'go'));
 }
 
 /**
@@ -215,7 +238,7 @@ export function spawn<F extends AnyFn>(
   fn: F | TaskRef<F>,
   ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>> {
-  return spawnImpl(undefined, fn, args) as Promise<Awaited<ReturnType<F>>>;
+  return spawnImpl(undefined, fn, args, 'spawn') as Promise<Awaited<ReturnType<F>>>;
 }
 
 /** Options of `spawnWith`. */
@@ -243,13 +266,14 @@ export function spawnWith<F extends AnyFn>(
   fn: F | TaskRef<F>,
   ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>> {
-  return spawnImpl(opts.signal, fn, args) as Promise<Awaited<ReturnType<F>>>;
+  return spawnImpl(opts.signal, fn, args, 'spawnWith') as Promise<Awaited<ReturnType<F>>>;
 }
 
 function spawnImpl(
   signal: AbortSignal | undefined,
   fn: unknown,
   args: unknown[],
+  what: 'spawn' | 'spawnWith',
 ): Promise<unknown> {
   // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- AbortSignal contract: the reason as is
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -264,7 +288,7 @@ function spawnImpl(
     i32[node + N_OWNER] = world.token;
     i32[node + N_STATE] = NODE_WAITING;
     try {
-      g = newG(sc, fn, args, node);
+      g = newG(sc, fn, args, node, what);
     } catch (e) {
       freeNode(world, node);
       throw e;
@@ -389,7 +413,7 @@ export function gomaxprocs(n?: number): number {
   if (n === undefined || n === 0) return prev;
   if (!Number.isInteger(n) || n < 1 || n > MAX_P) {
     throw new RangeError(
-      `gomaxprocs(n): n must be an integer from 1 to ${MAX_P} (0 = query); got ${String(n)}`,
+      `gomaxprocs(n): n must be an integer from 1 to ${MAX_P} (0 = query); got ${shown(n)}`,
     );
   }
   if (sc === undefined) {
@@ -463,7 +487,7 @@ export function gosched(): Promise<void> {
  */
 export function sleep(ms: number): Promise<void> {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    return Promise.reject(new RangeError(`sleep(ms): ms must be a number >= 0; got ${String(ms)}`));
+    return Promise.reject(new RangeError(`sleep(ms): ms must be a number >= 0; got ${shown(ms)}`));
   }
   return new Promise<void>((r) => {
     const w = beginSleep(ms); // shown as [sleep] in a goroutine dump

@@ -30,6 +30,7 @@
  * thread, not of each go(). Stored as `"@" + JSON(site) + "\n" + key` (keys
  * start with `src:` or `mod:`, and JSON text has no raw line break).
  */
+import { shown } from '../internal/shown.js';
 import { pathToFileURL } from 'node:url';
 import { CapacityError } from '../errors.js';
 import {
@@ -126,8 +127,12 @@ export function keyOf(fn: unknown, what = 'go'): string {
   if (typeof fn === 'function') {
     const src = Function.prototype.toString.call(fn);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+      const bound = /^bound(\s|$)/.test(fn.name);
+      const inner = fn.name.replace(/^bound\s*/, '');
       throw new TypeError(
-        `${what}: ${fn.name || 'this function'} is a native or bound function, whose source cannot be shipped to a worker; wrap it: go((x) => work(x), x) with work defined inside, or use taskModule`,
+        bound
+          ? `${what}: the goroutine function is a bound function${inner ? ` (${inner}.bind(...))` : ''}, whose source cannot be shipped to a worker: pass what you bound as arguments instead - ${what}((x) => work(x), x) with work defined inside - or use taskModule`
+          : `${what}: the goroutine function ${inner || '(anonymous)'} is a native function, whose source cannot be shipped to a worker: wrap it - ${what}((x) => f(x), x) - or use taskModule`,
       );
     }
     return 'src:' + src;
@@ -137,21 +142,19 @@ export function keyOf(fn: unknown, what = 'go'): string {
     const t = (rec[TASK_REF] ?? rec[TASK_KEY])!;
     return `mod:${t.url}#${t.name}`;
   }
-  throw new TypeError(
-    `${what}: expected a function or a taskModule reference, got ${fn === null ? 'null' : typeof fn}`,
-  );
+  throw new TypeError(`${what}: expected a function or a taskModule reference, got ${shown(fn)}`);
 }
 
 /** Per-thread cache: world id + sched address + key -> table index. */
 const indexCache = new Map<string, number>();
 
 /** Table index of goroutine function `fn` (a function or a TaskRef); cached per function object. */
-export function fnIndexOf(sc: Sched, fn: unknown): number {
+export function fnIndexOf(sc: Sched, fn: unknown, what = 'go'): number {
   if (typeof fn === 'function' || (typeof fn === 'object' && fn !== null)) {
     const hit = sc.fnIndex.get(fn);
     if (hit !== undefined) return hit;
   }
-  const idx = funcIndex(sc, keyOf(fn), true, typeof fn === 'function' ? fn.name : undefined);
+  const idx = funcIndex(sc, keyOf(fn, what), true, typeof fn === 'function' ? fn.name : undefined);
   sc.fnIndex.set(fn as object, idx);
   return idx;
 }

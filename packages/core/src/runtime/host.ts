@@ -89,9 +89,17 @@ function workerUrl(): URL {
 }
 
 /**
+ * Flags of process.execArgv that `new Worker` refused (ERR_WORKER_INVALID_EXEC_ARGV:
+ * V8 options such as --expose-gc and process-wide ones such as --title; they
+ * apply to the whole process anyway).
+ */
+const refusedFlags = new Set<string>();
+
+/**
  * process.execArgv less the flags about the main script itself, which a
  * worker started from a file must not inherit: `--input-type` (a worker then
- * fails with ERR_INPUT_TYPE_NOT_ALLOWED) and `-e` / `-p` with their code.
+ * fails with ERR_INPUT_TYPE_NOT_ALLOWED) and `-e` / `-p` with their code; and
+ * less the flags a Worker refused (refusedFlags).
  */
 function workerExecArgv(): string[] {
   const out: string[] = [];
@@ -100,7 +108,9 @@ function workerExecArgv(): string[] {
     const a = argv[k]!;
     // A flag with its value as the next argument: skip both.
     if (/^(--input-type|-e|--eval|-p|--print|-pe)$/.test(a)) k++;
-    else if (!/^--(input-type|eval|print)=/.test(a)) out.push(a);
+    else if (!/^--(input-type|eval|print)=/.test(a) && !refusedFlags.has(a.split('=')[0]!)) {
+      out.push(a);
+    }
   }
   return out;
 }
@@ -199,11 +209,7 @@ export class Host {
   private startWorker(i: number): void {
     const heap = envHeapMb();
     const data: MData = { world: this.sc.world.sab, sched: this.sc.s, index: i };
-    const w = new Worker(workerUrl(), {
-      workerData: data,
-      execArgv: workerExecArgv(),
-      ...(heap !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
-    });
+    const w = Host.newWorkerImpl(data, heap);
     this.workers.set(i, w);
     w.on('message', (m: MMessage) => this.onMessage(i, m));
     w.on('error', (e) => this.lastError.set(i, e));
@@ -213,6 +219,29 @@ export class Host {
     // alive after main is done.
     w.unref();
     if (this.traceParts !== undefined) w.postMessage({ t: 'trace-start' });
+  }
+
+  /**
+   * Starts an M's worker thread. A flag of the host's execArgv that Worker
+   * refuses is dropped and the start retried (the refusal names the flags).
+   */
+  private static newWorkerImpl(data: MData, heap: number | undefined): Worker {
+    for (;;) {
+      try {
+        return new Worker(workerUrl(), {
+          workerData: data,
+          execArgv: workerExecArgv(),
+          ...(heap !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const flags =
+          err.code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? err.message.match(/--?[\w-]+/g) : null;
+        const fresh = (flags ?? []).filter((f) => !refusedFlags.has(f));
+        if (fresh.length === 0) throw e;
+        for (const f of fresh) refusedFlags.add(f);
+      }
+    }
   }
 
   private onMessage(i: number, m: MMessage): void {

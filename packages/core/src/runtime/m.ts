@@ -45,6 +45,7 @@ import { quiet, running } from '../internal/waits.js';
 import { toPath } from '../internal/callsite.js';
 import { unregisteredChildren } from '../internal/worlds.js';
 import { loadAllTypeModules, typeCount } from '../internal/types.js';
+import { inheritLoaders } from './loaders.js';
 import { role, type MRole } from './role.js';
 import {
   G_ARGS,
@@ -158,6 +159,7 @@ class M implements MRole {
 
   async run(): Promise<void> {
     const { sc, p, i32 } = this;
+    await inheritLoaders();
     Atomics.store(i32, p + P_M, sc.world.token);
     for (;;) {
       if (!sc.running) return;

@@ -195,8 +195,26 @@ describe('arguments and results', () => {
         () => 1,
       ),
     ).rejects.toThrow(TypeError);
+    // Messages name the culprit: the argument and its type; the kind of function.
+    await expect(
+      spawn(
+        (h: AtomicInt32, _f: unknown) => h.add(1),
+        hits,
+        () => 1,
+      ),
+    ).rejects.toThrow(/^argument 2 of spawn is a function, which cannot be sent to a goroutine: /);
     expect(() => go(42 as unknown as () => void)).toThrow(TypeError);
-    expect(() => go(Math.max)).toThrow(/native or bound/);
+    expect(() => go(42 as unknown as () => void)).toThrow(/got 42$/);
+    expect(() => go(Math.max)).toThrow(/^go: the goroutine function max is a native function/);
+    function named(): void {}
+    expect(() => go(named.bind(null))).toThrow(
+      /^go: the goroutine function is a bound function \(named\.bind\(\.\.\.\)\), whose/,
+    );
+    // An anonymous bound function: no name, and no double space where it would be.
+    expect(() => go((() => {}).bind(null))).toThrow(
+      /^go: the goroutine function is a bound function, whose/,
+    );
+    expect(() => go((() => {}).bind(null))).not.toThrow(/ {2}/);
     await delay(50);
     expect(hits.load()).toBe(0);
     expect(numGoroutine()).toBe(g0);

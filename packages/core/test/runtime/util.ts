@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { taskModule } from '@gocsp/core';
+import { childEnv } from '../../../../tools/testkit.mjs';
 
 export { SEED, STRESS, scale, rng, delay } from '../../../../tools/testkit.mjs';
 import { stripAnsi } from '../../../../tools/testkit.mjs';
@@ -56,7 +57,7 @@ export function runNode(name: string | null, opts: ChildOptions = {}): Promise<C
       args,
       {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
-        env: { ...process.env, ...opts.env },
+        env: childEnv(opts.env),
         timeout,
         killSignal: 'SIGKILL',
         maxBuffer: 16 << 20,

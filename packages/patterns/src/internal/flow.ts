@@ -13,17 +13,24 @@
 import { Channel, chan, currentClock, onRecv, onSend, select } from '@gocsp/channels';
 import { Context, background } from '../context.js';
 import { errors } from '../errors.js';
+import type { Receivable } from './recv.js';
 
 /** Returned by `take` when the input is closed and drained, or the context is done. */
 export const END: unique symbol = Symbol('gocsp.patterns.end');
 
-/** The next value of `input`, or END once it is closed or `done` is closed. */
+/**
+ * The next value of `input`, or END once it is closed or `done` is closed.
+ * A local Channel is tried without blocking first; a RecvChannel (recv.ts)
+ * goes straight to the select.
+ */
 export function take<T>(
-  input: Channel<T>,
+  input: Receivable<T>,
   done: Channel<void>,
 ): T | typeof END | Promise<T | typeof END> {
-  const r = input.tryRecv();
-  if (r !== undefined) return r[1] ? r[0] : END;
+  if (input instanceof Channel) {
+    const r = input.tryRecv();
+    if (r !== undefined) return r[1] ? r[0] : END;
+  }
   return select([
     onRecv(input, (v, ok): T | typeof END => (ok ? (v as T) : END)),
     onRecv(done, (): typeof END => END),
@@ -44,7 +51,7 @@ export function put<T>(output: Channel<T>, v: T, done: Channel<void>): boolean |
  * the output once every pump into it ended).
  */
 export async function pump<T>(
-  input: Channel<T>,
+  input: Receivable<T>,
   output: Channel<T>,
   done: Channel<void>,
   finish: () => void,

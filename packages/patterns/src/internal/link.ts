@@ -5,7 +5,7 @@
  * B`: arrays of up to B values, on the channels a pipeline makes between its
  * own parts, which nobody else sees).
  *
- * Batches are formed opportunistically (DESIGN.md: "batch where the API
+ * Batches are formed opportunistically (docs/ARCHITECTURE.md, Premises: "batch where the API
  * allows it"): a Writer sends its batch when it is full, when its first value
  * is 1 ms old, and - the rule that keeps latency low - before its loop blocks
  * waiting for input. An idle pipeline therefore moves each value at once; a

@@ -57,3 +57,16 @@ export function explainCapture(e: unknown, c: substrate.CompiledTask): unknown {
     'Import it inside the task (await import(...)), or put the task in a taskModule',
   );
 }
+
+/**
+ * The key that marks a function as *local*: it runs on the thread that calls
+ * it (it holds a connection, a socket, state), never on a worker. Remote task
+ * functions of @gocsp/nats carry it. `stage` runs such a task as a local
+ * stage, `parallelMap` calls it on this thread; both keep `concurrency`.
+ */
+export const LOCAL_TASK = Symbol.for('gocsp.localTask');
+
+/** True for a function marked with LOCAL_TASK. */
+export function isLocalTask(f: unknown): f is TaskFn {
+  return typeof f === 'function' && (f as unknown as Record<symbol, unknown>)[LOCAL_TASK] === true;
+}

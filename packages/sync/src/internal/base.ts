@@ -41,10 +41,13 @@ export abstract class SharedBase {
   readonly ref: number;
   /** @internal true when this instance was revived from another thread's object. */
   protected readonly revived: boolean;
+  /** @internal Its kind as printed: the type name less the package ('Mutex'). */
+  private readonly kind: string;
 
   protected constructor(type: TypeName, words: number, child?: substrate.SharedRef) {
     const p = pending;
     pending = undefined;
+    this.kind = type.slice(type.indexOf('.') + 1);
     if (p !== undefined) {
       this.world = p.world;
       this.ref = p.ref;
@@ -71,15 +74,33 @@ export abstract class SharedBase {
 
   /** @internal How a goroutine dump names it: 'Mutex 7', 'WaitGroup 12'. */
   [substrate.kDescribe](): string {
-    const id = substrate.typeIdOf(this.world, this.ref);
-    const name = NAMES.get(id) ?? 'object';
-    return `${name.slice(name.indexOf('.') + 1)} ${this.ref}`;
+    return `${this.kind} ${this.ref}`;
+  }
+
+  /** @internal Its state for inspect and JSON (racy reads, like `len` of a channel). */
+  protected abstract state(): Record<string, string | number | boolean | null>;
+
+  /** @internal One line: `Mutex { id: 7, locked: true, waiters: 0 }`. */
+  [substrate.inspectCustom](): string {
+    return this.summary().text;
+  }
+
+  /**
+   * What JSON.stringify makes of it: `{ kind, id, ...state }`.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ mu }); // '{"mu":{"kind":"Mutex","id":7,"locked":false,"waiters":0}}'
+   * ```
+   */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return this.summary().json;
+  }
+
+  private summary(): ReturnType<typeof substrate.sharedSummary> {
+    return substrate.sharedSummary(this.kind, { id: this.ref, ...this.state() });
   }
 }
-
-const NAMES = new Map<number, string>(
-  Object.entries(TYPE_IDS).map(([name, id]) => [id, name] as [number, string]),
-);
 
 /** Registers the reviver of a shared sync type: (world, address) -> live object. */
 export function registerType<T extends object>(type: TypeName, make: () => T): void {

@@ -13,15 +13,18 @@
  * same channel emits.
  */
 import { Observable } from 'rxjs';
-import type { Channel } from '@gocsp/channels';
+import { Channel } from '@gocsp/channels';
+import type { Receivable } from '../recv.js';
 
-const holdover = new WeakMap<Channel<unknown>, unknown[]>();
+const holdover = new WeakMap<Receivable<unknown>, unknown[]>();
 
 /**
  * An Observable of the values received from `ch`, completing when `ch` is
  * closed and drained. Each subscription receives from the channel (two
  * subscribers compete for its values, as two goroutines would).
- * Unsubscribing cancels the pending receive, so no value is lost.
+ * Unsubscribing cancels the pending receive, so no value is lost. `ch` may
+ * also be another receive end, such as a remote channel (`@gocsp/nats`):
+ * then every value comes through `recvOk` with the AbortSignal.
  *
  * @example
  * ```ts
@@ -29,10 +32,11 @@ const holdover = new WeakMap<Channel<unknown>, unknown[]>();
  * // the 11th value stays in the channel for its next receiver
  * ```
  */
-export function fromChannel<T>(ch: Channel<T>): Observable<T> {
-  if (typeof ch !== 'object' || ch === null || typeof ch.tryRecv !== 'function') {
+export function fromChannel<T>(ch: Receivable<T>): Observable<T> {
+  if (typeof ch !== 'object' || ch === null || typeof ch.recvOk !== 'function') {
     throw new TypeError('fromChannel: expected a Channel from @gocsp/channels');
   }
+  const local = ch instanceof Channel ? ch : undefined;
   return new Observable<T>((sub) => {
     const ac = new AbortController();
     const keep = (v: T): void => {
@@ -49,8 +53,8 @@ export function fromChannel<T>(ch: Channel<T>): Observable<T> {
     }
     const loop = async (): Promise<void> => {
       for (;;) {
-        while (!sub.closed) {
-          const r = ch.tryRecv();
+        while (!sub.closed && local !== undefined) {
+          const r = local.tryRecv();
           if (r === undefined) break;
           if (!r[1]) {
             sub.complete();

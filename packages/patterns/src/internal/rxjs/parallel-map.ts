@@ -18,6 +18,8 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { AnyFn, TaskRef } from '@gocsp/core';
 import { gomaxprocs } from '@gocsp/core';
 import { workerPool } from '../../index.js';
+import { isLocalTask } from '../task.js';
+import { localMap } from './local-map.js';
 
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {
@@ -33,7 +35,9 @@ export interface ParallelMapOptions {
  * Maps every value through `task` on the worker runtime, up to `concurrency`
  * at a time (a self-contained function or a `taskModule` reference, as for
  * `go`), emitting results in input order unless `ordered: false`. A task error
- * errors the output; unsubscribing stops the workers.
+ * errors the output; unsubscribing stops the workers. A function marked local
+ * (`Symbol.for('gocsp.localTask')`: the remote task functions of
+ * `@gocsp/nats`) is called on this thread instead, `concurrency` at a time.
  *
  * @example
  * ```ts
@@ -49,14 +53,22 @@ export function parallelMap<F extends AnyFn>(
   const concurrency = opts.concurrency ?? gomaxprocs();
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(
-      `parallelMap: concurrency must be an integer >= 1, got ${String(concurrency)}`,
+      `parallelMap: concurrency must be an integer >= 1, got ${substrate.shown(concurrency)}`,
     );
   }
   const buffer = opts.buffer ?? 64;
   if (!Number.isInteger(buffer) || buffer < 0) {
-    throw new RangeError(`parallelMap: buffer must be an integer >= 0, got ${String(buffer)}`);
+    throw new RangeError(
+      `parallelMap: buffer must be an integer >= 0, got ${substrate.shown(buffer)}`,
+    );
   }
   const ordered = opts.ordered ?? true;
+  if (isLocalTask(task)) {
+    return localMap(task as (v: Parameters<F>[0]) => Promise<Awaited<ReturnType<F>>>, {
+      concurrency,
+      ordered,
+    });
+  }
   const window = concurrency + buffer;
   type A = Parameters<F>[0];
   type R = Awaited<ReturnType<F>>;

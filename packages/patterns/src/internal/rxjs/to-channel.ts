@@ -64,12 +64,14 @@ export function toChannel<T>(obs$: Observable<T>, opts: ToChannelOptions = {}): 
   }
   const capacity = opts.capacity ?? 16;
   if (!Number.isInteger(capacity) || capacity < 0) {
-    throw new RangeError(`toChannel: capacity must be an integer >= 0, got ${String(capacity)}`);
+    throw new RangeError(
+      `toChannel: capacity must be an integer >= 0, got ${substrate.shown(capacity)}`,
+    );
   }
   const overflow = opts.overflow ?? 'buffer';
   if (!POLICIES.includes(overflow)) {
     throw new TypeError(
-      `toChannel: overflow must be one of ${POLICIES.join(', ')}, got ${String(overflow)}`,
+      `toChannel: overflow must be one of ${POLICIES.join(', ')}, got ${substrate.shown(overflow)}`,
     );
   }
   const ch = new StreamChannel<T>(capacity);

@@ -1,0 +1,133 @@
+/**
+ * NATS for the benchmarks: one nats-server per benchmark run (started by the
+ * first NATS case that needs it, on a free port of 127.0.0.1 with a temporary
+ * store, stopped when the run exits), or the server at NATS_URL; serving
+ * processes (workers/nats-serve.js) started and stopped by the cases.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The nats-server binary, or undefined. */
+export function natsServerBin(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/bin'];
+  return dirs.map((d) => path.join(d, 'nats-server')).find((f) => existsSync(f));
+}
+
+/** Why the NATS suites cannot run here, or undefined if they can. */
+export function natsUnavailable(): string | undefined {
+  if (process.env.NATS_URL || natsServerBin() !== undefined) return undefined;
+  return 'NATS suites skipped: no nats-server on PATH and NATS_URL unset (apt-get install -y nats-server, or set NATS_URL)';
+}
+
+let server: Promise<string> | undefined;
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = tcpConnect({ host: '127.0.0.1', port });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** The URL of this run's NATS server (started on first use). */
+export function natsUrl(): Promise<string> {
+  if (process.env.NATS_URL) return Promise.resolve(process.env.NATS_URL);
+  server ??= (async () => {
+    const bin = natsServerBin();
+    if (bin === undefined) throw new Error(natsUnavailable());
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'gocsp-bench-nats-'));
+    const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
+      stdio: 'ignore',
+    });
+    children.add(proc);
+    proc.unref(); // killed when the run exits; it must not keep the run alive
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    for (let i = 0; i < 200; i++) {
+      if (await canConnect(port)) return `nats://127.0.0.1:${port}`;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('nats-server did not start within 10 s');
+  })();
+  return server;
+}
+
+/** A serving process (workers/nats-serve.js) once it printed "ready"; `stop()` ends it. */
+export async function startServing(args: string[]): Promise<{ stop(): Promise<void> }> {
+  const file = fileURLToPath(new URL('./workers/nats-serve.js', import.meta.url));
+  const proc = spawn(process.execPath, [file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // I/O-bound goroutines need no second thread; keep the 2 cores for the figures.
+    env: { ...process.env, GOMAXPROCS: '1' },
+  });
+  children.add(proc);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(
+      () => reject(new Error('a serving process did not start in 20 s')),
+      20_000,
+    );
+    proc.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('ready')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`a serving process exited (${code})`));
+    });
+  });
+  return {
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+      children.delete(proc);
+    },
+  };
+}
+
+/** Runs `call(i)` for i < n with at most `window` in flight; the sum of the results. */
+export async function windowed(
+  n: number,
+  window: number,
+  call: (i: number) => Promise<number>,
+): Promise<number> {
+  let next = 0;
+  let sum = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n) {
+      const v = await call(next++);
+      sum += v;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, n) }, lane));
+  return sum;
+}
