@@ -14,6 +14,9 @@ export function delay(ms: number): Promise<void>;
 /** Environment for a child process whose output a test reads: no colour forcing (FORCE_COLOR removed, NO_COLOR set). */
 export function childEnv(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv;
 
+/** `s` without its ANSI colour escapes (a child's output under FORCE_COLOR). */
+export function stripAnsi(s: string): string;
+
 /** A hand-made worker running one scenario. */
 export interface Running {
   worker: Worker;

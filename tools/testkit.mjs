@@ -37,6 +37,13 @@ export function childEnv(extra = {}) {
   return env;
 }
 
+// Nx forces colour into the tasks it runs (FORCE_COLOR), and a child's
+// console.log of a non-string (a number, a boolean, an error's properties)
+// is then coloured: tests compare a child's output without its escapes.
+// eslint-disable-next-line no-control-regex -- the escape is what is removed
+const ANSI = /\u001b\[[0-9;]*m/g;
+export const stripAnsi = (s) => String(s).replace(ANSI, '');
+
 export function workerRunner(entry) {
   return function runWorker(scenario, args, timeoutMs = 30_000) {
     const worker = new Worker(entry, {

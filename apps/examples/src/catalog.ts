@@ -87,6 +87,12 @@ export const EXAMPLES: readonly Example[] = [
     timeoutMs: 30_000,
   },
   {
+    name: 'deadlock',
+    title:
+      "a deadlock and a hang, diagnosed: Go's goroutine dump (DeadlockError, SIGQUIT) names every goroutine, what it waits on and the line",
+    timeoutMs: 30_000,
+  },
+  {
     name: 'context-cancel',
     title: 'context cancellation and deadlines reaching goroutines on other threads; ErrGroup',
     timeoutMs: 30_000,

@@ -188,6 +188,22 @@ const MUST_SHOW: Record<string, Check[]> = {
     },
     /^BOOM! /m,
   ],
+  deadlock: [
+    // The deadlock: Go's sentence and exit status, then every goroutine with
+    // its state, the .ts line it is blocked on (source-mapped), its creator.
+    /^ {2}fatal error: all goroutines are asleep - deadlock!$/m,
+    /^ {2}goroutine 1 \[sync\.WaitGroup\.Wait\]:\n {2}main\(\)\n {2}\t\S+deadlock\.ts:\d+:\d+$/m,
+    (out) => {
+      const blocks = out.match(
+        /^ {2}goroutine \d+ \[sync\.Mutex\.Lock\]:\n {2}lockBoth\(\.\.\.\)\n {2}\t\S+deadlock\.ts:\d+:\d+\n {2}\twaiting on Mutex \d+\n.*\n {2}created by lockOrderInversion at \S+deadlock\.ts:\d+:\d+$/gm,
+      );
+      expect(blocks, 'two goroutines blocked on Mutexes').toHaveLength(2);
+    },
+    // The hang: SIGQUIT prints the dump and exits with status 2.
+    /^ {2}SIGQUIT: quit$/m,
+    /^ {2}goroutine \d+ \[chan receive\]:\n {2}anonymous\(\.\.\.\)\n {2}\t\S+deadlock\.ts:\d+:\d+$/m,
+    (out) => expect(out.match(/^=> the child exited with status 2$/gm)).toHaveLength(2),
+  ],
   'context-cancel': [
     /worker 1 \(thread \d+\): stopped after \d+ chunks: context canceled$/m,
     /^ {2}slow: gave up: context deadline exceeded/m,

@@ -182,6 +182,14 @@ export class Channel<T = unknown> {
     return sharedOf(this).ref;
   }
 
+  /** @internal How a goroutine dump names it (never promotes a local channel). */
+  [substrate.kDescribe](): string {
+    const l = this.#local;
+    if (l !== undefined) return l[substrate.kDescribe]();
+    const sh = this.#sh!;
+    return `chan ${sh.ref} (cap ${sh.cap}, len ${sh.len})`;
+  }
+
   /** Values buffered now (racy, as in Go). */
   get len(): number {
     const l = this.#local;

@@ -154,7 +154,6 @@ interface Active {
 /** Placeholder `ch` of a source case (never read: every use checks `src` first). */
 const NO_CHAN = null as unknown as SharedChan;
 
-const NEVER = new Promise<never>(() => {});
 /** The claim word of a group that nobody won: its owner took it back. */
 const ABORTED = -1;
 
@@ -211,7 +210,8 @@ function selectImpl<R>(cases: ReadonlyArray<SelectCase<R> | null | undefined>): 
     return rejected(e);
   }
   if (active.length === 0) {
-    return dflt !== undefined ? Promise.resolve((dflt.fn as () => R)()) : NEVER; // select {} blocks forever
+    if (dflt !== undefined) return Promise.resolve((dflt.fn as () => R)());
+    return blockForever(cases, substrate.defaultWorld()); // select {}, or only nil channels
   }
   return attempt(cases, active, dflt);
 }
@@ -370,6 +370,27 @@ function leaveAll(
 }
 
 /**
+ * Go's `select {}` (no case) or a select whose cases are all nil channels:
+ * blocks forever, as a wait deadlock detection sees (core's blockForever).
+ */
+function blockForever(
+  cases: ReadonlyArray<SelectCase<unknown> | null | undefined>,
+  world: substrate.World,
+): Promise<never> {
+  const nil = cases.filter((c) => c != null && c.kind !== 'default');
+  const reason =
+    nil.length === 0
+      ? substrate.WR_SELECT_NO_CASES
+      : nil.length > 1
+        ? substrate.WR_SELECT
+        : nil[0]!.kind === 'send'
+          ? substrate.WR_CHAN_SEND_NIL
+          : substrate.WR_CHAN_RECV_NIL;
+  substrate.waitReason(reason, undefined);
+  return substrate.blockForever(world);
+}
+
+/**
  * Parks on every case node (wait reason 'select') and arms every source;
  * resolves with the fired case's result after pass 3, or starts again on
  * RETRY.
@@ -430,9 +451,14 @@ function park<R>(
         return attempt(cases, active, undefined); // RETRY
       });
     };
-    for (const a of active) {
-      if (a.src === undefined) parker.park(a.node, { wake: wake(a), owner: active, fail });
+    // The goroutine dump's record: one 'select' wait on these channels, in
+    // case order, made of one park per case (core's waitReason).
+    const local = active.filter((a) => a.src === undefined);
+    if (local.length > 0) {
+      const inCaseOrder = [...local].sort((x, y) => x.index - y.index).map((a) => a.ch.owner);
+      substrate.waitReason(substrate.WR_SELECT, inCaseOrder, local.length);
     }
+    for (const a of local) parker.park(a.node, { wake: wake(a), owner: active, fail });
     let claimedBy: Active | undefined;
     for (const a of active) {
       if (a.src === undefined) continue;

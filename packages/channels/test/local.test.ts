@@ -112,7 +112,7 @@ describe('local channels', () => {
     const r = await runScript(`
       import { chan } from '@gocsp/channels';
       const c = chan();
-      try { await c.recv(); } catch (e) { console.log(e.name, e.message); }`);
+      try { await c.recv(); } catch (e) { console.log(e.name, e.message.split('\\n')[0]); }`);
     expect(r.out.trim()).toBe('DeadlockError all goroutines are asleep - deadlock!');
   });
 

@@ -4,7 +4,7 @@
  */
 import { workerRunner } from '../../../tools/testkit.mjs';
 
-export { SEED, STRESS, scale, rng, delay } from '../../../tools/testkit.mjs';
+export { SEED, STRESS, scale, rng, delay, stripAnsi } from '../../../tools/testkit.mjs';
 export type { Running } from '../../../tools/testkit.mjs';
 
 /** Starts a hand-made worker thread running a scenario of fixtures/scenarios.mjs. */

@@ -4,6 +4,7 @@
  * User mistakes (Go's panics) and broken shared state get distinct classes so
  * callers can tell "you used it wrong" from "another thread died".
  */
+import type { GoroutineInfo } from './runtime/diag.js';
 
 /** Base class of every error gocsp throws on purpose. */
 export class GocspError extends Error {
@@ -72,18 +73,25 @@ export class InternalError extends GocspError {
  * Every goroutine, the main thread included, is blocked on gocsp operations
  * and nothing else (no timer, socket or file operation on any thread) could
  * wake one: Go's "all goroutines are asleep - deadlock!". The main thread's
- * pending gocsp operations reject with it.
+ * pending gocsp operations reject with it. `goroutines` is the snapshot taken
+ * at the verdict (`runtime.goroutines()`), and the message ends with it as
+ * Go's traceback text (unless GOCSP_TRACEBACK=none).
  *
  * @example
  * ```ts
  * const ch = chan<number>();
- * await ch.recv(); // nobody will ever send: rejects with DeadlockError
+ * await ch.recv().catch((e) => {
+ *   if (e instanceof DeadlockError) console.error(e.message); // ...deadlock!\n\ngoroutine 1 [chan receive]: ...
+ * });
  * ```
  */
 export class DeadlockError extends GocspError {
   override name = 'DeadlockError';
-  constructor(message = 'all goroutines are asleep - deadlock!') {
+  /** Every goroutine when the deadlock was found (each blocked, with where and on what). */
+  readonly goroutines: GoroutineInfo[];
+  constructor(message = 'all goroutines are asleep - deadlock!', goroutines: GoroutineInfo[] = []) {
     super(message);
+    this.goroutines = goroutines;
   }
 }
 
@@ -91,7 +99,9 @@ export class DeadlockError extends GocspError {
  * An error escaped a goroutine started with `go` (Go's panic). It is thrown on
  * the thread that started the runtime as an uncaught exception; `cause` is the
  * original error (class name, message, stack, `cause` and own properties kept)
- * and `goroutine` its goroutine id.
+ * and `goroutine` its goroutine id. Its `stack` is the original stack followed
+ * by `created by <fn> at <file:line:col>`, the go() call that started the
+ * goroutine, as Go's traceback ends (unless GOCSP_TRACEBACK=none).
  *
  * @example
  * ```ts
@@ -103,12 +113,16 @@ export class DeadlockError extends GocspError {
 export class PanicError extends GocspError {
   override name = 'PanicError';
   readonly goroutine: number;
-  constructor(goroutine: number, cause: unknown) {
+  /** `<fn> at <file:line:col>`: the go() call that created the goroutine, if known. */
+  readonly createdBy: string | undefined;
+  constructor(goroutine: number, cause: unknown, createdBy?: string) {
     const msg = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(`panic in goroutine ${goroutine}: ${msg}`, { cause });
     this.goroutine = goroutine;
+    this.createdBy = createdBy;
     const inner = cause instanceof Error && cause.stack ? cause.stack : msg;
-    this.stack = `PanicError: panic in goroutine ${goroutine} [running]:\n${inner}`;
+    const tail = createdBy !== undefined ? `\ncreated by ${createdBy}` : '';
+    this.stack = `PanicError: panic in goroutine ${goroutine} [running]:\n${inner}${tail}`;
   }
 }
 

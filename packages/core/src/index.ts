@@ -21,6 +21,7 @@ export {
   runtime,
 } from './runtime/api.js';
 export type { SpawnOptions, RuntimeStats, PStats } from './runtime/api.js';
+export type { GoroutineInfo } from './runtime/diag.js';
 export { taskModule } from './runtime/funcs.js';
 export type { TaskRef, TaskRefs, AnyFn } from './runtime/funcs.js';
 export type { Trace, TraceEvent } from './runtime/trace.js';

@@ -75,7 +75,38 @@ import { threadState as ts } from './internal/env.js';
 export function pendingTimer(delta: number): void {
   ts().timers += delta;
 }
-export { parkAsync, parkSync, popAll, wakeAll, releaseAll, cancelQueued } from './internal/wait.js';
+export {
+  parkAsync,
+  parkSync,
+  popAll,
+  wakeAll,
+  releaseAll,
+  cancelQueued,
+  blockForever,
+} from './internal/wait.js';
+// Wait reasons for the goroutine dump (internal/waits.ts): a waiter class
+// tells its own with [kWaitOn](), parkAsync takes ParkOptions.reason, other
+// parks call waitReason(WR_..., object) right before; the object may describe
+// itself with [kDescribe]().
+export {
+  waitReason,
+  carryWait,
+  kDescribe,
+  kWaitOn,
+  WR_CHAN_RECV,
+  WR_CHAN_SEND,
+  WR_SELECT,
+  WR_SELECT_NO_CASES,
+  WR_CHAN_RECV_NIL,
+  WR_CHAN_SEND_NIL,
+  WR_MUTEX_LOCK,
+  WR_RWMUTEX_RLOCK,
+  WR_RWMUTEX_LOCK,
+  WR_WAITGROUP_WAIT,
+  WR_COND_WAIT,
+  WR_SEMACQUIRE,
+} from './internal/waits.js';
+export type { WaitNote } from './internal/waits.js';
 export type { ParkOptions } from './internal/wait.js';
 export {
   storeValue,

@@ -22,6 +22,7 @@ const LOCK = 0;
 const Q = 1;
 const WORDS = 3;
 const TYPE = 'sync.Cond';
+const { WR_COND_WAIT } = substrate;
 
 /** What Cond locks and unlocks: a Mutex, an RWMutex, or `rw.rLocker()`. */
 export interface Locker {
@@ -90,7 +91,10 @@ export class Cond extends SharedBase {
    */
   async wait(): Promise<void> {
     const node = this.enqueue();
-    await substrate.parkAsync(this.world, this.queue, LOCK, node, { owner: this });
+    await substrate.parkAsync(this.world, this.queue, LOCK, node, {
+      owner: this,
+      reason: WR_COND_WAIT,
+    });
     substrate.freeNode(this.world, node);
     await this.locker.lock();
   }
@@ -109,6 +113,7 @@ export class Cond extends SharedBase {
       throw new TypeError('Cond.waitSync needs a locker with lockSync() (Mutex or RWMutex)');
     }
     const node = this.enqueue();
+    substrate.waitReason(WR_COND_WAIT, this);
     substrate.parkSync(this.world, this.queue, LOCK, node);
     substrate.freeNode(this.world, node);
     this.locker.lockSync();

@@ -80,6 +80,7 @@ export class Mutex extends SharedBase {
       (extra) => void Atomics.sub(this.i32, STATE, extra * WAITER),
       () => this.deadOwner(),
       this,
+      substrate.WR_MUTEX_LOCK,
     );
   }
 

@@ -86,6 +86,7 @@ export class Once extends SharedBase {
     await substrate.parkAsync(this.world, this.queue, LOCK, node, {
       owner: this,
       deadCheck: () => this.deadRunner(),
+      reason: substrate.WR_MUTEX_LOCK, // Go's Once.Do waits on a Mutex
     });
     substrate.freeNode(this.world, node);
   }

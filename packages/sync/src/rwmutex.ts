@@ -39,6 +39,7 @@ const RQ = 3;
 const WQ = 5;
 const WORDS = 7;
 const TYPE = 'sync.RWMutex';
+const { WR_RWMUTEX_LOCK, WR_RWMUTEX_RLOCK } = substrate;
 
 /**
  * Go's `sync.RWMutex`: many readers or one writer, across all threads.
@@ -83,6 +84,7 @@ export class RWMutex extends SharedBase {
       .parkAsync(this.world, this.wq, LOCK, node, {
         owner: this,
         deadCheck: () => this.deadWriter(),
+        reason: WR_RWMUTEX_LOCK,
       })
       .then(() => substrate.freeNode(this.world, node));
   }
@@ -99,6 +101,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueWriter();
     if (node < 0) return;
+    substrate.waitReason(WR_RWMUTEX_LOCK, this);
     substrate.parkSync(this.world, this.wq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }
@@ -158,6 +161,7 @@ export class RWMutex extends SharedBase {
       .parkAsync(this.world, this.rq, LOCK, node, {
         owner: this,
         deadCheck: () => this.deadWriter(),
+        reason: WR_RWMUTEX_RLOCK,
       })
       .then(() => substrate.freeNode(this.world, node));
   }
@@ -174,6 +178,7 @@ export class RWMutex extends SharedBase {
     substrate.assertMayBlock();
     const node = this.enqueueReader();
     if (node < 0) return;
+    substrate.waitReason(WR_RWMUTEX_RLOCK, this);
     substrate.parkSync(this.world, this.rq, LOCK, node, () => this.deadWriter());
     substrate.freeNode(this.world, node);
   }

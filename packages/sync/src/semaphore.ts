@@ -106,6 +106,7 @@ export class Semaphore extends SharedBase {
       .parkAsync(world, this.queue, LOCK, node, {
         owner: this,
         signal,
+        reason: substrate.WR_SEMACQUIRE,
         // Under the lock, right after leaving the queue: if we were the head,
         // those behind us may fit now (x/sync does this too).
         onCancelled: () => (unblocked = this.grant()),

@@ -25,6 +25,7 @@ const LOCK = 2;
 const Q = 3;
 const WORDS = 5;
 const TYPE = 'sync.WaitGroup';
+const { WR_WAITGROUP_WAIT } = substrate;
 const SPINS = 2000;
 
 /**
@@ -105,7 +106,7 @@ export class WaitGroup extends SharedBase {
     const node = this.enqueue();
     if (node < 0) return Promise.resolve();
     return substrate
-      .parkAsync(this.world, this.queue, LOCK, node, { owner: this })
+      .parkAsync(this.world, this.queue, LOCK, node, { owner: this, reason: WR_WAITGROUP_WAIT })
       .then(() => substrate.freeNode(this.world, node));
   }
 
@@ -127,6 +128,7 @@ export class WaitGroup extends SharedBase {
     }
     const node = this.enqueue();
     if (node < 0) return;
+    substrate.waitReason(WR_WAITGROUP_WAIT, this);
     substrate.parkSync(this.world, this.queue, LOCK, node);
     substrate.freeNode(this.world, node);
   }

@@ -24,6 +24,16 @@
  * alive; so while a thread has parked waiters it holds one ref'd interval
  * handle, and unrefs it the moment it has none (a finished program exits).
  *
+ * Diagnostics: every park records why it waits on the waiter itself
+ * (waits.ts `noteWait`: on the hot paths nothing, or the goroutine id in a
+ * field the waiter declares; the reason comes from the waiter), and a
+ * Parker can list its waits (`forEachWait`) when this thread answers a
+ * goroutine dump. A dump
+ * request or a deadlock probe moves the world's H_ASK and bumps S_PARK: the
+ * drain that follows calls `parkHooks.onAsk` (runtime/diag.ts). S_WAITS
+ * tells other threads whether this one has parked waiters (set when the
+ * keep-alive handle is taken, cleared when it is released).
+ *
  * Spinning: a synchronous wait spins before sleeping only if there are spare
  * cores (Go's rule: no more spinners than cores - 1) and another thread is
  * running that could wake us. Async waits never spin here (a primitive may
@@ -33,6 +43,7 @@ import { BlockingOnMainThreadError } from '../errors.js';
 import { threadState } from './env.js';
 import { relax } from './spin.js';
 import {
+  H_ASK,
   H_DEATH_EPOCH,
   H_RUNNING,
   H_SPINNING,
@@ -45,14 +56,16 @@ import {
   S_BLOCKED,
   S_PARK,
   S_SLEEPING,
+  S_WAITS,
   S_WOKEN,
   slotOf,
   type World,
 } from './world.js';
 import { isMainThread } from 'node:worker_threads';
+import { noteWait, quiet, type WaitNote } from './waits.js';
 
 /** What a parked operation is told. Both run on the waiter's own thread. */
-export interface Waiter {
+export interface Waiter extends WaitNote {
   /** The node was woken (its payload holds the result). Must not block. */
   wake(): void;
   /** A thread died somewhere: re-check whether this wait can still end. */
@@ -71,15 +84,22 @@ export interface Waiter {
  * counted like a parked waiter (it keeps the process alive and takes part in
  * deadlock detection) but linked in an intrusive list, not a Map.
  */
-export interface LocalWait {
+export interface LocalWait extends WaitNote {
   prevLocal: LocalWait | undefined;
   nextLocal: LocalWait | undefined;
   /** Deadlock: reject with `err` (see Waiter.fail). */
   fail(err: Error): void;
 }
 
-/** Called when a thread goes from no parked waiter to one (the deadlock monitor's cue). */
-export const parkHooks: { onFirstPark: (() => void) | undefined } = { onFirstPark: undefined };
+/**
+ * Runtime hooks: `onFirstPark` when a thread goes from no parked waiter to
+ * one (the deadlock monitor's cue); `onAsk` when a drain sees H_ASK move (a
+ * goroutine dump request or a deadlock probe to answer: runtime/diag.ts).
+ */
+export const parkHooks: {
+  onFirstPark: (() => void) | undefined;
+  onAsk: (() => void) | undefined;
+} = { onFirstPark: undefined, onAsk: undefined };
 
 // Spin: up to SPIN_POLLS polls of our woken stack with a little local work
 // between them (~40 us in all, about one kernel wake-up). Polling back to
@@ -105,6 +125,7 @@ export class Parker {
   private refd = false;
   private unrefQueued = false;
   private deathEpoch: number;
+  private askSeen: number;
   private readonly onAsyncWake = (): void => {
     this.armed = false;
     Atomics.store(this.i32, this.base + S_SLEEPING, 0);
@@ -122,6 +143,7 @@ export class Parker {
     // -1: the first drain runs every death check once, so a death that
     // happened between a waiter's own check and its park is not missed.
     this.deathEpoch = -1;
+    this.askSeen = Atomics.load(this.i32, H_ASK);
   }
 
   /** Number of waiters parked on this thread in this world. */
@@ -131,6 +153,7 @@ export class Parker {
 
   /** Counts a local wait (see LocalWait) until `removeLocal`. */
   addLocal(w: LocalWait): void {
+    noteWait(w);
     w.prevLocal = undefined;
     w.nextLocal = this.localHead;
     if (this.localHead !== undefined) this.localHead.prevLocal = w;
@@ -164,8 +187,15 @@ export class Parker {
     for (const w of locals) guard(() => w.fail(err));
   }
 
+  /** Calls `f` with every wait parked here (sync, async and local): the dump's view. */
+  forEachWait(f: (w: WaitNote) => void): void {
+    for (const w of this.waiters.values()) f(w);
+    for (let w = this.localHead; w !== undefined; w = w.nextLocal) f(w);
+  }
+
   /** Registers an async waiter for `node` and makes sure a wake will reach it. */
   park(node: number, waiter: Waiter): void {
+    noteWait(waiter);
     this.waiters.set(node, waiter);
     if (this.waiters.size + this.locals === 1) {
       this.ref();
@@ -196,6 +226,7 @@ export class Parker {
     if (isMainThread) throw mainThreadError();
     const i32 = this.i32;
     const b = this.base;
+    noteWait(waiter);
     this.waiters.set(node, waiter);
     // A spinner that was just satisfied is about to stop spinning, so a
     // refusal is re-checked for a moment before we give up: otherwise the two
@@ -230,11 +261,12 @@ export class Parker {
     if (this.waiters.delete(node) && this.waiters.size + this.locals === 0) this.unref();
   }
 
-  /** True if a wake or a death notice is waiting to be drained. */
+  /** True if a wake, a death notice or a question (H_ASK) is waiting to be drained. */
   private pending(): boolean {
     return (
       Atomics.load(this.i32, this.base + S_WOKEN) !== 0 ||
-      Atomics.load(this.i32, H_DEATH_EPOCH) !== this.deathEpoch
+      Atomics.load(this.i32, H_DEATH_EPOCH) !== this.deathEpoch ||
+      Atomics.load(this.i32, H_ASK) !== this.askSeen
     );
   }
 
@@ -256,6 +288,12 @@ export class Parker {
     if (epoch !== this.deathEpoch) {
       this.deathEpoch = epoch;
       for (const w of [...this.waiters.values()]) if (w.deathCheck) guard(() => w.deathCheck!());
+    }
+    const ask = Atomics.load(i32, H_ASK);
+    if (ask !== this.askSeen) {
+      this.askSeen = ask;
+      const onAsk = parkHooks.onAsk;
+      if (onAsk !== undefined) guard(onAsk);
     }
   }
 
@@ -283,9 +321,11 @@ export class Parker {
   }
 
   private ref(): void {
+    if (this.refd) return;
     if (this.keepAlive === undefined) this.keepAlive = setInterval(NOOP, 1 << 30);
-    else if (!this.refd) this.keepAlive.ref();
+    else this.keepAlive.ref();
     this.refd = true;
+    Atomics.store(this.i32, this.base + S_WAITS, 1);
   }
 
   // Unref'ing is deferred to the end of the event-loop turn: a same-thread
@@ -299,9 +339,11 @@ export class Parker {
 
   private readonly lazyUnref = (): void => {
     this.unrefQueued = false;
+    if (this.waiters.size + this.locals === 0) quiet();
     if (this.waiters.size + this.locals === 0 && this.refd) {
       this.refd = false;
       this.keepAlive?.unref();
+      Atomics.store(this.i32, this.base + S_WAITS, 0);
     }
   };
 }

@@ -14,7 +14,7 @@
 import { cancelNode, markWoken, type WaitQueue } from './waitq.js';
 import { freeNode } from './heap.js';
 import { ilock, iunlock } from './ilock.js';
-import { parkerFor, wakeNode } from './park.js';
+import { parkerFor, wakeNode, type LocalWait } from './park.js';
 import type { World } from './world.js';
 
 /** Options of a park. */
@@ -36,6 +36,8 @@ export interface ParkOptions {
   onLateWake?: () => boolean;
   /** Called under the object's lock after the node left the queue by cancellation. */
   onCancelled?: () => void;
+  /** Why it waits (waits.ts WR_*), for the goroutine dump; the object is `owner`. */
+  reason?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export function parkAsync(
     };
     parker.park(node, {
       owner: opts.owner,
+      wr: opts.reason ?? 0, // the dump's record (waits.ts): the park writes nothing more
       wake() {
         signal?.removeEventListener('abort', onAbort);
         if (aborted && opts.onLateWake?.() !== true) {
@@ -131,6 +134,8 @@ export function parkSync(
   parker.parkSync(
     node,
     {
+      wr: 0, // the dump's record (waits.ts), declared so the park adds no property
+      wo: undefined,
       wake() {
         done = true;
       },
@@ -202,4 +207,26 @@ export function releaseAll(queue: WaitQueue, lockIdx: number, update?: () => voi
     iunlock(obj, lockIdx);
   }
   wakeAll(world, nodes);
+}
+
+/**
+ * A wait that never ends (Go's `select {}`, or a select whose cases are all
+ * nil channels): it counts as parked on this thread, so it keeps the thread
+ * alive and takes part in deadlock detection, which rejects it with
+ * DeadlockError. Say why first (`waitReason`).
+ */
+export function blockForever(world: World): Promise<never> {
+  const parker = parkerFor(world);
+  return new Promise<never>((_resolve, reject) => {
+    const w: LocalWait = {
+      prevLocal: undefined,
+      nextLocal: undefined,
+      wr: 0,
+      fail(err) {
+        parker.removeLocal(w);
+        reject(err);
+      },
+    };
+    parker.addLocal(w);
+  });
 }

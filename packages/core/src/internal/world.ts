@@ -31,10 +31,15 @@
  * | 14 | H_JOINS | bumped each time a thread joins the world (internal/sabs.ts) | atomic |
  * | 15 | H_SAB_SEQ | last sequence number given to a SharedArrayBuffer entry (internal/sabs.ts) | atomic |
  * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word | H_LOCK |
+ * | 48 | H_ASK | bumped by every dump request and every deadlock probe of non-M threads (runtime/diag.ts): a thread whose drain sees it move answers | atomic |
+ * | 49 | H_DIAG_EPOCH | number of the current goroutine dump request | the H_DIAG_LOCK holder |
+ * | 50 | H_DIAG_LOCK | token of the thread taking a goroutine dump, 0 = none | CAS |
+ * | 51 | H_DIAG_ACKS | dump answers published (any request) | atomic add |
+ * | 52 | H_PROBE | deadlock probe epoch of threads that are not Ms (runtime/monitor.ts) | the monitor |
  * | SLOTS_BASE.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
  * | HEAP_BASE.. | heap | blocks of 8 << k words (heap.ts): waiter nodes and shared objects | see heap.ts |
  *
- * Slot (SLOT_WORDS = 8 words):
+ * Slot (SLOT_WORDS = 16 words):
  *
  * | off | name | meaning | written by |
  * | --- | --- | --- | --- |
@@ -45,6 +50,10 @@
  * | 4 | S_SLEEPING | 1 while the owner has an Atomics.wait/waitAsync armed on S_PARK | owner only |
  * | 5 | S_WOKEN | Treiber stack of woken nodes (node index + 1, 0 = empty), linked by N_WNEXT | wakers push (CAS), owner takes all (exchange) |
  * | 6 | S_BLOCKED | 1 while the owner is blocked in a synchronous Atomics.wait (not counted in H_RUNNING) | owner only |
+ * | 7 | S_DIAG | value block of the owner's last goroutine-dump answer, 0 = none | exchange: the owner publishes, the requester takes |
+ * | 8 | S_WAITS | 1 while the owner's Parker holds parked waiters (it then answers dump requests and probes) | owner only |
+ * | 9 | S_ACK | last H_PROBE the owner answered | owner only |
+ * | 10 | S_FOREIGN | pending non-gocsp resources of the owner at that answer | owner only |
  *
  * Node (NODE_WORDS = 8 words, one block of size class 0, addressed by its
  * word index in the buffer): a waiter record, owned by the waiting thread
@@ -75,7 +84,7 @@ import { availableParallelism } from 'node:os';
 import { CapacityError, SharedHandleError } from '../errors.js';
 
 export const MAGIC = 0x67637370;
-export const VERSION = 2;
+export const VERSION = 3;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
@@ -94,12 +103,17 @@ export const H_JOINS = 14;
 export const H_SAB_SEQ = 15;
 export const H_FREE = 16;
 export const SIZE_CLASSES = 32;
-export const HEADER_WORDS = 48;
+export const H_ASK = 48;
+export const H_DIAG_EPOCH = 49;
+export const H_DIAG_LOCK = 50;
+export const H_DIAG_ACKS = 51;
+export const H_PROBE = 52;
+export const HEADER_WORDS = 64;
 /** Size classes 0..CACHED_CLASSES-1 (up to 128 bytes) go through per-thread caches (heap.ts). */
 export const CACHED_CLASSES = 3;
 
 export const MAX_SLOTS = 256;
-export const SLOT_WORDS = 8;
+export const SLOT_WORDS = 16;
 export const SLOTS_BASE = HEADER_WORDS;
 export const S_STATE = 0;
 export const S_GEN = 1;
@@ -108,6 +122,10 @@ export const S_PARK = 3;
 export const S_SLEEPING = 4;
 export const S_WOKEN = 5;
 export const S_BLOCKED = 6;
+export const S_DIAG = 7;
+export const S_WAITS = 8;
+export const S_ACK = 9;
+export const S_FOREIGN = 10;
 
 /** Slot states. */
 export const SLOT_FREE = 0;
@@ -250,6 +268,10 @@ export function claimSlot(world: World): void {
     Atomics.store(i32, b + S_SLEEPING, 0);
     Atomics.store(i32, b + S_WOKEN, 0);
     Atomics.store(i32, b + S_BLOCKED, 0);
+    Atomics.store(i32, b + S_DIAG, 0); // a dead owner's unclaimed answer leaks (a few bytes)
+    Atomics.store(i32, b + S_WAITS, 0);
+    Atomics.store(i32, b + S_ACK, 0);
+    Atomics.store(i32, b + S_FOREIGN, 0);
     Atomics.store(i32, b + S_STATE, SLOT_ALIVE);
     Atomics.add(i32, H_RUNNING, 1);
     Atomics.add(i32, H_JOINS, 1);

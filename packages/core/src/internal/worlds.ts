@@ -14,6 +14,12 @@
  * does not run the worker's exit handlers; the diagnostics channel exists on
  * Node 20.) Limitation: a worker created by a thread that never loaded gocsp,
  * and terminated, is only noticed when its own thread ends normally.
+ *
+ * The same watch counts this thread's live child workers: one that has not
+ * joined a world (it never loaded gocsp, or not yet) could wake anyone by a
+ * route gocsp cannot see, so deadlock detection makes no verdict while one
+ * lives (`unregisteredChildren`; runtime/monitor.ts). Workers created before
+ * this thread loaded gocsp are not seen (a documented limitation).
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import {
@@ -25,7 +31,17 @@ import {
 } from 'node:worker_threads';
 import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
-import { HEADER_WORDS, H_WORLD_ID, World, claimSlot, markThreadDead } from './world.js';
+import {
+  HEADER_WORDS,
+  H_WORLD_ID,
+  MAX_SLOTS,
+  SLOT_ALIVE,
+  S_STATE,
+  S_THREAD,
+  World,
+  claimSlot,
+  markThreadDead,
+} from './world.js';
 import { publishTypes } from './types.js';
 import { listenForSabs } from './sabs.js';
 
@@ -91,8 +107,32 @@ function installDeathWatch(): void {
     const worker = (message as { worker?: Worker }).worker;
     if (!worker) return;
     const id = worker.threadId;
+    children.add(id);
     worker.once('exit', () => {
+      children.delete(id);
       for (const w of knownWorlds().values()) markThreadDead(w, id);
     });
   });
+}
+
+/** Thread ids of this thread's live child workers (seen since gocsp was loaded here). */
+const children = new Set<number>();
+
+/**
+ * Live child workers of this thread that have no slot in `world`: they never
+ * loaded gocsp (or not yet), so nothing tells what they might do.
+ */
+export function unregisteredChildren(world: World): number {
+  if (children.size === 0) return 0;
+  const registered = new Set<number>();
+  const i32 = world.i32;
+  for (let s = 0; s < MAX_SLOTS; s++) {
+    const b = world.slotBase(s);
+    if (Atomics.load(i32, b + S_STATE) === SLOT_ALIVE) {
+      registered.add(Atomics.load(i32, b + S_THREAD) - 1);
+    }
+  }
+  let n = 0;
+  for (const id of children) if (!registered.has(id)) n++;
+  return n;
 }

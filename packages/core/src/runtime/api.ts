@@ -15,6 +15,7 @@ import { allocBlock, allocNode, freeNode } from '../internal/heap.js';
 import { retain } from '../internal/object.js';
 import { kShared, type Shareable } from '../internal/shared.js';
 import { parkerFor, type Waiter } from '../internal/park.js';
+import { WR_CHAN_RECV, beginSleep, endSleep, kDescribe, kWaitOn } from '../internal/waits.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { defaultWorld } from '../internal/worlds.js';
 import {
@@ -43,6 +44,7 @@ import {
   G_KINDS,
   G_NARGS,
   G_PARENT,
+  GOID_BASE,
   MAX_P,
   OUT_OK,
   OUT_OK_NUM,
@@ -76,6 +78,7 @@ import { decodeError } from '../internal/wire.js';
 import { wakep } from './wakep.js';
 import type { Trace } from './trace.js';
 import { installDeadlockMonitor } from './monitor.js';
+import { dump, goroutines, type GoroutineInfo } from './diag.js';
 
 installDeadlockMonitor();
 
@@ -315,12 +318,24 @@ class SpawnCall implements Waiter {
   resolve!: (v: unknown) => void;
   reject!: (e: unknown) => void;
   private abortReason: { r: unknown } | undefined;
+  /** The goroutine dump's record (internal/waits.ts), declared so the park adds no property. */
+  wr = 0;
 
   constructor(
     private readonly sc: Sched,
     private readonly node: number,
     private readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** Go's view of awaiting a spawn: a goroutine plus a channel for its result. */
+  [kWaitOn](): [number, unknown] {
+    return [WR_CHAN_RECV, this];
+  }
+
+  /** What a goroutine dump says this wait is on. */
+  [kDescribe](): string {
+    return `result of goroutine ${this.sc.i32[this.node + N_C]!}`;
+  }
 
   /** The signal's 'abort' event. */
   handleEvent(): void {
@@ -428,7 +443,8 @@ export function numCPU(): number {
 }
 
 function liveGoroutines(sc: Sched): number {
-  const n = sc.get(SC_GOID) - sc.get(SC_COMPLETED) - sc.get(SC_LOST) - sc.get(SC_DROPPED);
+  const n =
+    sc.get(SC_GOID) - GOID_BASE - sc.get(SC_COMPLETED) - sc.get(SC_LOST) - sc.get(SC_DROPPED);
   return Math.max(0, n);
 }
 
@@ -473,7 +489,13 @@ export function sleep(ms: number): Promise<void> {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     return Promise.reject(new RangeError(`sleep(ms): ms must be a number >= 0; got ${shown(ms)}`));
   }
-  return new Promise<void>((r) => setTimeout(r, ms));
+  return new Promise<void>((r) => {
+    const w = beginSleep(ms); // shown as [sleep] in a goroutine dump
+    setTimeout(() => {
+      endSleep(w);
+      r();
+    }, ms);
+  });
 }
 
 /** Counters of one P (`runtime.stats().ps`). */
@@ -574,7 +596,7 @@ function stats(): RuntimeStats {
     gomaxprocs: sc.get(SC_NP),
     goroutines: numGoroutine(),
     globalQueue: sc.get(SC_GQ_SIZE),
-    spawned: sc.get(SC_GOID),
+    spawned: sc.get(SC_GOID) - GOID_BASE,
     completed: sc.get(SC_COMPLETED),
     lost: sc.get(SC_LOST),
     steals: sum((p) => p.steals),
@@ -629,4 +651,17 @@ export const runtime = {
   stopTrace(): Promise<Trace> {
     return hostOrThrow('stopTrace').stopTrace();
   },
+  /**
+   * A snapshot of every goroutine on every thread - Ms, the main thread's
+   * pending gocsp operations (goroutine 1), hand-made workers that loaded
+   * gocsp - with what each waits on, where, and where it was created. Each
+   * entry is consistent; the set is not atomic (threads answer one after
+   * the other, within ~200 ms; a thread too busy to answer is shown from
+   * shared memory). Callable from any thread.
+   */
+  goroutines(): GoroutineInfo[] {
+    return goroutines();
+  },
+  /** `runtime.goroutines()` as Go's traceback text (`goroutine 7 [chan receive]:` blocks). */
+  dump,
 };

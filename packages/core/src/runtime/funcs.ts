@@ -14,10 +14,35 @@
  *
  * Each thread caches key -> index (so registering is one Map lookup after the
  * first time) and each worker caches index -> compiled function.
+ *
+ * Call sites (the goroutine dump, `created by` in panics): when a thread
+ * registers a function (its first go()/spawn() of it), it captures the
+ * stack once and stores, beside the key, where that call is (`Site`: the
+ * creator's name and file:line:col) and, for an inline function, where the
+ * function's text is in its file (internal/callsite.ts `placeFunction`). A
+ * worker compiles the source padded to that line and column with a
+ * `//# sourceURL` naming the file (and the file's source map), so the
+ * goroutine's frames - in panics, in the dump - name the user's file and
+ * line instead of `eval ... <anonymous>:1:24`; still compiled once per
+ * table entry. Measured (sched-spawn-local, see the core README): a stack
+ * capture on every go() would cost several times the spawn itself, so
+ * `createdBy` is the site of the function's first go() on the registering
+ * thread, not of each go(). Stored as `"@" + JSON(site) + "\n" + key` (keys
+ * start with `src:` or `mod:`, and JSON text has no raw line break).
  */
 import { shown } from '../internal/shown.js';
 import { pathToFileURL } from 'node:url';
 import { CapacityError } from '../errors.js';
+import {
+  TRACEBACK_OFF,
+  capture,
+  framesOf,
+  functionName,
+  locate,
+  placeFunction,
+  userFrame,
+  type Placement,
+} from '../internal/callsite.js';
 import { storeValue } from '../internal/values.js';
 import type { Sched } from './sched.js';
 import { FUNC_CHUNK, FUNC_CHUNKS, SC_FUNCS, SC_FUNC_DIR } from './sched.js';
@@ -129,17 +154,56 @@ export function fnIndexOf(sc: Sched, fn: unknown, what = 'go'): number {
     const hit = sc.fnIndex.get(fn);
     if (hit !== undefined) return hit;
   }
-  const idx = funcIndex(sc, keyOf(fn, what));
+  const idx = funcIndex(sc, keyOf(fn, what), true, typeof fn === 'function' ? fn.name : undefined);
   sc.fnIndex.set(fn as object, idx);
   return idx;
 }
 
-/** Table index of `key`, registering it on first use. */
-export function funcIndex(sc: Sched, key: string): number {
+/**
+ * Where a goroutine function was first started from on the registering
+ * thread, and where an inline one is written (see the file header).
+ */
+export interface Site {
+  /** The creator: the function that called go()/spawn() ('main' for the main thread's top level). */
+  by: string;
+  /** Its file:line:col, source-mapped when Node has a map. */
+  at: string;
+  /** Where an inline function's text starts, to compile it there. */
+  place?: Placement;
+  /** The function's name where its text does not say it (`const worker = async () => ...`). */
+  name?: string;
+}
+
+/** The call site of the registering go()/spawn() (the first user frame), or undefined. */
+function captureSite(key: string, name: string | undefined): Site | undefined {
+  if (TRACEBACK_OFF) return undefined;
+  try {
+    const c = userFrame(framesOf(capture({})));
+    if (c === undefined) return undefined;
+    const site: Site = { by: functionName(c), at: locate(c) };
+    if (name && key.startsWith('src:') && nameOf(key.slice(4)) === 'anonymous') site.name = name;
+    if (key.startsWith('src:')) {
+      const place = placeFunction(c, key.slice(4));
+      if (place !== undefined) site.place = place;
+    }
+    return site;
+  } catch {
+    return undefined; // a diagnostic must never break a go()
+  }
+}
+
+/**
+ * Table index of `key`, registering it on first use (with its call site if
+ * `withSite`; `name`: the function's own name, for the dump).
+ */
+export function funcIndex(sc: Sched, key: string, withSite = false, name?: string): number {
   const ck = `${sc.world.id}:${sc.s}:${key}`;
   const hit = indexCache.get(ck);
   if (hit !== undefined) return hit;
-  const bytes = new TextEncoder().encode(key);
+  const site = withSite ? captureSite(key, name) : undefined;
+  const bytes = new TextEncoder().encode(
+    site === undefined ? key : `@${JSON.stringify(site)}\n${key}`,
+  );
   const v = storeValue(sc.world, bytes);
   const i32 = sc.i32;
   sc.lock();
@@ -166,11 +230,58 @@ export function funcIndex(sc: Sched, key: string): number {
   return idx;
 }
 
+/** The key and site stored at table index `idx`. */
+function entryOf(sc: Sched, idx: number): Entry {
+  const ck = `${sc.world.id}:${sc.s}:${idx}`;
+  let e = entryCache.get(ck);
+  if (e !== undefined) return e;
+  const i32 = sc.i32;
+  // A dump reads G words racily: an index from a G freed meanwhile is not trusted.
+  if (!Number.isInteger(idx) || idx < 0 || idx >= Atomics.load(i32, sc.s + SC_FUNCS)) {
+    return { key: '', site: undefined, label: '?' };
+  }
+  const dir = Atomics.load(i32, sc.s + SC_FUNC_DIR + Math.floor(idx / FUNC_CHUNK));
+  const text = readString(sc, i32[dir + (idx % FUNC_CHUNK)]!);
+  const nl = text.startsWith('@') ? text.indexOf('\n') : -1;
+  const key = nl < 0 ? text : text.slice(nl + 1);
+  let site: Site | undefined;
+  try {
+    site = nl < 0 ? undefined : (JSON.parse(text.slice(1, nl)) as Site);
+  } catch {
+    site = undefined;
+  }
+  e = { key, site, label: site?.name ?? labelOfKey(key) };
+  entryCache.set(ck, e);
+  return e;
+}
+
+interface Entry {
+  key: string;
+  site: Site | undefined;
+  label: string;
+}
+
+/** Per-thread cache of parsed table entries (they never change once written). */
+const entryCache = new Map<string, Entry>();
+
 /** The key stored at table index `idx`. */
 export function funcKey(sc: Sched, idx: number): string {
-  const i32 = sc.i32;
-  const dir = Atomics.load(i32, sc.s + SC_FUNC_DIR + Math.floor(idx / FUNC_CHUNK));
-  return readString(sc, i32[dir + (idx % FUNC_CHUNK)]!);
+  return entryOf(sc, idx).key;
+}
+
+/** The call site stored with table index `idx`, if one was captured. */
+export function siteOf(sc: Sched, idx: number): Site | undefined {
+  return entryOf(sc, idx).site;
+}
+
+/** The name a dump gives the goroutine function at table index `idx`. */
+export function labelOf(sc: Sched, idx: number): string {
+  return entryOf(sc, idx).label;
+}
+
+function labelOfKey(key: string): string {
+  if (key.startsWith('src:')) return nameOf(key.slice(4));
+  return key.slice(key.lastIndexOf('#') + 1);
 }
 
 /** A compiled goroutine function and what to tell the user if it fails to resolve a name. */
@@ -178,13 +289,25 @@ export interface Compiled {
   fn: AnyFn;
   source: string | undefined;
   label: string;
+  /** Script name its frames carry (an inline function's sourceURL, a module's URL). */
+  file?: string;
+  /** Lines its text spans in that script (inline functions placed at their site). */
+  lines?: [number, number];
 }
 
-/** Worker side: compiles / imports the function behind a key. */
-export async function compile(key: string): Promise<Compiled> {
+/**
+ * Worker side: compiles / imports the function behind a key. An inline
+ * function with a `place` is compiled at its position in the user's file.
+ */
+export async function compile(key: string, place?: Placement): Promise<Compiled> {
   if (key.startsWith('src:')) {
     const source = key.slice(4);
-    return { fn: compileSource(source), source, label: nameOf(source) };
+    const c: Compiled = { fn: compileSource(source, place), source, label: nameOf(source) };
+    if (place !== undefined) {
+      c.file = place.url;
+      c.lines = [place.line, place.line + countLines(source)];
+    }
+    return c;
   }
   const hash = key.lastIndexOf('#');
   const url = key.slice(4, hash);
@@ -197,19 +320,42 @@ export async function compile(key: string): Promise<Compiled> {
       `task module ${url} has no exported function "${name}" (its exported functions: ${names.join(', ') || 'none'})`,
     );
   }
-  return { fn: fn as AnyFn, source: undefined, label: name };
+  return { fn: fn as AnyFn, source: undefined, label: name, file: url };
 }
 
 const indirectEval = eval;
 
-function compileSource(src: string): AnyFn {
+function countLines(src: string): number {
+  let n = 0;
+  for (let i = src.indexOf('\n'); i >= 0; i = src.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * `open` + `src` + `close`, padded so that `src` starts at `place`'s line
+ * and column, named by its sourceURL (see the file header).
+ */
+function placed(src: string, open: string, close: string, place: Placement | undefined): string {
+  if (place === undefined) return `${open}${src}${close}`;
+  const { line, col } = place;
+  // The opening text goes on the line before (a line break is fine there),
+  // or before the column on the first line when there is room.
+  const head =
+    line >= 2
+      ? '\n'.repeat(line - 2) + open + '\n' + ' '.repeat(Math.max(0, col - 1))
+      : ' '.repeat(Math.max(0, col - 1 - open.length)) + open;
+  const map = place.map !== undefined ? `\n//# sourceMappingURL=${place.map}` : '';
+  return `${head}${src}${close}\n//# sourceURL=${place.url}${map}\n`;
+}
+
+function compileSource(src: string, place?: Placement): AnyFn {
   let fn: unknown;
   try {
-    fn = indirectEval(`(${src})`);
+    fn = indirectEval(placed(src, '(', ')', place));
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     // A method shorthand (`name(a) { ... }`, `async name() {}`): wrap it in an object.
-    const obj = indirectEval(`({${src}})`) as Record<string, unknown>;
+    const obj = indirectEval(placed(src, '({', '})', place)) as Record<string, unknown>;
     fn = Object.values(obj)[0];
   }
   if (typeof fn !== 'function')

@@ -47,6 +47,7 @@ import {
   OUT_NOSTART,
   OUT_STOPPED,
   P_ACTIVE,
+  P_CURG,
   P_HEARTBEAT,
   P_IDLE,
   P_LIVE,
@@ -246,7 +247,7 @@ export class Host {
   private onMessage(i: number, m: MMessage): void {
     if (m.t === 'panic') {
       const err = decodeError(m.err);
-      const panic = new PanicError(m.goid, err);
+      const panic = new PanicError(m.goid, err, m.createdBy);
       // Re-thrown outside any gocsp frame: Node's uncaught-exception handling applies.
       setImmediate(() => {
         throw panic;
@@ -276,7 +277,7 @@ export class Host {
     }
     // Replace the worker; the P keeps its index.
     const i32 = sc.i32;
-    for (const off of [P_M, P_LIVE, P_STARTED, P_IDLE, P_SPINNING, P_STUCK]) {
+    for (const off of [P_M, P_LIVE, P_STARTED, P_IDLE, P_SPINNING, P_STUCK, P_CURG]) {
       Atomics.store(i32, p + off, 0);
     }
     if (started) {

@@ -29,7 +29,6 @@ import { relax } from '../internal/spin.js';
 import { storeValue, takeValue } from '../internal/values.js';
 import { adoptWorld } from '../internal/worlds.js';
 import { reviveRef } from '../internal/shared.js';
-import { threadState } from '../internal/env.js';
 import {
   H_RUNNING,
   NODE_CANCELLED,
@@ -40,7 +39,11 @@ import {
   N_C,
   N_STATE,
 } from '../internal/world.js';
-import { compile, explainCapture, funcKey, type Compiled } from './funcs.js';
+import { compile, explainCapture, funcKey, siteOf, type Compiled } from './funcs.js';
+import { answerIfAsked, dumpAsked, foreignResources } from './diag.js';
+import { quiet, running } from '../internal/waits.js';
+import { toPath } from '../internal/callsite.js';
+import { unregisteredChildren } from '../internal/worlds.js';
 import { loadAllTypeModules, typeCount } from '../internal/types.js';
 import { inheritLoaders } from './loaders.js';
 import { role, type MRole } from './role.js';
@@ -63,6 +66,7 @@ import {
   OUT_THREW,
   P_ACK,
   P_ACTIVE,
+  P_CURG,
   P_FOREIGN,
   P_HEARTBEAT,
   P_IDLE,
@@ -110,7 +114,7 @@ export interface MData {
 
 /** Messages an M posts to the host (cold paths only). */
 export type MMessage =
-  | { t: 'panic'; goid: number; err: Uint8Array }
+  | { t: 'panic'; goid: number; err: Uint8Array; createdBy?: string }
   | { t: 'retired' }
   | { t: 'trace'; events: unknown[] };
 
@@ -160,6 +164,7 @@ class M implements MRole {
     for (;;) {
       if (!sc.running) return;
       Atomics.add(i32, p + P_HEARTBEAT, 1);
+      answerIfAsked(); // a goroutine dump request (runtime/diag.ts): one load when there is none
       if (Atomics.load(i32, p + P_STATUS) === P_RETIRING) return this.retire();
       let g = this.findRunnable();
       if (g === 0) {
@@ -290,13 +295,16 @@ class M implements MRole {
       sc.anyRunnable() ||
       !sc.running ||
       Atomics.load(i32, p + P_STATUS) !== P_ACTIVE ||
-      Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)
+      Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE) ||
+      dumpAsked()
     ) {
       this.unidle();
       if (Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)) this.answerProbe();
+      answerIfAsked();
       return 0;
     }
     if (this.trace) traceEvent(this, 'park', {});
+    quiet();
     Atomics.sub(i32, H_RUNNING, 1);
     await new Promise<void>((resolve) => {
       this.wakeUp = resolve;
@@ -341,7 +349,11 @@ class M implements MRole {
   /** Deadlock probe (monitor.ts): publish what could still wake this thread. */
   private answerProbe(): void {
     const { i32, p, sc } = this;
-    Atomics.store(i32, p + P_FOREIGN, foreignResources(this.ownTimers()));
+    Atomics.store(
+      i32,
+      p + P_FOREIGN,
+      foreignResources(this.ownTimers()) + unregisteredChildren(sc.world),
+    );
     Atomics.store(i32, p + P_ACK, sc.get(SC_PROBE));
   }
 
@@ -415,8 +427,35 @@ class M implements MRole {
     return undefined;
   }
 
+  /**
+   * The table index of the goroutine function a stack frame is in (runtime/diag.ts
+   * matches waits to goroutines with it), or -1: an inline function compiled
+   * at its place covers a line range of its file; a task module's function
+   * is known by its file and name.
+   */
+  fnOfFrame(file: string | undefined, line: number, name: string | null): number {
+    if (file === undefined) return -1;
+    const path = toPath(file);
+    let best = -1;
+    let span = Infinity;
+    for (const [fi, c] of this.fns) {
+      if (c instanceof Promise || c.file === undefined || toPath(c.file) !== path) continue;
+      if (c.lines === undefined) {
+        if (name === c.label && span === Infinity) best = fi;
+        continue;
+      }
+      const [a, b] = c.lines;
+      // The innermost range: a function literal nested in another's text is its own entry.
+      if (line >= a && line <= b && b - a < span) {
+        best = fi;
+        span = b - a;
+      }
+    }
+    return best;
+  }
+
   private load(fi: number): Promise<Compiled> {
-    const pr = compile(funcKey(this.sc, fi));
+    const pr = compile(funcKey(this.sc, fi), siteOf(this.sc, fi)?.place);
     this.fns.set(fi, pr);
     pr.then(
       (c) => this.fns.set(fi, c),
@@ -435,15 +474,18 @@ class M implements MRole {
     }
     let r: unknown;
     const t0 = this.trace ? performance.now() : 0;
+    const i32 = this.i32;
     this.current = goid;
+    running.g = goid;
+    i32[this.p + P_CURG] = goid;
     try {
       r = c.fn(...args);
     } catch (e) {
-      this.current = 0;
+      this.current = running.g = i32[this.p + P_CURG] = 0;
       this.finish(g, OUT_THREW, e, c);
       return;
     }
-    this.current = 0;
+    this.current = running.g = i32[this.p + P_CURG] = 0;
     if (this.trace)
       traceEvent(this, 'run', { goid, fn: c.label, dur: performance.now() - t0, ts: t0 });
     if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
@@ -468,12 +510,19 @@ class M implements MRole {
     Atomics.add(i32, sc.s + SC_COMPLETED, 1);
     const goid = i32[g + G_ID]!;
     const node = i32[g + G_DONE]!;
+    const fi = i32[g + G_FN]!;
     freeBlock(world, g, G_CLASS);
     if (this.trace) traceEvent(this, 'end', { goid });
     if (outcome === OUT_THREW && c !== undefined) value = explainCapture(value, c);
     if (node === 0) {
       if (outcome === OUT_THREW) {
-        parentPort!.postMessage({ t: 'panic', goid, err: encodeError(value) } satisfies MMessage);
+        const site = siteOf(sc, fi);
+        parentPort!.postMessage({
+          t: 'panic',
+          goid,
+          err: encodeError(value),
+          ...(site !== undefined ? { createdBy: `${site.by} at ${site.at}` } : {}),
+        } satisfies MMessage);
       }
       return;
     }
@@ -550,32 +599,6 @@ function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
  */
 function smallest(x: number): number {
   return (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x;
-}
-
-/** Pending non-gocsp resources of this thread: timers, sockets, file operations... */
-export function foreignResources(own: number): number {
-  // gocsp's own timers (after, tick) are unref'd; they count as pending work.
-  let n = threadState().timers;
-  for (const r of process.getActiveResourcesInfo()) if (r !== 'CloseReq') n++;
-  return Math.max(0, n - own - stdioHandles());
-}
-
-/**
- * process.stdout and process.stderr, once used, are libuv handles when they
- * are a terminal or a pipe ('TTYWrap' / 'PipeWrap' in getActiveResourcesInfo)
- * and stay listed for the life of the process, though they keep nothing
- * alive and can wake no one. Counted as pending work, they hid every deadlock
- * of a program whose output goes to a terminal or a pipe (a child process, a
- * service): it hung instead. (A pending write is a separate request, still
- * counted; so is stdin, which can bring input.) On a worker thread they are
- * message-port streams without a handle.
- */
-function stdioHandles(): number {
-  let n = 0;
-  for (const s of [process.stdout, process.stderr]) {
-    if ((s as unknown as { _handle?: unknown })._handle) n++;
-  }
-  return n;
 }
 
 /** Entry of an M worker (worker.ts). */

@@ -22,6 +22,8 @@ export interface MRole {
   current: number;
   /** Trace events of this thread while tracing. */
   trace: unknown[] | undefined;
+  /** Table index of the goroutine function a stack frame is in, or -1 (runtime/diag.ts). */
+  fnOfFrame(file: string | undefined, line: number, name: string | null): number;
 }
 
 export interface HostRole {

@@ -21,7 +21,7 @@
  * | 5 | SC_NPIDLE | active Ps whose M is parked idle | atomic |
  * | 6 | SC_NMSPINNING | Ms spinning for work (Go's nmspinning) | atomic |
  * | 7 | SC_DROPPED | goroutines that ended without running to completion and not lost: cancelled before they started, abandoned by shutdown | atomic |
- * | 8 | SC_GOID | last goroutine id handed out | atomic |
+ * | 8 | SC_GOID | last goroutine id handed out; starts at 1, the main thread's id (Go's goroutine 1), so the first go() is goroutine 2 | atomic |
  * | 9 | (unused) | | |
  * | 10 | SC_COMPLETED | goroutines that finished (returned or threw) | atomic |
  * | 11 | SC_STATE | RUNNING / STOPPING | host |
@@ -53,6 +53,7 @@
  * | 11 | P_IDLE | 1 while the M is parked idle (counted in SC_NPIDLE) | the M sets; a waker CASes 1 -> 0 |
  * | 12 | P_STUCK | 1 while the monitor sees the M stuck in one goroutine | host |
  * | 13 | P_SPINNING | 1 while the M holds one count of SC_NMSPINNING | the M |
+ * | 14 | P_CURG | id of the goroutine whose synchronous part the M is running, 0 = none (a goroutine dump's 'running' when the M is too busy to answer: runtime/diag.ts) | the M |
  * | 16..23 | P_N_* | per-P counters: spawned, started, completed, steals, stolen, parks, spins, global | the M (stolen: thieves, atomic) |
  * | 64..319 | P_RING | local run queue: ring of RUNQ_SIZE G addresses | owner writes at tail; readers CAS head |
  *
@@ -83,7 +84,7 @@
  * finds the node CANCELLED before starting the G drops it unrun.
  *
  * ## Invariants
- * - Goroutines alive = SC_GOID - SC_COMPLETED - SC_LOST - SC_DROPPED (no
+ * - Goroutines alive = SC_GOID - 1 - SC_COMPLETED - SC_LOST - SC_DROPPED (no
  *   counter of live ones: spawn and finish touch one shared word each).
  * - A G is in exactly one place: the global queue, one P's ring or runnext,
  *   or (started) its P's started list; it is freed when it finishes.
@@ -111,6 +112,8 @@ export const SC_NPIDLE = 5;
 export const SC_NMSPINNING = 6;
 export const SC_DROPPED = 7;
 export const SC_GOID = 8;
+/** SC_GOID's first value: ids up to it are taken (1 = the main thread, as in Go). */
+export const GOID_BASE = 1;
 export const SC_COMPLETED = 10;
 export const SC_STATE = 11;
 export const SC_FUNCS = 12;
@@ -143,6 +146,7 @@ export const P_FOREIGN = 10;
 export const P_IDLE = 11;
 export const P_STUCK = 12;
 export const P_SPINNING = 13;
+export const P_CURG = 14;
 export const P_N_SPAWNED = 16;
 export const P_N_STARTED = 17;
 export const P_N_COMPLETED = 18;
@@ -213,6 +217,7 @@ export class Sched {
     const sc = new Sched(world, s);
     world.i32[s + SC_STATE] = STATE_RUNNING;
     world.i32[s + SC_HOST] = host;
+    world.i32[s + SC_GOID] = GOID_BASE;
     return sc;
   }
 

@@ -5,11 +5,13 @@
  * GOCSP_STRESS scales it.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { taskModule } from '@gocsp/core';
 import { childEnv } from '../../../../tools/testkit.mjs';
 
 export { SEED, STRESS, scale, rng, delay } from '../../../../tools/testkit.mjs';
+import { stripAnsi } from '../../../../tools/testkit.mjs';
 
 /** The goroutine functions of fixtures/tasks.mjs. */
 export const tasks = taskModule<typeof import('./fixtures/tasks.mjs')>(
@@ -67,8 +69,9 @@ export function runNode(name: string | null, opts: ChildOptions = {}): Promise<C
           code: e === null ? 0 : typeof e.code === 'number' ? e.code : null,
           signal: e?.signal ?? null,
           timedOut: e?.killed === true && performance.now() - t0 >= timeout - 50,
-          stdout,
-          stderr,
+          // Without colour escapes (Nx forces colour: tools/testkit.mjs).
+          stdout: stripAnsi(stdout),
+          stderr: stripAnsi(stderr),
           ms: performance.now() - t0,
         });
       },
@@ -107,4 +110,15 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
     }),
   ]);
+}
+
+/**
+ * The 1-based line of fixtures/<name> that follows the comment line
+ * `// next line: <marker>` (a comment of its own survives formatting).
+ */
+export function fixtureLine(name: string, marker: string): number {
+  const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  const k = text.split('\n').findIndex((l) => l.trim() === `// next line: ${marker}`);
+  if (k < 0) throw new Error(`fixtures/${name} has no "// next line: ${marker}" comment`);
+  return k + 2;
 }

@@ -72,6 +72,11 @@ export abstract class SharedBase {
     return this.ref;
   }
 
+  /** @internal How a goroutine dump names it: 'Mutex 7', 'WaitGroup 12'. */
+  [substrate.kDescribe](): string {
+    return `${this.kind} ${this.ref}`;
+  }
+
   /** @internal Its state for inspect and JSON (racy reads, like `len` of a channel). */
   protected abstract state(): Record<string, string | number | boolean | null>;
 

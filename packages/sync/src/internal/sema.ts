@@ -21,6 +21,8 @@ export class Sema {
     private readonly onDeadWaiters: (extra: number) => void,
     private readonly deadCheck: () => Error | undefined,
     private readonly owner: object,
+    /** What a goroutine dump says a waiter here waits for (substrate.WR_*). */
+    private readonly reason: number,
   ) {
     this.queue = new substrate.WaitQueue(world, i32, base + 2);
   }
@@ -52,6 +54,7 @@ export class Sema {
       .parkAsync(this.world, this.queue, this.base + 1, node, {
         owner: this.owner,
         deadCheck: this.deadCheck,
+        reason: this.reason,
       })
       .then(() => substrate.freeNode(this.world, node));
   }
@@ -59,6 +62,7 @@ export class Sema {
   acquireSync(lifo: boolean): void {
     const node = this.enqueue(lifo);
     if (node < 0) return;
+    substrate.waitReason(this.reason, this.owner);
     substrate.parkSync(this.world, this.queue, this.base + 1, node, this.deadCheck);
     substrate.freeNode(this.world, node);
   }

@@ -46,6 +46,8 @@ export class LocalOp implements substrate.LocalWait {
   resolve!: (v: unknown) => void;
   reject!: (e: unknown) => void;
   settled = false;
+  /** The goroutine dump's record (core's waits.ts), declared so a park adds no property. */
+  wr = 0;
 
   constructor(
     readonly ch: LocalChan,
@@ -53,6 +55,11 @@ export class LocalOp implements substrate.LocalWait {
     readonly item: Item,
     readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** What it waits for, for the goroutine dump (nothing is written per park). */
+  [substrate.kWaitOn](): [number, unknown] {
+    return [this.kind === L_SEND ? substrate.WR_CHAN_SEND : substrate.WR_CHAN_RECV, this.ch];
+  }
 
   /** The signal's 'abort': cancel if still queued (a cancelled op had no effect). */
   handleEvent(): void {
@@ -261,6 +268,11 @@ export class LocalChan {
     this.parker.addLocal(op);
     if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
     return p;
+  }
+
+  /** How a goroutine dump names a channel that was never shared (it has no id). */
+  [substrate.kDescribe](): string {
+    return `chan local (cap ${this.cap}, len ${this.buf.length})`;
   }
 
   close(): void {
