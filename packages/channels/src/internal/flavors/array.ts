@@ -105,6 +105,8 @@ import {
   parkOp,
   parkSyncOp,
   type ParkedOp,
+  WR_CHAN_RECV,
+  WR_CHAN_SEND,
 } from './shared.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
@@ -512,7 +514,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         }
         continue;
       }
-      return parkOp(this, node, OP_SEND, signal, 'chan send') as Promise<void>;
+      return parkOp(this, node, OP_SEND, signal, WR_CHAN_SEND) as Promise<void>;
     }
   }
 
@@ -553,7 +555,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         if (r === CLOSED) return Promise.resolve(kind === OP_RECV ? undefined : CLOSED_RESULT);
         return Promise.resolve(kind === OP_RECV ? r : [r, true]);
       }
-      return parkOp(this, node, kind, signal, 'chan receive');
+      return parkOp(this, node, kind, signal, WR_CHAN_RECV);
     }
   }
 
@@ -594,7 +596,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         if (r === OK) outcome = DELIVERED;
         else if (r === R_CLOSED) outcome = CLOSED_OUT;
       } else {
-        parkSyncOp(this, true, node, 'chan send');
+        parkSyncOp(this, true, node, WR_CHAN_SEND);
         outcome = this.w[node + N_B]!;
       }
       freeNode(this.world, node);
@@ -627,7 +629,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       this.enqueue(false, node);
       this.unlock();
       if (!(this.recvReady() && this.cancel(false, node)))
-        parkSyncOp(this, false, node, 'chan receive');
+        parkSyncOp(this, false, node, WR_CHAN_RECV);
       freeNode(this.world, node); // RETRY, or cancelled: look again
     }
   }

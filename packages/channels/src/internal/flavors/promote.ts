@@ -15,7 +15,15 @@ import type { Codec } from '../../codec.js';
 import { ArrayChan } from './array.js';
 import { L_RECV, L_SEND, type LocalChan, type LocalOp } from './local.js';
 import { createShared } from './open.js';
-import { OP_RECV, OP_RECV_OK, OP_SEND, adoptOp, type SharedChan } from './shared.js';
+import {
+  OP_RECV,
+  OP_RECV_OK,
+  OP_SEND,
+  WR_CHAN_RECV,
+  WR_CHAN_SEND,
+  adoptOp,
+  type SharedChan,
+} from './shared.js';
 
 /** Moves `l` into a new shared channel (the caller holds its one reference). */
 export function promote<T>(
@@ -49,7 +57,9 @@ export function promote<T>(
   for (const [op, node] of moved) {
     op.done();
     const kind = op.kind === L_SEND ? OP_SEND : op.kind === L_RECV ? OP_RECV : OP_RECV_OK;
-    const reason = kind === OP_SEND ? 'chan send' : 'chan receive';
+    const reason = kind === OP_SEND ? WR_CHAN_SEND : WR_CHAN_RECV;
+    // The dump's record (its goroutine, its sample) moves with the wait.
+    substrate.carryWait(op, undefined); // the object: the op's owner, the channel
     adoptOp(sh, node, kind, op.signal, reason, op.resolve, op.reject);
   }
   return sh;

@@ -53,7 +53,10 @@
  * Exactly one side decides, through N_STATE (core park.ts, spinOnNode).
  *
  * Parking goes through `parkOp` (async) and `parkSyncOp` (blocking) only,
- * each given the wait reason ('chan send', 'chan receive', 'select').
+ * each given the wait reason (WR_CHAN_SEND, WR_CHAN_RECV, WR_SELECT: Go's
+ * 'chan send', 'chan receive', 'select'). The goroutine dump reads it from the
+ * parked op's `[kWaitOn]()` (async: nothing written per park) or from
+ * `waitReason` said right before a blocking park.
  *
  * Lock order: a channel's LOCK, then core's heap lock (allocation) -- never
  * the reverse; no operation holds two channel locks.
@@ -105,8 +108,9 @@ export const OP_RECV = 0;
 export const OP_RECV_OK = 1;
 export const OP_SEND = 2;
 
-/** Why a thread waits, for diagnostics: Go's wait reasons. */
-export type WaitReason = 'chan send' | 'chan receive' | 'select';
+/** Why a thread waits, for the goroutine dump: a Go wait reason code (core's waits.ts, WR_*). */
+export type WaitReason = number;
+export const { WR_CHAN_SEND, WR_CHAN_RECV, WR_SELECT } = substrate;
 
 /** ParkedOp.late while no abort came too late. */
 const NOT_LATE: unique symbol = Symbol('not late');
@@ -309,6 +313,8 @@ export class ParkedOp implements substrate.Waiter {
    * RETRY rejects with it. (One field: a parked op per parked goroutine.)
    */
   late: unknown = NOT_LATE;
+  /** The goroutine dump's record (core's waits.ts), declared so a park adds no property. */
+  wr = 0;
 
   constructor(
     readonly ch: SharedChan,
@@ -324,7 +330,12 @@ export class ParkedOp implements substrate.Waiter {
 
   /** Why it waits (Go's wait reason), for diagnostics. */
   get reason(): WaitReason {
-    return this.kind === OP_SEND ? 'chan send' : 'chan receive';
+    return this.kind === OP_SEND ? WR_CHAN_SEND : WR_CHAN_RECV;
+  }
+
+  /** @internal What it waits for, for the goroutine dump (nothing is written per park). */
+  [substrate.kWaitOn](): [number, unknown] {
+    return [this.reason, this.ch.owner];
   }
 
   /** An abort or deadlock verdict lost the race to a wake (see `late`). */
@@ -414,7 +425,7 @@ export function adoptOp(
   resolve: (v: unknown) => void,
   reject: (e: unknown) => void,
 ): void {
-  void reason; // (the op's own `reason` says it; diagnostics record it here)
+  void reason; // the op's own `reason` says it, through [kWaitOn]() (see above)
   const op = new ParkedOp(ch, node, kind, signal);
   op.resolve = resolve;
   op.reject = reject;
@@ -438,8 +449,9 @@ const NODE_POLLS = 2000;
  * goes through here. Returns once the node is WOKEN; its outcome is in N_B.
  */
 export function parkSyncOp(ch: SharedChan, send: boolean, node: number, reason: WaitReason): void {
-  void reason;
   if (spinOnNode(ch.world, node, NODE_POLLS)) return;
+  // Said right before the park (not before the spin: a spin that succeeds parks nothing).
+  substrate.waitReason(reason, ch.owner);
   parkSync(ch.world, send ? ch.sendq : ch.recvq, LOCK, node, undefined, false);
 }
 

@@ -60,6 +60,8 @@ import {
   parkSyncOp,
   sendClosed,
   type ParkedOp,
+  WR_CHAN_RECV,
+  WR_CHAN_SEND,
 } from './shared.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
@@ -158,7 +160,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     if (this.handToReceiver(a)) return RESOLVED;
     const node = this.queueOrUnlock(true, false, a);
     if (node < 0) return rejected(queueError(this, a));
-    return parkOp(this, node, OP_SEND, signal, 'chan send') as Promise<void>;
+    return parkOp(this, node, OP_SEND, signal, WR_CHAN_SEND) as Promise<void>;
   }
 
   recv(kind: number, signal: AbortSignal | undefined): Promise<unknown> {
@@ -179,7 +181,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     }
     const node = this.queueOrUnlock(false, false, 0);
     if (node < 0) return rejected(queueError(this, undefined));
-    return parkOp(this, node, kind, signal, 'chan receive');
+    return parkOp(this, node, kind, signal, WR_CHAN_RECV);
   }
 
   /**
@@ -223,7 +225,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     if (this.handToReceiver(a)) return;
     const node = this.queueOrUnlock(true, true, a);
     if (node < 0) throw queueError(this, a);
-    parkSyncOp(this, true, node, 'chan send');
+    parkSyncOp(this, true, node, WR_CHAN_SEND);
     const outcome = this.world.i32[node + N_B]!;
     freeNode(this.world, node);
     if (outcome !== DELIVERED) sendClosed(this, a);
@@ -239,7 +241,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     }
     const node = this.queueOrUnlock(false, true, 0);
     if (node < 0) throw queueError(this, undefined);
-    parkSyncOp(this, false, node, 'chan receive');
+    parkSyncOp(this, false, node, WR_CHAN_RECV);
     const w = this.world.i32;
     const outcome = w[node + N_B]!;
     const got = w[node + N_A]!;
