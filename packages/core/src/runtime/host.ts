@@ -76,6 +76,8 @@ import { IDLE_PARKED, notifyP, wakep } from './wakep.js';
 import { HOST_TID, trackNames, type Trace, type TraceEvent } from './trace.js';
 
 const MONITOR_MS = 10;
+/** How long runtime.shutdown() waits for each M to halt before it terminates it anyway. */
+const HALT_MS = 250;
 /** Worker start failures in a row (per P) after which the runtime gives up. */
 const START_TRIES = 3;
 /** Pause before restarting a worker that failed to start, times the failures so far. */
@@ -159,6 +161,8 @@ export class Host {
   private stopping = false;
   private traceParts: TraceEvent[][] | undefined;
   private traceWaiters = new Map<number, (events: unknown[]) => void>();
+  /** Per P, while stopping: resolves when its M halted (m.ts halt) or its worker exited. */
+  private haltWaiters = new Map<number, () => void>();
   trace: unknown[] | undefined;
   readonly index = HOST_TID;
 
@@ -256,6 +260,8 @@ export class Host {
       void this.workers.get(i)?.terminate();
     } else if (m.t === 'trace') {
       this.traceWaiters.get(i)?.(m.events);
+    } else if (m.t === 'halted') {
+      this.haltWaiters.get(i)?.();
     }
   }
 
@@ -263,6 +269,7 @@ export class Host {
     if (this.workers.get(i) !== w) return;
     this.workers.delete(i);
     this.traceWaiters.get(i)?.([]);
+    this.haltWaiters.get(i)?.();
     if (this.stopping) return;
     const { sc } = this;
     const p = sc.p(i);
@@ -425,6 +432,23 @@ export class Host {
     clearInterval(this.monitor);
     Atomics.store(sc.i32, sc.s + SC_STATE, STATE_STOPPING);
     const ws = [...this.workers.entries()];
+    // Each M halts at the top of its loop, holding no lock (m.ts halt); only
+    // then is it terminated. An M that does not halt within HALT_MS is running
+    // a goroutine's synchronous code, outside the runtime's critical sections.
+    await Promise.all(
+      ws.map(
+        ([i]) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, HALT_MS);
+            this.haltWaiters.set(i, () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            notifyP(sc, sc.p(i));
+          }),
+      ),
+    );
+    this.haltWaiters.clear();
     await Promise.all(ws.map(([, w]) => w.terminate()));
     for (const [i] of ws) this.reap(i, outcome, 0, cause);
     for (const i of sc.pindexes()) Atomics.store(sc.i32, sc.p(i) + P_STATUS, P_UNUSED);

@@ -116,6 +116,7 @@ export interface MData {
 export type MMessage =
   | { t: 'panic'; goid: number; err: Uint8Array; createdBy?: string }
   | { t: 'retired' }
+  | { t: 'halted' }
   | { t: 'trace'; events: unknown[] };
 
 class M implements MRole {
@@ -162,7 +163,7 @@ class M implements MRole {
     await inheritLoaders();
     Atomics.store(i32, p + P_M, sc.world.token);
     for (;;) {
-      if (!sc.running) return;
+      if (!sc.running) return this.halt();
       Atomics.add(i32, p + P_HEARTBEAT, 1);
       answerIfAsked(); // a goroutine dump request (runtime/diag.ts): one load when there is none
       if (Atomics.load(i32, p + P_STATUS) === P_RETIRING) return this.retire();
@@ -577,6 +578,20 @@ class M implements MRole {
 
   stop(): void {
     clearInterval(this.keepAlive);
+  }
+
+  /**
+   * The runtime is stopping (runtime.shutdown): tell the host, then block
+   * this thread for good, so that no more JavaScript runs here - no
+   * goroutine continuation, no allocation - and the host can terminate the
+   * worker without killing it inside a critical section (it used to: a
+   * shutdown racing an M that held the scheduler's lock left the host an
+   * OwnerDiedError, seen once in a full test run). The host terminates it next.
+   */
+  private halt(): never {
+    parentPort!.postMessage({ t: 'halted' } satisfies MMessage);
+    const forever = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) Atomics.wait(forever, 0, 0);
   }
 }
 
