@@ -516,7 +516,10 @@ class M implements MRole {
     if (this.trace) traceEvent(this, 'end', { goid });
     if (outcome === OUT_THREW && c !== undefined) value = explainCapture(value, c);
     if (node === 0) {
-      if (outcome === OUT_THREW) {
+      // A goroutine that fails while the runtime stops (runtime.shutdown: its
+      // go()/spawn() now throw RuntimeStoppedError) is being abandoned, as
+      // when Go's main returns: no panic is reported for it.
+      if (outcome === OUT_THREW && sc.running) {
         const site = siteOf(sc, fi);
         parentPort!.postMessage({
           t: 'panic',
