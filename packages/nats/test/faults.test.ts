@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ConnectionClosedError, deleteRemoteChan, remoteChan } from '@gocsp/nats';
-import { startNatsServer, type RunningServer } from './nats-server.js';
+import { startNatsServer, type RunningServer } from '../../../tools/nats-server.mjs';
 import { startProc, type Proc } from './procs.js';
 import { conn, natsBin, natsUrl, noServer, rng, scale, uniq, within } from './util.js';
 

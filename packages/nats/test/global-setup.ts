@@ -7,7 +7,7 @@
  * CI=true, where that fails the run.
  */
 import type { TestProject } from 'vitest/node';
-import { INSTALL_HINT, findNatsServer, startNatsServer } from './nats-server.js';
+import { INSTALL_HINT, findNatsServer, startNatsServer } from '../../../tools/nats-server.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {

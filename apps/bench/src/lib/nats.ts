@@ -5,22 +5,14 @@
  * processes (workers/nats-serve.js) started and stopped by the cases.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-/** The nats-server binary, or undefined. */
-export function natsServerBin(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/bin'];
-  return dirs.map((d) => path.join(d, 'nats-server')).find((f) => existsSync(f));
-}
+import { INSTALL_HINT, findNatsServer, startNatsServer } from '../../../../tools/nats-server.mjs';
 
 /** Why the NATS suites cannot run here, or undefined if they can. */
 export function natsUnavailable(): string | undefined {
-  if (process.env.NATS_URL || natsServerBin() !== undefined) return undefined;
-  return 'NATS suites skipped: no nats-server on PATH and NATS_URL unset (apt-get install -y nats-server, or set NATS_URL)';
+  if (process.env.NATS_URL || findNatsServer() !== undefined) return undefined;
+  return `NATS suites skipped: no nats-server found and NATS_URL unset (${INSTALL_HINT})`;
 }
 
 let server: Promise<string> | undefined;
@@ -29,47 +21,16 @@ process.once('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = tcpConnect({ host: '127.0.0.1', port });
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
-
-/** The URL of this run's NATS server (started on first use). */
+/** The URL of this run's NATS server (started on first use, stopped when the run exits). */
 export function natsUrl(): Promise<string> {
   if (process.env.NATS_URL) return Promise.resolve(process.env.NATS_URL);
   server ??= (async () => {
-    const bin = natsServerBin();
+    const bin = findNatsServer();
     if (bin === undefined) throw new Error(natsUnavailable());
-    const port = await freePort();
-    const dir = mkdtempSync(path.join(tmpdir(), 'gocsp-bench-nats-'));
-    const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
-      stdio: 'ignore',
-    });
-    children.add(proc);
-    proc.unref(); // killed when the run exits; it must not keep the run alive
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    for (let i = 0; i < 200; i++) {
-      if (await canConnect(port)) return `nats://127.0.0.1:${port}`;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('nats-server did not start within 10 s');
+    const s = await startNatsServer(bin);
+    s.proc.unref(); // killed when the run exits; it must not keep the run alive
+    process.once('exit', () => rmSync(s.dir, { recursive: true, force: true }));
+    return s.url;
   })();
   return server;
 }

@@ -10,16 +10,13 @@
 // (then it starts its own on a free port of 127.0.0.1). With neither it says
 // how to get one and skips.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { taskModule } from '@gocsp/core';
 import { fromIterable, pipeline, stage } from '@gocsp/patterns';
 import { remoteTasks, serveTasks } from '@gocsp/nats';
 import { println } from '../lib/print.js';
+import { INSTALL_HINT, findNatsServer, startNatsServer } from '../../../../tools/nats-server.mjs';
 
 type Tasks = typeof import('../tasks/distributed-pool.js');
 const SERVICE = 'tour-pool';
@@ -130,57 +127,16 @@ async function natsServer(): Promise<{ url: string; stop(): Promise<void> } | un
     return { url: process.env.NATS_URL, stop: async () => {} };
   }
   // GOCSP_NATS_SERVER names the binary, or `none` to act as if there were none.
-  const forced = process.env.GOCSP_NATS_SERVER;
-  const bin =
-    forced === 'none'
-      ? undefined
-      : forced
-        ? forced
-        : [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/bin']
-            .map((d) => path.join(d, 'nats-server'))
-            .find((f) => existsSync(f));
+  const bin = findNatsServer();
   if (bin === undefined) {
     println(
-      'skipped: no nats-server found and NATS_URL is not set. Install one (Debian/Ubuntu: apt-get install -y nats-server; or the official binary or container) or set NATS_URL to a server with JetStream (nats-server -js).',
+      `skipped: no nats-server found and NATS_URL is not set. To run this example, ${INSTALL_HINT} (nats-server -js).`,
     );
     return undefined;
   }
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'gocsp-tour-nats-'));
-  const proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200 && !(await canConnect(port)); i++)
-    await new Promise((r) => setTimeout(r, 50));
-  println(`started nats-server (${bin}) on 127.0.0.1:${port}, JetStream store in a temp dir`);
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    stop: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = tcpConnect({ host: '127.0.0.1', port });
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
+  const server = await startNatsServer(bin);
+  println(
+    `started nats-server (${bin}) on 127.0.0.1:${server.port}, JetStream store in a temp dir`,
+  );
+  return { url: server.url, stop: () => server.dispose() };
 }

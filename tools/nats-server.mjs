@@ -1,9 +1,9 @@
-/**
- * A real nats-server for the tests: found on PATH (or the usual install
- * places), started on a free port of 127.0.0.1 with a temporary store dir,
- * and always stopped (also when the test process exits or is interrupted).
- */
-import { spawn, type ChildProcess } from 'node:child_process';
+// nats-server: a real NATS server (with JetStream) for @gocsp/nats' tests,
+// the NATS benchmarks and the distributed-pool example: found on PATH (or the
+// usual install places), started on a free port of 127.0.0.1 with a temporary
+// store dir, and always stopped (also when the process exits or is
+// interrupted). Typed by nats-server.d.mts.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ export const INSTALL_HINT =
  * The nats-server binary, or undefined. GOCSP_NATS_SERVER names one (or
  * `none`: behave as if there were none, to see the skip).
  */
-export function findNatsServer(): string | undefined {
+export function findNatsServer() {
   const forced = process.env.GOCSP_NATS_SERVER;
   if (forced === 'none') return undefined;
   if (forced) return existsSync(forced) ? forced : undefined;
@@ -34,7 +34,7 @@ export function findNatsServer(): string | undefined {
   return undefined;
 }
 
-export function freePort(): Promise<number> {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
@@ -46,7 +46,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(port) {
   return new Promise((resolve) => {
     const c = tcpConnect({ host: '127.0.0.1', port });
     c.once('connect', () => {
@@ -57,29 +57,16 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export interface RunningServer {
-  url: string;
-  port: number;
-  dir: string;
-  proc: ChildProcess;
-  /** Stops it (SIGTERM, then SIGKILL after 5 s); the store dir is kept for a restart. */
-  stop(): Promise<void>;
-  /** Starts it again on the same port and store dir. */
-  restart(): Promise<void>;
-  /** Stops it and removes its store dir. */
-  dispose(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
+const live = new Set();
 let hooked = false;
-function hookExit(): void {
+function hookExit() {
   if (hooked) return;
   hooked = true;
-  const killAll = (): void => {
+  const killAll = () => {
     for (const p of live) p.kill('SIGKILL');
   };
   process.once('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
     process.once(sig, () => {
       killAll();
       process.exit(130);
@@ -88,22 +75,18 @@ function hookExit(): void {
 }
 
 /** Starts a nats-server with JetStream on a free port of 127.0.0.1 and a temporary store dir. */
-export async function startNatsServer(
-  bin: string,
-  port?: number,
-  dir?: string,
-): Promise<RunningServer> {
+export async function startNatsServer(bin, port, dir) {
   hookExit();
   const p = port ?? (await freePort());
   const d = dir ?? mkdtempSync(path.join(tmpdir(), 'gocsp-nats-'));
-  let proc!: ChildProcess;
-  const launch = async (): Promise<void> => {
+  let proc;
+  const launch = async () => {
     proc = spawn(bin, ['-a', '127.0.0.1', '-p', String(p), '-js', '-sd', d], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     live.add(proc);
     let stderr = '';
-    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    proc.stderr.on('data', (b) => (stderr += b.toString()));
     proc.once('exit', () => live.delete(proc));
     for (let i = 0; i < 200; i++) {
       if (proc.exitCode !== null) throw new Error(`nats-server exited at start: ${stderr}`);
@@ -114,16 +97,16 @@ export async function startNatsServer(
     throw new Error(`nats-server did not listen on 127.0.0.1:${p} within 10 s: ${stderr}`);
   };
   await launch();
-  const stop = async (): Promise<void> => {
+  const stop = async () => {
     const cur = proc;
     if (cur.exitCode !== null || cur.signalCode !== null) return;
-    const exited = new Promise<void>((r) => cur.once('exit', () => r()));
+    const exited = new Promise((r) => cur.once('exit', () => r()));
     cur.kill('SIGTERM');
     const t = setTimeout(() => cur.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(t);
   };
-  const server: RunningServer = {
+  const server = {
     url: `nats://127.0.0.1:${p}`,
     port: p,
     dir: d,
