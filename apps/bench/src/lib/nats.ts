@@ -28,7 +28,9 @@ export function natsUrl(): Promise<string> {
     const bin = findNatsServer();
     if (bin === undefined) throw new Error(natsUnavailable());
     const s = await startNatsServer(bin);
-    s.proc.unref(); // killed when the run exits; it must not keep the run alive
+    // Killed when the run exits; neither it nor its stderr pipe may keep the run alive.
+    s.proc.unref();
+    (s.proc.stderr as { unref?: () => void } | null)?.unref?.();
     process.once('exit', () => rmSync(s.dir, { recursive: true, force: true }));
     return s.url;
   })();
