@@ -47,6 +47,7 @@ export {
   wakeNode,
   canSpin,
   spinUntil,
+  spinUntilPatient,
   spinOnNode,
   nodeWoken,
   markSpinning,

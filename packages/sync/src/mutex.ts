@@ -6,7 +6,7 @@
  * | word | name | meaning | protected by |
  * | --- | --- | --- | --- |
  * | 0 | STATE | packed, see below | CAS |
- * | 1 | OWNER | token of the thread that holds the lock, 0 if none (diagnostic: dead-owner detection) | written by the holder |
+ * | 1 | OWNER | token of the thread that holds the lock, 0 if none (diagnostic: dead-owner detection) | written by the holder, plain stores (see below) |
  * | 2..5 | SEMA | the semaphore waiters sleep on (internal/sema.ts) | its own lock |
  *
  * STATE bits (Go's layout):
@@ -27,6 +27,17 @@
  *
  * The slow path is Go's `lockSlow` written once as a generator; the async and
  * blocking forms only differ in how they sleep on SEMA.
+ *
+ * OWNER is written with plain stores, not Atomics.store: a sequentially
+ * consistent store is a locked instruction on x86, and two of them per
+ * lock/unlock pair on STATE's cache line cost the contended case about half
+ * its throughput (measured in apps/bench, mutex-contended: 0.41x -> 0.82x of
+ * the raw futex lock). It stays ordered where it matters: the holder's store
+ * comes after its acquiring CAS on STATE, and unlock's clearing store before
+ * its releasing CAS, so a reader that loads STATE atomically and sees LOCKED
+ * sees at worst the previous holder's token for a moment (as before: the
+ * acquiring CAS and the OWNER write were never one step); `deadOwner`
+ * re-checks LOCKED and a waiter re-checks on every thread death.
  *
  * Dead owner: OWNER names the holder. If that thread dies, waiters (and later
  * lockers) get OwnerDiedError instead of waiting forever. Go allows unlocking
@@ -105,7 +116,7 @@ export class Mutex extends SharedBase {
    */
   lock(): Promise<void> {
     if (Atomics.compareExchange(this.i32, STATE, 0, LOCKED) === 0) {
-      Atomics.store(this.i32, OWNER, this.world.token);
+      this.i32[OWNER] = this.world.token;
       return Promise.resolve();
     }
     return this.lockSlowAsync();
@@ -133,7 +144,7 @@ export class Mutex extends SharedBase {
         }
       }
     }
-    Atomics.store(this.i32, OWNER, this.world.token);
+    this.i32[OWNER] = this.world.token;
   }
 
   /**
@@ -148,7 +159,7 @@ export class Mutex extends SharedBase {
     const old = Atomics.load(this.i32, STATE);
     if ((old & (LOCKED | STARVING)) !== 0) return false;
     if (Atomics.compareExchange(this.i32, STATE, old, old | LOCKED) !== old) return false;
-    Atomics.store(this.i32, OWNER, this.world.token);
+    this.i32[OWNER] = this.world.token;
     return true;
   }
 
@@ -164,7 +175,7 @@ export class Mutex extends SharedBase {
   unlock(): void {
     const i32 = this.i32;
     // Cleared first: if the mutex turns out unlocked (misuse), OWNER was 0 already.
-    Atomics.store(i32, OWNER, 0);
+    i32[OWNER] = 0;
     if (Atomics.compareExchange(i32, STATE, LOCKED, 0) === LOCKED) return;
     let old = Atomics.load(i32, STATE);
     for (;;) {
@@ -204,7 +215,7 @@ export class Mutex extends SharedBase {
         throw e;
       }
     }
-    Atomics.store(this.i32, OWNER, this.world.token);
+    this.i32[OWNER] = this.world.token;
   }
 
   private deadOwner(): Error | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SyncMisuseError, WaitGroup } from '@gocsp/sync';
-import { delay, runWorker } from './util.js';
+import { delay, runWorker, scale, SEED } from './util.js';
 
 describe('WaitGroup', () => {
   it('wait resolves at once on a zero counter', async () => {
@@ -42,5 +42,36 @@ describe('WaitGroup', () => {
       setTimeout(() => wg.done(), 2);
       await wg.wait();
     }
+  });
+
+  it('never loses a wake in a ping-pong between two workers (spin, node spin and park paths)', async () => {
+    // Seeded (GOCSP_SEED), longer under GOCSP_STRESS; a lost wake hangs the
+    // pair and the scenario's timeout fails the test.
+    const toPing = new WaitGroup();
+    const toPong = new WaitGroup();
+    toPing.add(1);
+    toPong.add(1);
+    const ball = new SharedArrayBuffer(16);
+    const n = scale(3000);
+    const args = { toPing, toPong, ball, n };
+    const pong = runWorker('wgPingPong', { ...args, role: 'pong' }, 60_000);
+    const ping = runWorker('wgPingPong', { ...args, role: 'ping' }, 60_000);
+    const results = await Promise.all([ping.result, pong.result]);
+    expect(results, `seed ${SEED}`).toEqual([2 * n, 2 * n]);
+    expect(toPing.count).toBe(1);
+    expect(toPong.count).toBe(1);
+  });
+
+  it('a blocking waiter that outwaits its spins stays queued (counted) until done(), then is released', async () => {
+    const wg = new WaitGroup();
+    wg.add(1);
+    const w = runWorker('wgWaitSync', { wg });
+    // The worker starts, spins out (well under a millisecond) and queues itself.
+    for (let i = 0; i < 500 && wg.toJSON().waiters === 0; i++) await delay(10);
+    await delay(20); // past its node spin too: parked in the kernel
+    expect(wg.toJSON()).toMatchObject({ count: 1, waiters: 1 });
+    wg.done();
+    expect(await w.result).toBe('released');
+    expect(wg.toJSON()).toMatchObject({ count: 0, waiters: 0 });
   });
 });
