@@ -486,9 +486,21 @@ export class Sched {
     const np = Math.max(1, i32[s + SC_NP]!);
     let n = Math.min(size, Math.floor(size / np) + 1, RUNQ_SIZE / 2);
     if (max > 0) n = Math.min(n, max);
+    // The size may count Gs pushed on the inbox after it was absorbed (their
+    // pushers counted them already): take at most what the queue links.
     const first = i32[s + SC_GQ_HEAD]!;
+    if (first === 0) {
+      this.unlock();
+      return 0;
+    }
     let last = first;
-    for (let i = 1; i < n; i++) last = i32[last + G_LINK]!;
+    let taken = 1;
+    for (; taken < n; taken++) {
+      const next = i32[last + G_LINK]!;
+      if (next === 0) break;
+      last = next;
+    }
+    n = taken;
     const rest = i32[last + G_LINK]!;
     i32[s + SC_GQ_HEAD] = rest;
     if (rest === 0) i32[s + SC_GQ_TAIL] = 0;
