@@ -34,6 +34,8 @@ import { Host, defaultProcs, lostError, setPendingProcs } from './host.js';
 import { role, type HostRole } from './role.js';
 import { traceEvent } from './trace.js';
 import {
+  ARG_F64,
+  ARG_REF,
   G_ARGS,
   G_CLASS,
   G_DONE,
@@ -41,9 +43,10 @@ import {
   G_ID,
   G_INLINE,
   G_INLINE_MAX,
-  G_KINDS,
-  G_NARGS,
-  G_PARENT,
+  G_LINK,
+  G_META,
+  argKind,
+  queuedMeta,
   GOID_BASE,
   MAX_P,
   OUT_OK,
@@ -119,44 +122,51 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number, what: strin
   const fi = fnIndexOf(sc, fn, what);
   const n = args.length;
   const world = sc.world;
-  // Up to G_INLINE_MAX numbers and shared objects (go(worker, wg, id))
-  // travel inline in the G: no encoding, no value block.
+  // No argument, one number or shared object, or two int32s / shared
+  // objects (go(worker, wg, id), go(parker, ch, wg)) travel inline in the G:
+  // no encoding, no value block (G layout: sched.ts).
   let inline = n <= G_INLINE_MAX;
   let kinds = 0;
   for (let k = 0; inline && k < n; k++) {
     const a = args[k];
-    if (typeof a === 'number') continue;
-    if (
+    if (typeof a === 'number') {
+      if ((a | 0) === a && (a !== 0 || 1 / a > 0)) continue; // ARG_INT (-0 is not one)
+      if (n === 1) kinds = ARG_F64;
+      else inline = false;
+    } else if (
       typeof a === 'object' &&
       a !== null &&
       kShared in a &&
       (a as Shareable)[kShared].world === world
     ) {
-      kinds |= 1 << k;
+      kinds |= ARG_REF << (2 * k);
     } else inline = false;
   }
   const bytes = inline ? undefined : encodeArgs(args, what);
   const i32 = sc.i32;
-  const g = allocBlock(world, G_CLASS);
+  const g = allocBlock(world, G_CLASS, false);
+  i32[g + G_LINK] = 0;
   i32[g + G_FN] = fi;
   if (inline) {
     i32[g + G_ARGS] = 0;
-    i32[g + G_NARGS] = n;
-    i32[g + G_KINDS] = kinds;
-    for (let k = 0; k < n; k++) {
-      if ((kinds >> k) & 1) {
-        const ref = (args[k] as Shareable)[kShared].ref;
-        retain(world, ref); // the in-flight reference; the M's revival consumes it
-        i32[g + G_INLINE + 2 * k] = ref;
-      } else sc.f64[((g + G_INLINE) >> 1) + k] = args[k] as number;
+    i32[g + G_META] = queuedMeta(n, kinds);
+    if (kinds === ARG_F64) sc.f64[(g + G_INLINE) >> 1] = args[0] as number;
+    else {
+      for (let k = 0; k < n; k++) {
+        if (argKind(kinds << 10, k) === ARG_REF) {
+          const ref = (args[k] as Shareable)[kShared].ref;
+          retain(world, ref); // the in-flight reference; the M's revival consumes it
+          i32[g + G_INLINE + k] = ref;
+        } else i32[g + G_INLINE + k] = args[k] as number;
+      }
     }
   } else {
+    i32[g + G_META] = 0;
     i32[g + G_ARGS] = storeValue(world, bytes!);
   }
   i32[g + G_DONE] = done;
   const goid = sc.add(SC_GOID, 1) + 1;
   i32[g + G_ID] = goid;
-  i32[g + G_PARENT] = role().m?.current ?? 0;
   return g;
 }
 

@@ -109,9 +109,8 @@ import {
   G_ID,
   G_LINK,
   G_NEXT,
-  G_P,
-  G_RUNNING,
-  G_STATE,
+  gP,
+  gStarted,
   P_CURG,
   P_HEAD,
   P_LIVE,
@@ -580,7 +579,7 @@ function silentM(sc: Sched, i: number, tid: number): Wire[] {
   const bound = Math.min(MAX_ENTRIES, Atomics.load(i32, p + P_LIVE) + 64);
   let g = Atomics.load(i32, p + P_STARTED);
   for (let n = 0; g > 0 && g < i32.length - 16 && n < bound; n++) {
-    if (Atomics.load(i32, g + G_STATE) !== G_RUNNING || i32[g + G_P] !== i) break;
+    if (!gStarted(i32, g) || gP(i32, g) !== i) break;
     const id = i32[g + G_ID]!;
     const fi = i32[g + G_FN]!;
     const site = siteOf(sc, fi);
@@ -620,6 +619,7 @@ function globalQueue(sc: Sched): Wire[] {
   const gs: number[] = [];
   sc.lock();
   try {
+    sc.absorbInbox();
     for (
       let g = i32[sc.s + SC_GQ_HEAD]!;
       g !== 0 && gs.length < MAX_ENTRIES;

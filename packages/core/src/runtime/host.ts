@@ -40,8 +40,7 @@ import {
   G_CLASS,
   G_DONE,
   G_NEXT,
-  G_STATE,
-  G_QUEUED,
+  gStarted,
   MAX_P,
   OUT_LOST,
   OUT_NOSTART,
@@ -360,7 +359,7 @@ export class Host {
     const world = sc.world;
     const i32 = sc.i32;
     const node = i32[g + G_DONE]!;
-    if (Atomics.load(i32, g + G_STATE) === G_QUEUED) {
+    if (!gStarted(i32, g)) {
       disposeArgs(sc, g);
     }
     freeBlock(world, g, G_CLASS);

@@ -16,13 +16,13 @@
  * | --- | --- | --- | --- |
  * | 0 | SC_LOCK | internal lock (ilock) | itself |
  * | 1, 2 | SC_GQ_HEAD, SC_GQ_TAIL | global run queue: Gs linked by G_LINK, 0 = empty | SC_LOCK |
- * | 3 | SC_GQ_SIZE | Gs in the global queue | written under SC_LOCK, read racily as a hint |
+ * | 3 | SC_GQ_SIZE | Gs in the global queue and SC_INBOX | atomic: a pusher adds after its push, a taker subtracts under SC_LOCK; never more than the Gs linked (read racily as a hint) |
  * | 4 | SC_NP | active Ps (gomaxprocs) | host only |
  * | 5 | SC_NPIDLE | active Ps whose M is parked idle | atomic |
  * | 6 | SC_NMSPINNING | Ms spinning for work (Go's nmspinning) | atomic |
  * | 7 | SC_DROPPED | goroutines that ended without running to completion and not lost: cancelled before they started, abandoned by shutdown | atomic |
  * | 8 | SC_GOID | last goroutine id handed out; starts at 1, the main thread's id (Go's goroutine 1), so the first go() is goroutine 2 | atomic |
- * | 9 | (unused) | | |
+ * | 9 | SC_INBOX | Gs pushed to the global queue without the lock: a stack linked by G_LINK, newest first (Treiber: push-only CAS, taken whole) | CAS to push; exchange to take, by the SC_LOCK holder only |
  * | 10 | SC_COMPLETED | goroutines that finished (returned or threw) | atomic |
  * | 11 | SC_STATE | RUNNING / STOPPING | host |
  * | 12 | SC_FUNCS | entries used in the function table | SC_LOCK (append), atomic read |
@@ -57,21 +57,33 @@
  * | 16..23 | P_N_* | per-P counters: spawned, started, completed, steals, stolen, parks, spins, global | the M (stolen: thieves, atomic) |
  * | 64..319 | P_RING | local run queue: ring of RUNQ_SIZE G addresses | owner writes at tail; readers CAS head |
  *
- * ## G block (class 1, 16 words)
+ * ## G block (class 0, 8 words: 32 bytes)
  *
- * | off | name | meaning |
- * | --- | --- | --- |
- * | 0 | G_LINK | next G in the global run queue |
- * | 1 | G_ID | goroutine id |
- * | 2 | G_FN | function table index |
- * | 3 | G_ARGS | value block of the encoded argument array, 0 = none |
- * | 4 | G_DONE | completion node (spawn), 0 for `go` |
- * | 5 | G_STATE | QUEUED -> RUNNING (set by the M when it starts it) |
- * | 6 | G_PARENT | id of the goroutine that created it (0 = a non-goroutine thread) |
- * | 7, 8 | G_PREV, G_NEXT | links in its M's started list (P_STARTED) |
- * | 9 | G_P | index of the P that started it |
- * | 10 | G_NARGS | arguments held inline (G_ARGS = 0), up to 2, each in an 8-byte slot at words 12..15: a number (float64) or a shared object (its address in the slot's first word, one in-flight reference held) |
- * | 11 | G_KINDS | bit k set: inline argument k is a shared object |
+ * A parked goroutine costs its G block for as long as it lives, so the block
+ * is the smallest class and words are reused between the two phases of a G's
+ * life: queued (in a run queue, arguments held) and started (in its M's
+ * started list, arguments consumed).
+ *
+ * | off | name | queued | started |
+ * | --- | --- | --- | --- |
+ * | 0 | G_LINK / G_PREV | next G in the global run queue | previous G in its M's started list (P_STARTED) |
+ * | 1 | G_ID | goroutine id | same |
+ * | 2 | G_FN | function table index | same |
+ * | 3 | G_DONE | completion node (spawn), 0 for `go` | same |
+ * | 4 | G_META | bits 8..9: inline arguments (n), bits 10..13: their kinds (2 bits each, ARG_*) | bit 0 G_RUNNING, bits 1..7 index of the P that started it (read racily by a dump: set once, atomically) |
+ * | 5 | G_ARGS / G_NEXT | value block of the encoded argument array, 0 = none or inline | next G in the started list |
+ * | 6, 7 | G_INLINE | inline arguments: two 1-word ones (an int32, or a shared object's address with one in-flight reference held), or a single float64 | (unused) |
+ *
+ * Arguments go inline when there are none, one (a number or a shared
+ * object), or two that each fit a word (int32s, shared objects): go(worker,
+ * wg, id), go(parker, ch, wg), spawn(fn, i). Anything else goes in a value
+ * block. The M reads G_ARGS and G_META before it links the G into its
+ * started list (which overwrites them). The creator's goroutine id is not
+ * kept: a dump's "created by" comes from the function table (funcs.ts), and
+ * nothing read it.
+ *
+ * Rejected: one 16-word block holding every field separately (64 bytes per
+ * goroutine for the whole of its life, 32 of them dead once it started).
  *
  * Completion node (a world node, owned by the spawner): N_A = value block of
  * the encoded result or error, N_B = outcome (OK, OK_NUM, THREW, LOST,
@@ -112,6 +124,7 @@ export const SC_NPIDLE = 5;
 export const SC_NMSPINNING = 6;
 export const SC_DROPPED = 7;
 export const SC_GOID = 8;
+export const SC_INBOX = 9;
 /** SC_GOID's first value: ids up to it are taken (1 = the main thread, as in Go). */
 export const GOID_BASE = 1;
 export const SC_COMPLETED = 10;
@@ -164,23 +177,53 @@ export const P_ACTIVE = 1;
 export const P_RETIRING = 2;
 
 export const G_LINK = 0;
+export const G_PREV = 0;
 export const G_ID = 1;
 export const G_FN = 2;
-export const G_ARGS = 3;
-export const G_DONE = 4;
-export const G_STATE = 5;
-export const G_PARENT = 6;
-export const G_PREV = 7;
-export const G_NEXT = 8;
-export const G_P = 9;
-export const G_NARGS = 10;
-export const G_KINDS = 11;
-/** Word of the first inline float64 argument (8-byte aligned: blocks start at even words). */
-export const G_INLINE = 12;
+export const G_DONE = 3;
+export const G_META = 4;
+export const G_ARGS = 5;
+export const G_NEXT = 5;
+/** Word of the inline arguments (8-byte aligned: blocks start at even words). */
+export const G_INLINE = 6;
 export const G_INLINE_MAX = 2;
-export const G_CLASS = 1;
+export const G_CLASS = 0;
+/** Inline argument kinds (G_META bits 10..13, 2 bits per argument). */
+export const ARG_INT = 0;
+export const ARG_REF = 1;
+export const ARG_F64 = 2;
 
-export const G_QUEUED = 0;
+/** G_META of a queued G holding `n` inline arguments of kinds `kinds` (2 bits each). */
+export function queuedMeta(n: number, kinds: number): number {
+  return (n << 8) | (kinds << 10);
+}
+
+/** Inline arguments of a queued G (G_META). */
+export function inlineArgs(meta: number): number {
+  return (meta >> 8) & 3;
+}
+
+/** Kind (ARG_*) of inline argument k of a queued G (G_META). */
+export function argKind(meta: number, k: number): number {
+  return (meta >> (10 + 2 * k)) & 3;
+}
+
+/** True if G `g` was started (racy read: a dump's). */
+export function gStarted(i32: Int32Array, g: number): boolean {
+  return (Atomics.load(i32, g + G_META) & G_RUNNING) !== 0;
+}
+
+/** Index of the P that started G `g` (meaningful once gStarted). */
+export function gP(i32: Int32Array, g: number): number {
+  return (Atomics.load(i32, g + G_META) >> 1) & 0x7f;
+}
+
+/** Marks G `g` started by P `index` (its M, after reading the G's arguments). */
+export function markStarted(i32: Int32Array, g: number, index: number): void {
+  Atomics.store(i32, g + G_META, G_RUNNING | (index << 1));
+}
+
+/** G_META bit 0. */
 export const G_RUNNING = 1;
 
 export const OUT_OK = 0;
@@ -383,18 +426,45 @@ export class Sched {
     this.unlock();
   }
 
-  /** Appends one G to the global queue. */
+  /**
+   * Appends one G to the global queue without the lock (go/spawn from a
+   * thread that has no P, the hot case: the main thread starting goroutines
+   * while the Ms take them): push on SC_INBOX, then count it. The next
+   * holder of SC_LOCK moves the inbox to the queue's tail in push order.
+   * Taken only whole, so a block freed and pushed again cannot make a CAS
+   * succeed wrongly (no ABA). Rejected: SC_LOCK per G (measured: the Ms'
+   * globget spun on it behind the main thread's globput1, the largest
+   * self time in their profiles).
+   */
   globput1(g: number): void {
     const i32 = this.i32;
+    const at = this.s + SC_INBOX;
+    for (;;) {
+      const head = Atomics.load(i32, at);
+      i32[g + G_LINK] = head;
+      if (Atomics.compareExchange(i32, at, head, g) === head) break;
+    }
+    Atomics.add(i32, this.s + SC_GQ_SIZE, 1);
+  }
+
+  /** Moves SC_INBOX to the tail of the global queue, oldest first. Caller holds SC_LOCK. */
+  absorbInbox(): void {
+    const i32 = this.i32;
     const s = this.s;
-    i32[g + G_LINK] = 0;
-    this.lock();
+    let g = Atomics.exchange(i32, s + SC_INBOX, 0);
+    if (g === 0) return;
+    const newest = g;
+    let prev = 0;
+    while (g !== 0) {
+      const next = i32[g + G_LINK]!;
+      i32[g + G_LINK] = prev;
+      prev = g;
+      g = next;
+    }
     const tail = i32[s + SC_GQ_TAIL]!;
-    if (tail === 0) i32[s + SC_GQ_HEAD] = g;
-    else i32[tail + G_LINK] = g;
-    i32[s + SC_GQ_TAIL] = g;
-    Atomics.add(i32, s + SC_GQ_SIZE, 1);
-    this.unlock();
+    if (tail === 0) i32[s + SC_GQ_HEAD] = prev;
+    else i32[tail + G_LINK] = prev;
+    i32[s + SC_GQ_TAIL] = newest;
   }
 
   /**
@@ -407,17 +477,30 @@ export class Sched {
     const s = this.s;
     if (Atomics.load(i32, s + SC_GQ_SIZE) === 0) return 0;
     this.lock();
-    const size = i32[s + SC_GQ_SIZE]!;
-    if (size === 0) {
+    this.absorbInbox();
+    const size = Atomics.load(i32, s + SC_GQ_SIZE);
+    if (size <= 0) {
       this.unlock();
       return 0;
     }
     const np = Math.max(1, i32[s + SC_NP]!);
     let n = Math.min(size, Math.floor(size / np) + 1, RUNQ_SIZE / 2);
     if (max > 0) n = Math.min(n, max);
+    // The size may count Gs pushed on the inbox after it was absorbed (their
+    // pushers counted them already): take at most what the queue links.
     const first = i32[s + SC_GQ_HEAD]!;
+    if (first === 0) {
+      this.unlock();
+      return 0;
+    }
     let last = first;
-    for (let i = 1; i < n; i++) last = i32[last + G_LINK]!;
+    let taken = 1;
+    for (; taken < n; taken++) {
+      const next = i32[last + G_LINK]!;
+      if (next === 0) break;
+      last = next;
+    }
+    n = taken;
     const rest = i32[last + G_LINK]!;
     i32[s + SC_GQ_HEAD] = rest;
     if (rest === 0) i32[s + SC_GQ_TAIL] = 0;
@@ -438,16 +521,19 @@ export class Sched {
     const i32 = this.i32;
     const s = this.s;
     this.lock();
+    this.absorbInbox();
     let g = i32[s + SC_GQ_HEAD]!;
     i32[s + SC_GQ_HEAD] = 0;
     i32[s + SC_GQ_TAIL] = 0;
-    Atomics.store(i32, s + SC_GQ_SIZE, 0);
-    this.unlock();
     const out: number[] = [];
     while (g !== 0) {
       out.push(g);
       g = i32[g + G_LINK]!;
     }
+    // Subtract what was taken (not store 0): a pusher between its push and
+    // its count makes the size briefly short, never long.
+    Atomics.sub(i32, s + SC_GQ_SIZE, out.length);
+    this.unlock();
     return out;
   }
 
@@ -492,8 +578,9 @@ export function disposeArgs(sc: Sched, g: number): void {
     disposeValue(world, a);
     return;
   }
-  const kinds = i32[g + G_KINDS]!;
-  const n = i32[g + G_NARGS]!;
-  i32[g + G_NARGS] = 0;
-  for (let k = 0; k < n; k++) if ((kinds >> k) & 1) release(world, i32[g + G_INLINE + 2 * k]!);
+  const meta = i32[g + G_META]!;
+  const n = inlineArgs(meta);
+  i32[g + G_META] = 0;
+  for (let k = 0; k < n; k++)
+    if (argKind(meta, k) === ARG_REF) release(world, i32[g + G_INLINE + k]!);
 }

@@ -277,4 +277,38 @@ describe(`scheduling (seed ${SEED})`, () => {
     expect(runtime.stats().gomaxprocs).toBe(3);
     await until(() => numGoroutine() === 1, 'every goroutine to finish');
   });
+
+  it('200,000 go() from the main thread while 2 Ps take them (the lock-free global inbox): each runs once', async () => {
+    gomaxprocs(2);
+    const n = 200_000;
+    const seen = new Int32Array(new SharedArrayBuffer(4 * n));
+    const ch = chan<number>(1024);
+    for (let i = 0; i < n; i++) {
+      go(
+        async (c: typeof ch, k: number) => {
+          await c.send(k);
+        },
+        ch,
+        i,
+      );
+    }
+    for (let i = 0; i < n; i++) {
+      const k = (await within(ch.recv(), 60_000, 'a goroutine to send'))!;
+      seen[k] = seen[k]! + 1;
+    }
+    expect(seen.every((c) => c === 1)).toBe(true);
+    await until(() => numGoroutine() === 1, 'every goroutine to finish', 60_000);
+    expect(runtime.stats().globalQueue).toBe(0);
+  }, 120_000);
+
+  it('inline arguments keep their values: int32s, -0, a lone float, two floats, shared objects', async () => {
+    const ch = chan<number>(1);
+    expect(await spawn((a: number, b: number) => [a, b], 7, -2147483648)).toEqual([7, -2147483648]);
+    expect(Object.is(await spawn((a: number) => a, -0), -0)).toBe(true);
+    expect(await spawn((a: number) => a, 2 ** 40 + 0.5)).toBe(2 ** 40 + 0.5);
+    expect(await spawn((a: number, b: number) => a + b, 0.25, 2 ** 31)).toBe(0.25 + 2 ** 31);
+    expect(await spawn((a: number, b: number) => [a, b], -0, 1.5)).toEqual([-0, 1.5]);
+    await spawn(async (c: typeof ch, k: number) => c.send(k), ch, 41);
+    expect(await ch.recv()).toBe(41);
+  });
 });
