@@ -445,7 +445,13 @@ export function pipeline(...args: unknown[]): StreamChannel<unknown> {
   const wg = new WaitGroup();
   const last = stages.length === 0 ? DEFAULT_BUFFER : stages[stages.length - 1]!.buffer;
   const out = new StreamChannel<unknown>(last);
-  const outLink: Link = { ch: out, batch: 0 };
+  const tail = stages[stages.length - 1];
+  // One producer of the output (a single worker, or an ordered stage's collector): it may send runs.
+  const outLink: Link = {
+    ch: out,
+    batch: 0,
+    runs: tail !== undefined && tail.goroutines && (tail.concurrency === 1 || tail.ordered),
+  };
   /** The link into stage i (or the output, for i = stages.length). */
   const linkInto = (i: number, buffer: number): Link => {
     if (i === stages.length) return outLink;
