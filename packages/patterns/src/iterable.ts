@@ -121,17 +121,17 @@ export async function collect<T>(ch: Receivable<T>, opts: CollectOptions = {}): 
   }
   const out: T[] = [];
   if (opts.ctx === undefined) {
-    // Drain what is ready without a promise per value; wait only when empty.
-    for (;;) {
-      const r = ch instanceof Channel ? ch.tryRecv() : undefined;
-      if (r !== undefined) {
-        if (!r[1]) break;
-        out.push(r[0]);
-        continue;
+    if (ch instanceof Channel) {
+      // Take what is ready as runs (one release per run, see recvMany).
+      for (let got = await ch.recvMany(256); got.length > 0; got = await ch.recvMany(256)) {
+        for (const v of got) out.push(v);
       }
-      const [v, ok] = await ch.recvOk();
-      if (!ok) break;
-      out.push(v);
+    } else {
+      for (;;) {
+        const [v, ok] = await ch.recvOk();
+        if (!ok) break;
+        out.push(v);
+      }
     }
     if (ch instanceof StreamChannel) await ch.wait();
     return out;

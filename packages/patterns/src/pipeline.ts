@@ -15,7 +15,7 @@
  * Closing the source drains the stages in order: each stage closes its output
  * when its last worker has taken the last value.
  */
-import type { AnyFn, TaskRef } from '@gocsp/core';
+import { gomaxprocs, type AnyFn, type TaskRef } from '@gocsp/core';
 import { chan, Channel } from '@gocsp/channels';
 import { AtomicInt32, WaitGroup } from '@gocsp/sync';
 import { Context, background, cancelWithCause, cause, withCancel } from './context.js';
@@ -49,6 +49,13 @@ export interface StageOptions {
    * being filled and the one being read: lower it for large values.
    */
   buffer?: number;
+  /**
+   * May run in the same goroutines as its neighbours (default true): see
+   * {@link pipeline}, "Fusion". Set false for a stage whose task waits (on
+   * I/O, a timer) rather than computes, so that it keeps goroutines of its
+   * own and overlaps with its neighbours.
+   */
+  fuse?: boolean;
 }
 
 /** Default `buffer` of a stage (and of a pipeline without stages). */
@@ -78,6 +85,10 @@ export interface Stage<A, R> {
   readonly inBatch: number;
   /** @internal runs on the worker runtime (not on the thread that builds the pipeline). */
   readonly goroutines: boolean;
+  /** @internal goroutine stages: the tasks its workers run on each value, in turn (several once fused). */
+  readonly specs?: TaskSpec[];
+  /** @internal may be fused with its neighbours. */
+  readonly fuse: boolean;
   /** @internal starts the stage's loops. */
   start(run: StageRun): void;
   /** Phantom: the input type (contravariant: a stage taking `unknown` takes anything). */
@@ -93,7 +104,7 @@ function options(what: string, opts: StageOptions): Required<StageOptions> {
     throw errors.badCount(`${what}: concurrency`, concurrency);
   }
   if (!Number.isInteger(buffer) || buffer < 0) throw errors.badCount(`${what}: buffer`, buffer, 0);
-  return { concurrency, buffer, ordered: opts.ordered ?? true };
+  return { concurrency, buffer, ordered: opts.ordered ?? true, fuse: opts.fuse ?? true };
 }
 
 /**
@@ -121,8 +132,15 @@ export function stage<F extends AnyFn>(
       opts,
     );
   }
-  const spec = taskSpec('stage', task);
-  const o = options('stage', opts);
+  return goStage([taskSpec('stage', task)], options('stage', opts)) as Stage<
+    Parameters<F>[0],
+    Awaited<ReturnType<F>>
+  >;
+}
+
+/** A goroutine stage whose workers run `specs` in turn on each value. */
+function goStage(specs: TaskSpec[], o: Required<StageOptions>): Stage<unknown, unknown> {
+  const spec = specs.length === 1 ? specs[0]! : specs;
   return {
     ...o,
     // Unordered workers share their input: smaller batches spread the work.
@@ -131,14 +149,78 @@ export function stage<F extends AnyFn>(
         ? MAX_BATCH
         : Math.max(4, Math.ceil(MAX_BATCH / o.concurrency)),
     goroutines: true,
+    specs,
     start: (run) => startGoStage(spec, o, run),
   };
+}
+
+/**
+ * Fusion: consecutive goroutine stages that would not run in parallel
+ * anyway become one stage whose workers run their tasks one after the
+ * other on each value, so that the values between them are not encoded,
+ * sent, woken for and decoded (the cost of a small stage is its links).
+ * `procs` Ps can run at most `procs` workers at once, and goroutines never
+ * move, so:
+ * - a run of stages with the same `concurrency` c >= procs and the same
+ *   `ordered` is one stage of c workers: each worker alone keeps a P busy,
+ *   where c workers per stage would share the Ps stage by stage (3 CPU-bound
+ *   stages x 2 workers on 2 Ps: six workers taking turns, and the ordering
+ *   bubbles of three dispatcher/collector pairs);
+ * - a run of k > procs stages of one worker each becomes `procs` stages of
+ *   consecutive tasks (about k / procs each): k single workers on `procs` Ps
+ *   share threads anyway, and a worker running two stages' tasks in turn
+ *   does what two workers on one P would do, without the link between them.
+ * What stays: the order, the first error failing the pipeline (explained
+ * against its own task), cancellation between values, back-pressure (each
+ * fused stage's output has the last stage's buffer; the links that went away
+ * held values, so fewer are in flight). What changes: a stage whose task
+ * awaits I/O no longer overlaps with the stage it is fused with -
+ * `fuse: false` keeps a stage apart.
+ */
+function fuse(stages: Stage<unknown, unknown>[], procs: number): Stage<unknown, unknown>[] {
+  const out: Stage<unknown, unknown>[] = [];
+  const joinable = (a: Stage<unknown, unknown>, b: Stage<unknown, unknown>): boolean =>
+    a.specs !== undefined &&
+    b.specs !== undefined &&
+    a.fuse &&
+    b.fuse &&
+    a.concurrency === b.concurrency &&
+    (a.concurrency === 1 || (a.concurrency >= procs && a.ordered === b.ordered));
+  for (let i = 0; i < stages.length;) {
+    let j = i + 1;
+    while (j < stages.length && joinable(stages[j - 1]!, stages[j]!)) j++;
+    const run = stages.slice(i, j);
+    const c = run[0]!.concurrency;
+    // Stages per fused stage: all of them (c >= procs), else procs groups.
+    const groups = run.length === 1 ? 1 : c >= procs ? 1 : Math.min(run.length, procs);
+    for (let g = 0, at = 0; g < groups; g++) {
+      const size = Math.floor(run.length / groups) + (g < run.length % groups ? 1 : 0);
+      const part = run.slice(at, at + size);
+      at += size;
+      const last = part[part.length - 1]!;
+      out.push(
+        part.length === 1
+          ? part[0]!
+          : goStage(
+              part.flatMap((s) => s.specs!),
+              {
+                concurrency: c,
+                ordered: part.every((s) => s.ordered),
+                buffer: last.buffer,
+                fuse: true,
+              },
+            ),
+      );
+    }
+    i = j;
+  }
+  return out;
 }
 
 /** Batch limit of the links between a dispatcher, its workers and the collector: one message per piece. */
 const PIECE = 1 << 20;
 
-function startGoStage(spec: TaskSpec, o: Required<StageOptions>, run: StageRun): void {
+function startGoStage(spec: TaskSpec | TaskSpec[], o: Required<StageOptions>, run: StageRun): void {
   const { input, output, ctx, wg, launches } = run;
   const n = o.concurrency;
   if (n === 1 || !o.ordered) {
@@ -270,6 +352,13 @@ export type Source<T> = Channel<T> | Iterable<T> | AsyncIterable<T>;
  * iterable (fed on this thread). A Context given first bounds the pipeline:
  * cancelling it stops every stage.
  *
+ * Fusion: neighbouring goroutine stages that could not run in parallel
+ * anyway (more single-worker stages than Ps, or stages of the same
+ * `concurrency` of at least `gomaxprocs()`) share their goroutines: one
+ * worker runs the tasks of both, one after the other, on each value. Order,
+ * errors, cancellation and back-pressure stay as they are; a stage with
+ * `fuse: false` (for tasks that wait on I/O) keeps goroutines of its own.
+ *
  * @example
  * ```ts
  * const out = pipeline(
@@ -334,8 +423,8 @@ export function pipeline(
 export function pipeline(...args: unknown[]): StreamChannel<unknown> {
   let parent = background();
   if (args[0] instanceof Context) parent = args.shift() as Context;
-  const [source, ...stages] = args as [Source<unknown>, ...Stage<unknown, unknown>[]];
-  for (const s of stages) {
+  const [source, ...given] = args as [Source<unknown>, ...Stage<unknown, unknown>[]];
+  for (const s of given) {
     if (typeof s !== 'object' || s === null || typeof s.start !== 'function') {
       throw new TypeError(
         'pipeline: every argument after the source must be a stage (stage(...), localStage(...), piscinaStage(...))',
@@ -351,11 +440,18 @@ export function pipeline(...args: unknown[]): StreamChannel<unknown> {
   ) {
     throw new TypeError('pipeline: the source must be a Channel or an (async) iterable');
   }
+  const stages = fuse(given, gomaxprocs());
   const [ctx, cancel] = withCancel(parent);
   const wg = new WaitGroup();
   const last = stages.length === 0 ? DEFAULT_BUFFER : stages[stages.length - 1]!.buffer;
   const out = new StreamChannel<unknown>(last);
-  const outLink: Link = { ch: out, batch: 0 };
+  const tail = stages[stages.length - 1];
+  // One producer of the output (a single worker, or an ordered stage's collector): it may send runs.
+  const outLink: Link = {
+    ch: out,
+    batch: 0,
+    runs: tail !== undefined && tail.goroutines && (tail.concurrency === 1 || tail.ordered),
+  };
   /** The link into stage i (or the output, for i = stages.length). */
   const linkInto = (i: number, buffer: number): Link => {
     if (i === stages.length) return outLink;

@@ -12,6 +12,9 @@ import * as substrate from '@gocsp/core/internal';
 import { Channel } from '@gocsp/channels';
 import type { CancelFunc, Context } from './context.js';
 
+/** Most values a `for await` over a StreamChannel takes at once. */
+const RUN = 256;
+
 /**
  * A channel fed by a pipeline of producers that can fail. `wait()` settles
  * when they all ended: resolves if they finished, rejects with the first
@@ -105,9 +108,15 @@ export class StreamChannel<T = unknown> extends Channel<T> {
    * ```
    */
   override [Symbol.asyncIterator](): AsyncIterator<T> {
-    // A plain iterator object rather than an async generator: a ready value
-    // costs one non-blocking receive and one promise (measured ~2x cheaper).
+    // A plain iterator object rather than an async generator, taking what is
+    // there as one run (recvMany: one release for the run, and a producer
+    // parked on a full channel is woken once per run rather than once per
+    // value - the per-value ping-pong measured as the main cost of a fast
+    // pipeline's output). Values of a run the loop has not reached when it is
+    // left go with it: the producers are cancelled then anyway.
     let state: 'open' | 'finished' | 'left' = 'open';
+    let run: T[] = [];
+    let i = 0;
     const finish = async (): Promise<IteratorResult<T>> => {
       state = 'finished';
       await this.wait();
@@ -116,18 +125,16 @@ export class StreamChannel<T = unknown> extends Channel<T> {
     return {
       next: async (): Promise<IteratorResult<T>> => {
         if (state !== 'open') return { done: true, value: undefined };
-        let r = this.tryRecv();
-        if (
-          r === undefined &&
-          this.#spin &&
-          substrate.spinUntil(substrate.defaultWorld(), () => this.len > 0)
-        )
-          r = this.tryRecv();
-        if (r !== undefined) return r[1] ? { done: false, value: r[0] } : finish();
-        const [v, ok] = await this.recvOk();
-        return ok ? { done: false, value: v } : finish();
+        if (i < run.length) return { done: false, value: run[i++]! };
+        if (this.#spin && this.len === 0) {
+          substrate.spinUntil(substrate.defaultWorld(), () => this.len > 0);
+        }
+        run = await this.recvMany(RUN);
+        i = 0;
+        return run.length > 0 ? { done: false, value: run[i++]! } : finish();
       },
       return: async (): Promise<IteratorResult<T>> => {
+        run = [];
         if (state === 'open') {
           state = 'left';
           this.cancel();

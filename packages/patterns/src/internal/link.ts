@@ -33,6 +33,14 @@ export interface Link {
    * the producer waits for this very thread would only waste the time.
    */
   remote?: boolean;
+  /**
+   * A single-value link (`batch: 0`) with one producer, which may hold
+   * values back as a batch link's Writer does and send them as runs
+   * (`sendMany`: one release per run, and a consumer parked on the empty
+   * channel is woken once per run instead of once per value). Set on a
+   * pipeline's output when its last stage has one producer.
+   */
+  runs?: boolean;
 }
 
 /** Returned by `Reader.poll` when the next value is not there yet. */
@@ -137,12 +145,12 @@ export class Writer {
 
   /** Adds `v`; false if `done` closed first (nothing more can be sent). */
   push(v: unknown): boolean | Promise<boolean> {
-    const { batch, ch } = this.link;
-    if (batch === 0) return put(ch, v, this.done);
+    const { batch, ch, runs } = this.link;
+    if (batch === 0 && runs !== true) return put(ch, v, this.done);
     const buf = this.#buf;
     if (buf.length === 0) this.#t0 = performance.now();
     const n = buf.push(v);
-    if (n >= batch) return this.flush();
+    if (n >= (batch || MAX_BATCH)) return this.flush();
     // A clock read costs ~40 ns: with fast values it is done every FAST_EVERY
     // values, with slow ones (a task of 50 us or more) at every value, so a
     // batch of slow values never waits much more than MAX_AGE_MS.
@@ -156,6 +164,8 @@ export class Writer {
 
   /** Sends a whole batch of values as they are (batch links) or one by one. */
   async pushAll(vs: unknown[]): Promise<boolean> {
+    if (this.link.runs === true && this.#buf.length === 0)
+      return sendRun(this.link.ch, vs, this.done);
     if (this.link.batch > 0 && this.#buf.length === 0 && vs.length <= this.link.batch) {
       let ok = put(this.link.ch, vs, this.done);
       if (ok instanceof Promise) ok = await ok;
@@ -174,8 +184,32 @@ export class Writer {
     const buf = this.#buf;
     if (buf.length === 0) return true;
     this.#buf = [];
+    if (this.link.batch === 0) return sendRun(this.link.ch, buf, this.done);
     return put(this.link.ch, buf, this.done);
   }
+}
+
+/**
+ * Sends `vs` in order on a channel that has no other producer: what fits
+ * goes as one run (room only grows while we are its one producer, so
+ * `sendMany` never waits); when the channel is full, one value waits for
+ * room (or `done`) as `put` does. False if `done` closed first.
+ */
+async function sendRun(ch: Channel<unknown>, vs: unknown[], done: Channel<void>): Promise<boolean> {
+  let i = 0;
+  while (i < vs.length) {
+    const room = Math.min(ch.cap - ch.len, vs.length - i);
+    if (room > 0) {
+      await ch.sendMany(i === 0 && room === vs.length ? vs : vs.slice(i, i + room));
+      i += room;
+      continue;
+    }
+    let ok = put(ch, vs[i], done);
+    if (ok instanceof Promise) ok = await ok;
+    if (!ok) return false;
+    i++;
+  }
+  return true;
 }
 
 export { END };

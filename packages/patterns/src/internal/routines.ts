@@ -17,8 +17,9 @@
  * batches on the channels a pipeline makes between its own parts.
  *
  * Roles (every routine calls `wg.done()` when it ends):
- * - `worker`: takes values from its input link, runs the user's task, puts
- *   results on its output link. Stage mode: an error cancels the context with
+ * - `worker`: takes values from its input link, runs the user's task (or
+ *   the tasks of fused stages, one after the other), puts results on its
+ *   output link. Stage mode: an error cancels the context with
  *   it as the cause. Pool mode: values are `[index, job]`, results are
  *   records, and an error is a record too (`{ index, ok: false, error }`).
  *   Workers sharing one output close it when the last one ends (`left`).
@@ -172,8 +173,40 @@ export async function work(
   if (f instanceof Promise) await f;
 }
 
+/**
+ * One function running the compiled tasks of fused stages in turn (see
+ * pipeline.ts, `fuse`): a task that returns a promise is awaited before the
+ * next task runs; an error thrown (or rejected) by one is explained against
+ * that task, as its own worker would have.
+ */
+function chain(cs: substrate.CompiledTask[]): TaskFn {
+  const step = (from: number, v: unknown): unknown => {
+    let x = v;
+    for (let i = from; i < cs.length; i++) {
+      const c = cs[i]!;
+      let y: unknown;
+      try {
+        y = c.fn(x);
+      } catch (e) {
+        throw explainCapture(e, c);
+      }
+      if (isThenable(y)) {
+        return Promise.resolve(y).then(
+          (r) => step(i + 1, r),
+          (e: unknown) => {
+            throw explainCapture(e, c);
+          },
+        );
+      }
+      x = y;
+    }
+    return x;
+  };
+  return (v: unknown) => step(0, v);
+}
+
 async function worker(
-  spec: TaskSpec,
+  spec: TaskSpec | TaskSpec[],
   mode: number,
   input: Link,
   output: Link,
@@ -183,9 +216,19 @@ async function worker(
   aligned: boolean,
 ): Promise<void> {
   try {
-    let c = resolveTask(spec);
-    if (c instanceof Promise) c = await c;
-    await work(c.fn, c, mode, input, output, ctx, aligned);
+    if (Array.isArray(spec)) {
+      // Fused stages: their tasks one after the other on each value.
+      const cs: substrate.CompiledTask[] = [];
+      for (const s of spec) {
+        const c = resolveTask(s);
+        cs.push(c instanceof Promise ? await c : c);
+      }
+      await work(chain(cs), undefined, mode, input, output, ctx, aligned);
+    } else {
+      let c = resolveTask(spec);
+      if (c instanceof Promise) c = await c;
+      await work(c.fn, c, mode, input, output, ctx, aligned);
+    }
   } catch (e) {
     cancelWithCause(ctx, e);
   } finally {
