@@ -7,6 +7,7 @@ import type { BenchCase, BenchSuite } from '../harness.js';
 import { expectEqual, perSecond } from '../lib/measure.js';
 import { withPool } from '../lib/pools.js';
 import { withRuntime } from '../lib/runtime.js';
+import { withWorkers } from '../lib/threads.js';
 
 type Tasks = typeof import('../workers/sched-pool.js');
 
@@ -69,6 +70,47 @@ function piscinaCase(extra: Pick<BenchCase, 'baseline'> = {}): BenchCase {
   };
 }
 
+/**
+ * The machine's own limit: the same sums on `threads` plain workers (no
+ * gocsp, no pool), each worker taking the next sum when it is done.
+ */
+function rawCase(threads: number): BenchCase {
+  const name = `raw: ${threads} plain worker${threads > 1 ? 's' : ''}, postMessage per sum`;
+  return {
+    name,
+    n: 8,
+    quickN: 2,
+    note: `the machine's limit: ${threads} worker_threads running the same sumTo (workers/sched-sum.ts), a sum per message, the next sum posted to whichever worker is free`,
+    run: ({ n, signal }) =>
+      withWorkers(signal, async (spawn) => {
+        const url = new URL('./workers/sched-sum.js', import.meta.url);
+        const ws = await Promise.all(
+          Array.from({ length: threads }, (_, i) => spawn(url, `sum ${i}`)),
+        );
+        const call = async (w: (typeof ws)[number], k: number): Promise<number> => {
+          w.post({ type: 'run', n: k });
+          return (await w.next('done')).sum as number;
+        };
+        await Promise.all(ws.map((w) => call(w, WARM_N)));
+        let next = 0;
+        const rs: number[] = [];
+        const t0 = performance.now();
+        await Promise.all(
+          ws.map(async (w) => {
+            while (next < n) {
+              next++;
+              rs.push(await call(w, SUM_N));
+            }
+          }),
+        );
+        const ms = performance.now() - t0;
+        expectEqual(`${name}: sums`, rs.length, n);
+        for (const r of rs) expectEqual(`${name}: a sum`, r, SUM);
+        return perSecond(n, ms);
+      }),
+  };
+}
+
 const DESCRIPTION =
   'N tasks (8 in a full run) each summing 0..5e7-1 in a plain loop (about 40-60 ms of CPU each), all ' +
   'started at once from the main thread and awaited with Promise.all, results checked. Each case ' +
@@ -80,13 +122,15 @@ export function schedCpuSuite(): BenchSuite {
   return {
     name: 'sched-cpu',
     title: 'CPU-bound goroutines: 2 Ps vs 1 P vs piscina',
-    description: `${DESCRIPTION} The baseline is gocsp with one P, so the ratio of 2 Ps is the speedup; piscina's goal is checked in sched-cpu-piscina.`,
+    description: `${DESCRIPTION} The baseline is gocsp with one P, so the ratio of 2 Ps is the speedup; piscina's goal is checked in sched-cpu-piscina. The raw cases run the same sums on 1 and 2 plain workers: their ratio is what this machine gives two threads, the ceiling of any 2-thread speedup here.`,
     metric: { kind: 'rate', unit: 'sums/s' },
     timeoutMs: 60_000,
     cases: [
       gocspCase(1, { baseline: true }),
       gocspCase(2, { goal: '>= 1.9x baseline' }),
       piscinaCase(),
+      rawCase(1),
+      rawCase(2),
     ],
   };
 }
