@@ -47,7 +47,6 @@ export {
   wakeNode,
   canSpin,
   spinUntil,
-  spinUntilPatient,
   spinOnNode,
   nodeWoken,
   markSpinning,

@@ -10,33 +10,10 @@
  * | 2 | LOCK | internal lock | itself |
  * | 3..4 | Q | wait queue | LOCK |
  *
- * ## No lost wakeup
- * A waiter increments WAITERS under LOCK and then re-reads COUNTER; `add`
- * stores COUNTER (CAS), then reads WAITERS (all sequentially consistent).
- * Either the waiter sees 0 and returns without queueing, or `add` sees the
- * waiter and takes the queue under LOCK - which the waiter's node joined in
- * the same critical section, so the release finds it.
- *
- * The wake itself is delivered exactly once through the node's N_STATE (core
- * park.ts, spinOnNode): a blocking waiter queues its node SPINNING and polls
- * N_STATE; the release exchanges N_STATE to WOKEN (`markWokenFrom`) and calls
- * `wakeNode` only if it was not SPINNING. A spinner that gives up leaves by
- * CAS SPINNING -> WAITING: if the release's exchange came first, the CAS
- * fails, the waiter sees WOKEN and returns; if the CAS came first, the
- * release sees WAITING and wakes through the owner's woken stack, which
- * cannot lose a wake (park.ts). Async waiters' nodes are WAITING from the
- * start, so they are always woken through `wakeNode`.
- *
- * ## Spinning (`waitSync`), Go's rule
- * A blocking waiter first polls COUNTER (paused polls, `spinUntilPatient`: counted in
- * H_SPINNING and only with a spare core and another thread running, after a
- * microsecond's uncounted polls and a short grace), so a
- * `done()` from a thread on another core costs one CAS and one load, with no
- * lock, queue, node or Atomics.notify. Only then does it queue a SPINNING
- * node, spin a little on it, and park. Measured in apps/bench
- * (waitgroup-wake): the old spin, 2000 back-to-back loads of COUNTER and no
- * spinner count, fought the waker for the cache line and then went through
- * the woken stack and S_PARK on every wake that missed it.
+ * No lost wakeup: a waiter increments WAITERS under LOCK and then re-reads
+ * COUNTER; `add` stores COUNTER, then reads WAITERS (both sequentially
+ * consistent). Either the waiter sees 0 and returns, or `add` sees the waiter
+ * and wakes the queue under LOCK.
  */
 import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
@@ -48,27 +25,8 @@ const LOCK = 2;
 const Q = 3;
 const WORDS = 5;
 const TYPE = 'sync.WaitGroup';
-// Bound once: the package's CommonJS namespace reads every export through a getter.
-const {
-  WR_WAITGROUP_WAIT,
-  assertMayBlock,
-  spinUntilPatient,
-  spinOnNode,
-  markSpinning,
-  markWokenFrom,
-  wakeNode,
-  ilock,
-  iunlock,
-  allocNode,
-  freeNode,
-  parkSync,
-  waitReason,
-} = substrate;
-// Polls of COUNTER before queueing (~50 ns apart: about 200 us, well over a
-// kernel wake-up here: a shorter spin that gives up just before a woken
-// partner answers makes the two sides take turns parking, measured), then polls of the queued
-// node before parking (spinOnNode's default).
-const COUNTER_POLLS = 4000;
+const { WR_WAITGROUP_WAIT } = substrate;
+const SPINS = 2000;
 
 /**
  * Go's `sync.WaitGroup`, in shared memory: `add`/`done` from any thread,
@@ -85,7 +43,6 @@ const COUNTER_POLLS = 4000;
  */
 export class WaitGroup extends SharedBase {
   private readonly queue: substrate.WaitQueue;
-  private readonly isZero = (): boolean => Atomics.load(this.i32, COUNTER) === 0;
 
   constructor() {
     super(TYPE, WORDS);
@@ -110,10 +67,7 @@ export class WaitGroup extends SharedBase {
   add(delta: number): void {
     if (!Number.isInteger(delta) || (delta | 0) !== delta) throw errors.badDelta(delta);
     const i32 = this.i32;
-    // First try the likeliest old value (1 for done(), 0 for an add that
-    // arms the group) instead of loading it: one access to the line fewer
-    // on the hand-off path; a wrong guess returns the value to try next.
-    let v = delta < 0 ? -delta : 0;
+    let v = Atomics.load(i32, COUNTER);
     for (;;) {
       const nv = v + delta;
       if (nv < 0) throw errors.negativeCounter();
@@ -149,11 +103,11 @@ export class WaitGroup extends SharedBase {
    */
   wait(): Promise<void> {
     if (Atomics.load(this.i32, COUNTER) === 0) return Promise.resolve();
-    const node = this.enqueue(false);
+    const node = this.enqueue();
     if (node < 0) return Promise.resolve();
     return substrate
       .parkAsync(this.world, this.queue, LOCK, node, { owner: this, reason: WR_WAITGROUP_WAIT })
-      .then(() => freeNode(this.world, node));
+      .then(() => substrate.freeNode(this.world, node));
   }
 
   /**
@@ -166,19 +120,17 @@ export class WaitGroup extends SharedBase {
    * ```
    */
   waitSync(): void {
-    assertMayBlock();
+    substrate.assertMayBlock();
     const i32 = this.i32;
     if (Atomics.load(i32, COUNTER) === 0) return;
-    const world = this.world;
-    if (spinUntilPatient(world, this.isZero, COUNTER_POLLS)) return;
-    const node = this.enqueue(true);
-    if (node < 0) return;
-    if (!spinOnNode(world, node)) {
-      // Said right before the park (a spin that succeeds parks nothing).
-      waitReason(WR_WAITGROUP_WAIT, this);
-      parkSync(world, this.queue, LOCK, node, undefined, false);
+    if (substrate.canSpin(this.world)) {
+      for (let i = 0; i < SPINS; i++) if (Atomics.load(i32, COUNTER) === 0) return;
     }
-    freeNode(world, node);
+    const node = this.enqueue();
+    if (node < 0) return;
+    substrate.waitReason(WR_WAITGROUP_WAIT, this);
+    substrate.parkSync(this.world, this.queue, LOCK, node);
+    substrate.freeNode(this.world, node);
   }
 
   /** Current counter (racy: may be stale by the time you read it). */
@@ -186,41 +138,27 @@ export class WaitGroup extends SharedBase {
     return Atomics.load(this.i32, COUNTER);
   }
 
-  /** Queues a node (SPINNING if `spinning`) unless COUNTER is 0: the node, or -1. */
-  private enqueue(spinning: boolean): number {
+  private enqueue(): number {
     const { world, i32 } = this;
-    ilock(world, i32, LOCK);
+    substrate.ilock(world, i32, LOCK);
     try {
       Atomics.add(i32, WAITERS, 1);
       if (Atomics.load(i32, COUNTER) === 0) {
         Atomics.sub(i32, WAITERS, 1);
         return -1;
       }
-      const node = allocNode(world);
-      if (spinning) markSpinning(world, node);
+      const node = substrate.allocNode(world);
       this.queue.pushBack(node);
       return node;
     } finally {
-      iunlock(i32, LOCK);
+      substrate.iunlock(i32, LOCK);
     }
   }
 
   private releaseAll(): void {
     // Go releases every waiter when the counter reaches zero, even if an
     // add() races right after (Go calls that reuse a misuse).
-    // A spinning waiter sees WOKEN by itself: only the others are woken.
-    const { world, i32, queue } = this;
-    const wake: number[] = [];
-    ilock(world, i32, LOCK);
-    try {
-      Atomics.store(i32, WAITERS, 0);
-      for (let node = queue.popLive(); node >= 0; node = queue.popLive()) {
-        if (markWokenFrom(world, node)) wake.push(node);
-      }
-    } finally {
-      iunlock(i32, LOCK);
-    }
-    for (const node of wake) wakeNode(world, node);
+    substrate.releaseAll(this.queue, LOCK, () => Atomics.store(this.i32, WAITERS, 0));
   }
 }
 

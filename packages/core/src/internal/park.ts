@@ -415,44 +415,6 @@ export function spinUntil(
 }
 
 /**
- * Like `spinUntil`, but patient the way `spinOnNode` is: it polls `ready()`
- * for about a microsecond before counting itself as a spinner, and when the
- * spare cores are taken it keeps polling a short grace period before giving
- * up. For the two sides of a ping-pong through one word (a WaitGroup's
- * counter): the side that was just served is still counted as a spinner for
- * a few hundred nanoseconds, and a strict canSpin would send its partner to
- * sleep in the kernel on every hand-off (measured in apps/bench,
- * waitgroup-wake: ~75-170 us per round trip instead of under 1 us).
- */
-export function spinUntilPatient(
-  world: World,
-  ready: () => boolean,
-  polls = SPIN_UNTIL_POLLS,
-): boolean {
-  for (let i = 0; i < SPIN_FIRST; i++) {
-    if (ready()) return true;
-    relax();
-  }
-  const i32 = world.i32;
-  let spinning = false;
-  try {
-    for (let i = SPIN_FIRST; i < polls; i++) {
-      if (ready()) return true;
-      if (!spinning) {
-        if (canSpin(world)) {
-          spinning = true;
-          Atomics.add(i32, H_SPINNING, 1);
-        } else if (i >= SPIN_FIRST + SPIN_GRACE) return false;
-      }
-      relax();
-    }
-    return ready();
-  } finally {
-    if (spinning) Atomics.sub(i32, H_SPINNING, 1);
-  }
-}
-
-/**
  * Spins on a queued node that its owner left SPINNING (world.ts: a waker
  * then only sets WOKEN, with no woken-stack push and no notify), under Go's
  * rule (spare cores, another thread running), for up to `polls` polls. True
