@@ -2,26 +2,13 @@
 // their goroutines keep the order across batches, fail with the first error
 // (explained against its own task), stop on cancellation in the middle of a
 // batch and keep back-pressure. Real worker threads, seeded (GOCSP_SEED).
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { gomaxprocs, runtime } from '@gocsp/core';
+import { describe, expect, it } from 'vitest';
+import { gomaxprocs } from '@gocsp/core';
 import { AtomicInt32 } from '@gocsp/sync';
 import { Canceled, collect, fromIterable, pipeline, stage } from '@gocsp/patterns';
-import { delay, rng, scale, tasks } from './util.js';
+import { delay, guardRuntimeSuite, range, rng, scale, tasks } from './util.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown): void => void unhandled.push(e);
-process.on('unhandledRejection', onUnhandled);
-
-afterEach(() => {
-  expect(unhandled).toEqual([]);
-});
-
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled);
-  await runtime.shutdown();
-});
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+guardRuntimeSuite();
 /** Workers per stage at which neighbouring stages of that concurrency fuse. */
 const P = gomaxprocs();
 

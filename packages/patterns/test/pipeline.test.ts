@@ -1,8 +1,7 @@
 // Pipelines and channel helpers: ordering, errors (surfacing once, stopping
 // every stage), draining on close, cancellation; merge, fanOut, tee, batch,
 // rateLimit, fromIterable, collect.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runtime } from '@gocsp/core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { chan, type Clock } from '@gocsp/channels';
 import { AtomicInt32 } from '@gocsp/sync';
 import {
@@ -22,22 +21,18 @@ import {
   tee,
   withCancel,
 } from '@gocsp/patterns';
-import { delay, rng, scale, tasks, virtualClock, within } from './util.js';
+import {
+  delay,
+  guardRuntimeSuite,
+  range,
+  rng,
+  scale,
+  tasks,
+  virtualClock,
+  within,
+} from './util.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown): void => void unhandled.push(e);
-process.on('unhandledRejection', onUnhandled);
-
-afterEach(() => {
-  expect(unhandled).toEqual([]);
-});
-
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled);
-  await runtime.shutdown();
-});
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+guardRuntimeSuite();
 
 describe('pipeline', () => {
   it('three goroutine stages, results in order', async () => {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Piscina } from 'piscina';
 import { runtime } from '@gocsp/core';
 import { collect, fromIterable, piscinaStage, pipeline, stage } from '@gocsp/patterns';
+import { range } from './util.js';
 
 const pool = new Piscina({
   filename: new URL('./fixtures/piscina-worker.mjs', import.meta.url).href,
@@ -14,8 +15,6 @@ afterAll(async () => {
   await pool.destroy();
   await runtime.shutdown();
 });
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('piscinaStage', () => {
   it('runs each value through piscina.run, in order, between goroutine stages', async () => {

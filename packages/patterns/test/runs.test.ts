@@ -2,25 +2,11 @@
 // for-await, collect): every value once and in order across runs, the
 // output's buffer bounds what it holds, leaving a loop in the middle of a run
 // cancels the producers. Real worker threads, seeded (GOCSP_SEED).
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runtime } from '@gocsp/core';
+import { describe, expect, it } from 'vitest';
 import { Canceled, collect, fromIterable, pipeline, stage } from '@gocsp/patterns';
-import { delay, rng, scale } from './util.js';
+import { delay, guardRuntimeSuite, range, rng, scale } from './util.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (e: unknown): void => void unhandled.push(e);
-process.on('unhandledRejection', onUnhandled);
-
-afterEach(() => {
-  expect(unhandled).toEqual([]);
-});
-
-afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled);
-  await runtime.shutdown();
-});
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+guardRuntimeSuite();
 
 describe('pipeline output runs', () => {
   it('a consumer that pauses gets every value once, in order; the output holds at most its buffer', async () => {

@@ -8,13 +8,11 @@ import { chan } from '@gocsp/channels';
 import { AtomicInt32 } from '@gocsp/sync';
 import { collect } from '@gocsp/patterns';
 import { OverflowError, fromChannel, parallelMap, toChannel } from '@gocsp/patterns/rxjs';
-import { delay, rng, scale, tasks } from './util.js';
+import { delay, range, rng, scale, tasks } from './util.js';
 
 afterAll(async () => {
   await runtime.shutdown();
 });
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -2,7 +2,8 @@
  * Test kit of this package: the shared one (tools/testkit.mjs) and the task
  * module fixture. GOCSP_SEED replays a run; GOCSP_STRESS scales it.
  */
-import { taskModule } from '@gocsp/core';
+import { afterAll, afterEach, expect } from 'vitest';
+import { runtime, taskModule } from '@gocsp/core';
 import type { Clock } from '@gocsp/channels';
 
 export { SEED, STRESS, scale, rng, delay } from '../../../tools/testkit.mjs';
@@ -11,6 +12,26 @@ export { SEED, STRESS, scale, rng, delay } from '../../../tools/testkit.mjs';
 export const tasks = taskModule<typeof import('./fixtures/tasks.mjs')>(
   new URL('./fixtures/tasks.mjs', import.meta.url),
 );
+
+/** 0, 1, ..., n - 1. */
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * For a suite on the worker runtime: fails each test after which an
+ * unhandled rejection was seen, and shuts the runtime down after the file.
+ */
+export function guardRuntimeSuite(): void {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => void unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  afterEach(() => {
+    expect(unhandled).toEqual([]);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await runtime.shutdown();
+  });
+}
 
 /** Resolves with `p`'s outcome, or 'pending' if it has not settled after `ms`. */
 export async function within<T>(p: Promise<T>, ms: number): Promise<T | 'pending'> {
