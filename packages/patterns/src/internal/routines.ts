@@ -216,19 +216,14 @@ async function worker(
   aligned: boolean,
 ): Promise<void> {
   try {
-    if (Array.isArray(spec)) {
-      // Fused stages: their tasks one after the other on each value.
-      const cs: substrate.CompiledTask[] = [];
-      for (const s of spec) {
-        const c = resolveTask(s);
-        cs.push(c instanceof Promise ? await c : c);
-      }
-      await work(chain(cs), undefined, mode, input, output, ctx, aligned);
-    } else {
-      let c = resolveTask(spec);
-      if (c instanceof Promise) c = await c;
-      await work(c.fn, c, mode, input, output, ctx, aligned);
+    const cs: substrate.CompiledTask[] = [];
+    for (const s of Array.isArray(spec) ? spec : [spec]) {
+      const c = resolveTask(s);
+      cs.push(c instanceof Promise ? await c : c);
     }
+    // Fused stages (several tasks): one after the other on each value.
+    if (cs.length === 1) await work(cs[0]!.fn, cs[0], mode, input, output, ctx, aligned);
+    else await work(chain(cs), undefined, mode, input, output, ctx, aligned);
   } catch (e) {
     cancelWithCause(ctx, e);
   } finally {
