@@ -84,29 +84,23 @@ function rawCase(threads: number): BenchCase {
     run: ({ n, signal }) =>
       withWorkers(signal, async (spawn) => {
         const url = new URL('./workers/sched-sum.js', import.meta.url);
-        const ws = await Promise.all(
+        const free = await Promise.all(
           Array.from({ length: threads }, (_, i) => spawn(url, `sum ${i}`)),
         );
-        const call = async (w: (typeof ws)[number], k: number): Promise<number> => {
-          w.post({ type: 'run', n: k });
-          return (await w.next('done')).sum as number;
+        const queued: (() => void)[] = [];
+        // One sum at a time per worker: the next sum goes to whichever is free.
+        const run = async (k: number): Promise<number> => {
+          while (free.length === 0) await new Promise<void>((r) => queued.push(r));
+          const w = free.pop()!;
+          try {
+            w.post({ type: 'run', n: k });
+            return (await w.next('done')).sum as number;
+          } finally {
+            free.push(w);
+            queued.shift()?.();
+          }
         };
-        await Promise.all(ws.map((w) => call(w, WARM_N)));
-        let next = 0;
-        const rs: number[] = [];
-        const t0 = performance.now();
-        await Promise.all(
-          ws.map(async (w) => {
-            while (next < n) {
-              next++;
-              rs.push(await call(w, SUM_N));
-            }
-          }),
-        );
-        const ms = performance.now() - t0;
-        expectEqual(`${name}: sums`, rs.length, n);
-        for (const r of rs) expectEqual(`${name}: a sum`, r, SUM);
-        return perSecond(n, ms);
+        return sums(name, threads, n, run);
       }),
   };
 }
