@@ -619,7 +619,6 @@ function globalQueue(sc: Sched): Wire[] {
   const gs: number[] = [];
   sc.lock();
   try {
-    sc.absorbInbox();
     for (
       let g = i32[sc.s + SC_GQ_HEAD]!;
       g !== 0 && gs.length < MAX_ENTRIES;

@@ -16,13 +16,13 @@
  * | --- | --- | --- | --- |
  * | 0 | SC_LOCK | internal lock (ilock) | itself |
  * | 1, 2 | SC_GQ_HEAD, SC_GQ_TAIL | global run queue: Gs linked by G_LINK, 0 = empty | SC_LOCK |
- * | 3 | SC_GQ_SIZE | Gs in the global queue and SC_INBOX | atomic: a pusher adds after its push, a taker subtracts under SC_LOCK; never more than the Gs linked (read racily as a hint) |
+ * | 3 | SC_GQ_SIZE | Gs in the global queue | written under SC_LOCK, read racily as a hint |
  * | 4 | SC_NP | active Ps (gomaxprocs) | host only |
  * | 5 | SC_NPIDLE | active Ps whose M is parked idle | atomic |
  * | 6 | SC_NMSPINNING | Ms spinning for work (Go's nmspinning) | atomic |
  * | 7 | SC_DROPPED | goroutines that ended without running to completion and not lost: cancelled before they started, abandoned by shutdown | atomic |
  * | 8 | SC_GOID | last goroutine id handed out; starts at 1, the main thread's id (Go's goroutine 1), so the first go() is goroutine 2 | atomic |
- * | 9 | SC_INBOX | Gs pushed to the global queue without the lock: a stack linked by G_LINK, newest first (Treiber: push-only CAS, taken whole) | CAS to push; exchange to take, by the SC_LOCK holder only |
+ * | 9 | (unused) | | |
  * | 10 | SC_COMPLETED | goroutines that finished (returned or threw) | atomic |
  * | 11 | SC_STATE | RUNNING / STOPPING | host |
  * | 12 | SC_FUNCS | entries used in the function table | SC_LOCK (append), atomic read |
@@ -124,7 +124,6 @@ export const SC_NPIDLE = 5;
 export const SC_NMSPINNING = 6;
 export const SC_DROPPED = 7;
 export const SC_GOID = 8;
-export const SC_INBOX = 9;
 /** SC_GOID's first value: ids up to it are taken (1 = the main thread, as in Go). */
 export const GOID_BASE = 1;
 export const SC_COMPLETED = 10;
@@ -426,45 +425,18 @@ export class Sched {
     this.unlock();
   }
 
-  /**
-   * Appends one G to the global queue without the lock (go/spawn from a
-   * thread that has no P, the hot case: the main thread starting goroutines
-   * while the Ms take them): push on SC_INBOX, then count it. The next
-   * holder of SC_LOCK moves the inbox to the queue's tail in push order.
-   * Taken only whole, so a block freed and pushed again cannot make a CAS
-   * succeed wrongly (no ABA). Rejected: SC_LOCK per G (measured: the Ms'
-   * globget spun on it behind the main thread's globput1, the largest
-   * self time in their profiles).
-   */
+  /** Appends one G to the global queue. */
   globput1(g: number): void {
     const i32 = this.i32;
-    const at = this.s + SC_INBOX;
-    for (;;) {
-      const head = Atomics.load(i32, at);
-      i32[g + G_LINK] = head;
-      if (Atomics.compareExchange(i32, at, head, g) === head) break;
-    }
-    Atomics.add(i32, this.s + SC_GQ_SIZE, 1);
-  }
-
-  /** Moves SC_INBOX to the tail of the global queue, oldest first. Caller holds SC_LOCK. */
-  absorbInbox(): void {
-    const i32 = this.i32;
     const s = this.s;
-    let g = Atomics.exchange(i32, s + SC_INBOX, 0);
-    if (g === 0) return;
-    const newest = g;
-    let prev = 0;
-    while (g !== 0) {
-      const next = i32[g + G_LINK]!;
-      i32[g + G_LINK] = prev;
-      prev = g;
-      g = next;
-    }
+    i32[g + G_LINK] = 0;
+    this.lock();
     const tail = i32[s + SC_GQ_TAIL]!;
-    if (tail === 0) i32[s + SC_GQ_HEAD] = prev;
-    else i32[tail + G_LINK] = prev;
-    i32[s + SC_GQ_TAIL] = newest;
+    if (tail === 0) i32[s + SC_GQ_HEAD] = g;
+    else i32[tail + G_LINK] = g;
+    i32[s + SC_GQ_TAIL] = g;
+    Atomics.add(i32, s + SC_GQ_SIZE, 1);
+    this.unlock();
   }
 
   /**
@@ -477,30 +449,17 @@ export class Sched {
     const s = this.s;
     if (Atomics.load(i32, s + SC_GQ_SIZE) === 0) return 0;
     this.lock();
-    this.absorbInbox();
-    const size = Atomics.load(i32, s + SC_GQ_SIZE);
-    if (size <= 0) {
+    const size = i32[s + SC_GQ_SIZE]!;
+    if (size === 0) {
       this.unlock();
       return 0;
     }
     const np = Math.max(1, i32[s + SC_NP]!);
     let n = Math.min(size, Math.floor(size / np) + 1, RUNQ_SIZE / 2);
     if (max > 0) n = Math.min(n, max);
-    // The size may count Gs pushed on the inbox after it was absorbed (their
-    // pushers counted them already): take at most what the queue links.
     const first = i32[s + SC_GQ_HEAD]!;
-    if (first === 0) {
-      this.unlock();
-      return 0;
-    }
     let last = first;
-    let taken = 1;
-    for (; taken < n; taken++) {
-      const next = i32[last + G_LINK]!;
-      if (next === 0) break;
-      last = next;
-    }
-    n = taken;
+    for (let i = 1; i < n; i++) last = i32[last + G_LINK]!;
     const rest = i32[last + G_LINK]!;
     i32[s + SC_GQ_HEAD] = rest;
     if (rest === 0) i32[s + SC_GQ_TAIL] = 0;
@@ -521,19 +480,16 @@ export class Sched {
     const i32 = this.i32;
     const s = this.s;
     this.lock();
-    this.absorbInbox();
     let g = i32[s + SC_GQ_HEAD]!;
     i32[s + SC_GQ_HEAD] = 0;
     i32[s + SC_GQ_TAIL] = 0;
+    Atomics.store(i32, s + SC_GQ_SIZE, 0);
+    this.unlock();
     const out: number[] = [];
     while (g !== 0) {
       out.push(g);
       g = i32[g + G_LINK]!;
     }
-    // Subtract what was taken (not store 0): a pusher between its push and
-    // its count makes the size briefly short, never long.
-    Atomics.sub(i32, s + SC_GQ_SIZE, out.length);
-    this.unlock();
     return out;
   }
 
