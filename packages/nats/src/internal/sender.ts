@@ -32,7 +32,7 @@ import { errors } from '../errors.js';
 import { apiCode, isNoResponders, isTransient, pause } from './conn.js';
 import type { Handle } from './handle.js';
 import { H } from './names.js';
-import { consumerLoad, removeMessage } from './stream.js';
+import { consumerLoad, removeMessage, type ChanState } from './stream.js';
 import { encodeValue } from './values.js';
 
 const FULL = 10077;
@@ -140,8 +140,10 @@ export class Sender<T> {
           continue;
         }
         if (isNoResponders(e)) {
-          // No stream takes the subject: closed (or deleted: refresh throws that).
-          if ((await this.h.refresh()).closed) throw errors.sendOnClosed();
+          // No stream takes the subject: closed (or deleted: refresh throws
+          // that), or a restarting server whose JetStream is not up yet - then
+          // the state read times out too, and the send tries again.
+          if ((await this.refreshUnlessTransient())?.closed === true) throw errors.sendOnClosed();
           await pause(50);
           continue;
         }
@@ -155,6 +157,16 @@ export class Sender<T> {
         if (this.h.conn.closed) continue; // reported at the top of the loop
         throw e;
       }
+    }
+  }
+
+  /** The channel's state, or undefined if the server could not say yet (a transient failure). */
+  private async refreshUnlessTransient(): Promise<ChanState | undefined> {
+    try {
+      return await this.h.refresh();
+    } catch (e) {
+      if ((isTransient(e) || isNoResponders(e)) && !this.h.conn.closed) return undefined;
+      throw e;
     }
   }
 
