@@ -73,6 +73,30 @@ describe('pipeline', () => {
     expect([...(got as number[])].sort((a, b) => a - b)).toEqual(range(n));
   });
 
+  it('workers sharing a source fed from this thread: the task sees only its values', async () => {
+    // As for pools: a worker that spun on its input and lost the batch to
+    // another worker waits again (it once ran the task on an internal marker).
+    for (let round = 0; round < scale(20); round++) {
+      const n = 500;
+      async function* values(): AsyncGenerator<number> {
+        for (let i = 0; i < n; i++) yield i; // one value per message
+      }
+      const out = pipeline(
+        values(),
+        stage(
+          (x: number) => {
+            if (typeof x !== 'number') throw new TypeError(`value is ${String(x)}`);
+            return x + 1;
+          },
+          { concurrency: 3, ordered: false },
+        ),
+      );
+      const got = await collect(out);
+      expect([...got].sort((a, b) => a - b)).toEqual(range(n).map((x) => x + 1));
+      await out.wait();
+    }
+  });
+
   it('an error in the middle stage of three cancels the whole pipeline and surfaces once', async () => {
     const calls1 = new AtomicInt32();
     let calls3 = 0;

@@ -12,7 +12,7 @@ import {
   withCancel,
   workerPool,
 } from '@gocsp/patterns';
-import { delay, rng, scale, tasks, within } from './util.js';
+import { delay, range, rng, scale, tasks, within } from './util.js';
 
 afterAll(async () => {
   await runtime.shutdown();
@@ -31,6 +31,29 @@ describe('workerPool', () => {
     const byIndex = new Map(rs.map((r) => [r.index, r]));
     for (let i = 0; i < n; i++)
       expect(byIndex.get(i)).toEqual({ index: i, ok: true, value: i * i });
+  });
+
+  it('workers sharing one queue fed from this thread: each job reaches the task as submitted', async () => {
+    // The workers spin on the queue before they park, and the one that saw a
+    // job may lose it to another worker: it must wait again, not run the task
+    // on nothing (a lost race once handed the task an internal marker).
+    for (let round = 0; round < scale(20); round++) {
+      const pool = workerPool(
+        (x: number) => {
+          if (typeof x !== 'number') throw new TypeError(`job is ${String(x)}`);
+          return x * x;
+        },
+        { workers: 3, queue: 8 },
+      );
+      const got = collect(pool.results);
+      const n = 500;
+      for (let i = 0; i < n; i++) await pool.submit(i);
+      pool.close();
+      const rs = await got;
+      await pool.wait();
+      expect(rs.filter((r) => !r.ok || r.value !== r.index * r.index)).toEqual([]);
+      expect(rs.map((r) => r.index).sort((a, b) => a - b)).toEqual(range(n));
+    }
   });
 
   it('backpressure: a producer faster than the pool is held back; memory stays bounded', async () => {

@@ -94,14 +94,29 @@ export class Reader {
     return this.link.batch > 0 ? (r[0] as unknown[]) : [r[0]];
   }
 
-  /** Waits for the next message (or `done`); then as `poll`/`pollChunk`. */
+  /**
+   * Waits for the next message (or `done`). END: closed and drained, or
+   * `done`. Otherwise the message is taken, and the next `poll`/`pollChunk`
+   * returns its values - never WAIT.
+   *
+   * The spin only says that a message was there: with several consumers on
+   * the link (a pool's workers, a stage's workers) another one may take it
+   * first, so it is taken here, and a lost race parks like an empty link.
+   */
   async wait(): Promise<typeof END | undefined> {
     const ch = this.link.ch;
     if (
       this.link.remote === true &&
       substrate.spinUntil(substrate.defaultWorld(), () => ch.len > 0)
-    )
-      return undefined; // it is there
+    ) {
+      const r = ch.tryRecv();
+      if (r !== undefined) {
+        if (!r[1]) return END;
+        this.#unpack(r[0]);
+        this.#i = 0;
+        return undefined;
+      }
+    }
     const m = await select([
       onRecv(this.link.ch, (v, ok): { v: unknown } | typeof END => (ok ? { v } : END)),
       onRecv(this.done, (): typeof END => END),
