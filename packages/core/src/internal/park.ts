@@ -112,12 +112,77 @@ const SPIN_RETRIES = 20;
 const SPIN_GRACE = 50;
 const NOOP = (): void => {};
 
+/** Nodes per page of a NodeTable (a page covers PAGE_NODES * NODE_WORDS words of the heap). */
+const PAGE_SHIFT = 10;
+const PAGE_NODES = 1 << PAGE_SHIFT;
+
+/**
+ * This thread's parked waiters by node. A node is a block of the heap's
+ * smallest size class (world.ts), so its word index is a multiple of
+ * NODE_WORDS = 8 and `node >>> 3` numbers nodes densely; the table is an
+ * array of lazily made pages of PAGE_NODES slots indexed by that number.
+ *
+ * Why not a Map: with hundreds of thousands of parked goroutines on one M
+ * (sched-park-1m), Map.set and get+delete cost ~270 ns each (hashing spreads
+ * neighbouring nodes over a table of megabytes, and it rehashes as it
+ * grows); a page slot is two dependent loads on memory that follows the
+ * node's own address. A page costs 8 KiB and exists only where this thread
+ * has parked a node.
+ */
+class NodeTable {
+  private readonly pages: (Waiter | undefined)[][] = [];
+  size = 0;
+
+  get(node: number): Waiter | undefined {
+    const i = node >>> 3;
+    const page = this.pages[i >>> PAGE_SHIFT];
+    return page === undefined ? undefined : page[i & (PAGE_NODES - 1)];
+  }
+
+  set(node: number, w: Waiter): void {
+    const i = node >>> 3;
+    const p = i >>> PAGE_SHIFT;
+    const pages = this.pages;
+    // Keep `pages` packed: fill the gap up to p (a holey array would turn into a dictionary).
+    while (pages.length <= p) pages.push(undefined as never);
+    let page = pages[p];
+    if (page === undefined)
+      page = pages[p] = new Array<Waiter | undefined>(PAGE_NODES).fill(undefined);
+    const k = i & (PAGE_NODES - 1);
+    if (page[k] === undefined) this.size++;
+    page[k] = w;
+  }
+
+  /** Removes the entry of `node`; true if there was one. */
+  delete(node: number): boolean {
+    const i = node >>> 3;
+    const page = this.pages[i >>> PAGE_SHIFT];
+    if (page === undefined) return false;
+    const k = i & (PAGE_NODES - 1);
+    if (page[k] === undefined) return false;
+    page[k] = undefined;
+    this.size--;
+    return true;
+  }
+
+  /** The waiters (a copy: callers may wake or fail them while iterating). */
+  values(): Waiter[] {
+    const out: Waiter[] = [];
+    if (this.size === 0) return out;
+    for (const page of this.pages) {
+      if (page === undefined) continue;
+      for (const w of page) if (w !== undefined) out.push(w);
+    }
+    return out;
+  }
+}
+
 /** This thread's parking state in one world. */
 export class Parker {
   readonly world: World;
   readonly i32: Int32Array;
   readonly base: number;
-  private readonly waiters = new Map<number, Waiter>();
+  private readonly waiters = new NodeTable();
   private localHead: LocalWait | undefined;
   private locals = 0;
   private armed = false;
@@ -181,7 +246,7 @@ export class Parker {
 
   /** Fails every async waiter that can be failed (deadlock); see Waiter.fail. */
   failAll(err: Error): void {
-    for (const w of [...this.waiters.values()]) if (w.fail) guard(() => w.fail!(err));
+    for (const w of this.waiters.values()) if (w.fail) guard(() => w.fail!(err));
     const locals: LocalWait[] = [];
     for (let w = this.localHead; w !== undefined; w = w.nextLocal) locals.push(w);
     for (const w of locals) guard(() => w.fail(err));
@@ -287,7 +352,7 @@ export class Parker {
     const epoch = Atomics.load(i32, H_DEATH_EPOCH);
     if (epoch !== this.deathEpoch) {
       this.deathEpoch = epoch;
-      for (const w of [...this.waiters.values()]) if (w.deathCheck) guard(() => w.deathCheck!());
+      for (const w of this.waiters.values()) if (w.deathCheck) guard(() => w.deathCheck!());
     }
     const ask = Atomics.load(i32, H_ASK);
     if (ask !== this.askSeen) {
