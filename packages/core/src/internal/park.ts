@@ -115,6 +115,8 @@ const NOOP = (): void => {};
 /** Nodes per page of a NodeTable (a page covers PAGE_NODES * NODE_WORDS words of the heap). */
 const PAGE_SHIFT = 10;
 const PAGE_NODES = 1 << PAGE_SHIFT;
+/** Pages a NodeTable keeps when it empties (see trim). */
+const KEEP_PAGES = 4;
 
 /**
  * This thread's parked waiters by node. A node is a block of the heap's
@@ -127,10 +129,15 @@ const PAGE_NODES = 1 << PAGE_SHIFT;
  * neighbouring nodes over a table of megabytes, and it rehashes as it
  * grows); a page slot is two dependent loads on memory that follows the
  * node's own address. A page costs 8 KiB and exists only where this thread
- * has parked a node.
+ * has parked a node since the table was last trimmed: when the thread has
+ * no parked waiter left at the end of an event-loop turn (Parker.lazyUnref),
+ * pages beyond KEEP_PAGES are dropped, so a thread that once parked waiters
+ * spread over a large heap does not keep their pages.
  */
 class NodeTable {
   private readonly pages: (Waiter | undefined)[][] = [];
+  /** Pages made since the last trim. */
+  made = 0;
   size = 0;
 
   get(node: number): Waiter | undefined {
@@ -146,8 +153,10 @@ class NodeTable {
     // Keep `pages` packed: fill the gap up to p (a holey array would turn into a dictionary).
     while (pages.length <= p) pages.push(undefined as never);
     let page = pages[p];
-    if (page === undefined)
+    if (page === undefined) {
       page = pages[p] = new Array<Waiter | undefined>(PAGE_NODES).fill(undefined);
+      this.made++;
+    }
     const k = i & (PAGE_NODES - 1);
     if (page[k] === undefined) this.size++;
     page[k] = w;
@@ -163,6 +172,18 @@ class NodeTable {
     page[k] = undefined;
     this.size--;
     return true;
+  }
+
+  /**
+   * Drops every page if no waiter is left (their memory goes back to the
+   * GC), unless there are only a few (a thread that parks and wakes all
+   * the time keeps them instead of making them again each turn).
+   */
+  trim(): void {
+    if (this.size === 0 && this.made > KEEP_PAGES) {
+      this.pages.length = 0;
+      this.made = 0;
+    }
   }
 
   /** The waiters (a copy: callers may wake or fail them while iterating). */
@@ -209,6 +230,11 @@ export class Parker {
     // happened between a waiter's own check and its park is not missed.
     this.deathEpoch = -1;
     this.askSeen = Atomics.load(this.i32, H_ASK);
+  }
+
+  /** Pages of the waiter table this thread holds (tests: they are dropped once it empties). */
+  get tablePages(): number {
+    return this.waiters.made;
   }
 
   /** Number of waiters parked on this thread in this world. */
@@ -405,6 +431,7 @@ export class Parker {
   private readonly lazyUnref = (): void => {
     this.unrefQueued = false;
     if (this.waiters.size + this.locals === 0) quiet();
+    this.waiters.trim();
     if (this.waiters.size + this.locals === 0 && this.refd) {
       this.refd = false;
       this.keepAlive?.unref();
