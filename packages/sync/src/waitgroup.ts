@@ -5,15 +5,27 @@
  *
  * | word | name | meaning | protected by |
  * | --- | --- | --- | --- |
- * | 0 | COUNTER | Go's counter | CAS (never goes negative: a bad add changes nothing) |
- * | 1 | WAITERS | waiters queued or about to queue | LOCK (read racily by add) |
+ * | 0 | COUNTER | Go's counter | CAS (never goes negative: a bad add changes nothing); the move to zero under LOCK too |
+ * | 1 | WAITERS | waiters queued or about to queue | LOCK |
  * | 2 | LOCK | internal lock | itself |
  * | 3..4 | Q | wait queue | LOCK |
  *
- * No lost wakeup: a waiter increments WAITERS under LOCK and then re-reads
- * COUNTER; `add` stores COUNTER, then reads WAITERS (both sequentially
- * consistent). Either the waiter sees 0 and returns, or `add` sees the waiter
- * and wakes the queue under LOCK.
+ * The counter reaches zero only under LOCK (`toZero`): the CAS to zero, the
+ * read of WAITERS and taking the queue are one critical section, which a
+ * waiter's queueing (count itself in WAITERS, re-read COUNTER, queue a node
+ * or back out) cannot interleave with. Every other change of COUNTER is a
+ * plain CAS (it cannot release anybody).
+ *
+ * - No lost wakeup: a waiter that queued did so while COUNTER was not zero,
+ *   so the move to zero, which comes later, finds its node.
+ * - No stale release: the release takes exactly the nodes queued before the
+ *   counter reached zero. (It used to read WAITERS after a lock-free CAS and
+ *   take LOCK afterwards. A waiter that had counted itself, then seen zero
+ *   and backed out, could re-arm the group and queue a node for the next
+ *   round before that late release, which then woke it with COUNTER at 1:
+ *   `waitSync` returned before `done()`, seen in apps/bench's waitgroup
+ *   ping-pong about once in 20M round trips on a loaded machine. The model
+ *   test test/waitgroup-model.test.ts finds that interleaving.)
  */
 import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
@@ -72,11 +84,13 @@ export class WaitGroup extends SharedBase {
       const nv = v + delta;
       if (nv < 0) throw errors.negativeCounter();
       if (nv > 0x7fffffff) throw new RangeError('WaitGroup counter overflows int32');
-      const seen = Atomics.compareExchange(i32, COUNTER, v, nv);
-      if (seen === v) {
-        if (nv === 0 && delta !== 0 && Atomics.load(i32, WAITERS) > 0) this.releaseAll();
-        return;
+      if (nv === 0 && delta !== 0) {
+        if (this.toZero(v)) return;
+        v = Atomics.load(i32, COUNTER);
+        continue;
       }
+      const seen = Atomics.compareExchange(i32, COUNTER, v, nv);
+      if (seen === v) return;
       v = seen;
     }
   }
@@ -155,10 +169,28 @@ export class WaitGroup extends SharedBase {
     }
   }
 
-  private releaseAll(): void {
+  /**
+   * Moves COUNTER from `v` to zero and takes every queued waiter, in one
+   * critical section under LOCK (see the file header); then wakes them.
+   * False if COUNTER was no longer `v` (nothing changed: the caller retries).
+   */
+  private toZero(v: number): boolean {
+    const { world, i32, queue } = this;
+    let nodes: number[] | undefined;
+    substrate.ilock(world, i32, LOCK);
+    try {
+      if (Atomics.compareExchange(i32, COUNTER, v, 0) !== v) return false;
+      if (Atomics.load(i32, WAITERS) > 0) {
+        Atomics.store(i32, WAITERS, 0);
+        nodes = substrate.popAll(queue);
+      }
+    } finally {
+      substrate.iunlock(i32, LOCK);
+    }
     // Go releases every waiter when the counter reaches zero, even if an
     // add() races right after (Go calls that reuse a misuse).
-    substrate.releaseAll(this.queue, LOCK, () => Atomics.store(this.i32, WAITERS, 0));
+    if (nodes !== undefined) substrate.wakeAll(world, nodes);
+    return true;
   }
 }
 
