@@ -25,7 +25,7 @@ interface State {
   zeroes: number; // times the counter reached zero
   ball: number; // rounds handed from the waiter to the doner
   w: { pc: string; round: number; node: number };
-  d: { pc: string; round: number; seenW: number };
+  d: { pc: string; round: number };
 }
 
 const ROUNDS = 3;
@@ -99,45 +99,30 @@ function donerStep(s: State, p: Protocol): State | null {
     d.round++;
     d.pc = d.round < ROUNDS ? 'ball' : 'end';
   };
+  // The old protocol: CAS to zero, read WAITERS, then (if any) LOCK to take
+  // the queue. The current one (toZero): LOCK, CAS to zero, take the queue.
+  const old = p === 'old';
   switch (d.pc) {
     case 'ball': // the first done() needs no ball; the next ones wait for the waiter's re-arm
       if (n.ball < d.round) return null;
-      d.pc = p === 'old' ? 'cas' : 'lock';
+      d.pc = old ? 'cas' : 'lock';
       return n;
-    // The old protocol: CAS to zero, read WAITERS, then LOCK to take the queue.
     case 'cas':
       n.counter--;
       n.zeroes++;
-      d.pc = 'readW';
+      d.pc = old ? 'readW' : 'release';
       return n;
     case 'readW':
-      d.seenW = n.waiters;
-      if (d.seenW > 0) d.pc = 'lockOld';
+      if (n.waiters > 0) d.pc = 'lock';
       else next();
       return n;
-    case 'lockOld':
-      if (n.lock !== 0) return null;
-      n.lock = 2;
-      d.pc = 'releaseOld';
-      return n;
-    case 'releaseOld': // WAITERS = 0, take the queue, unlock
-      release();
-      n.lock = 0;
-      next();
-      return n;
-    // The current protocol (toZero): LOCK, CAS to zero, take the queue if WAITERS > 0, unlock.
     case 'lock':
       if (n.lock !== 0) return null;
       n.lock = 2;
-      d.pc = 'casLocked';
+      d.pc = old ? 'release' : 'cas';
       return n;
-    case 'casLocked':
-      n.counter--;
-      n.zeroes++;
-      d.pc = 'releaseLocked';
-      return n;
-    case 'releaseLocked':
-      if (n.waiters > 0) release();
+    case 'release': // WAITERS = 0, take the queue (toZero: only if WAITERS > 0), unlock
+      if (old || n.waiters > 0) release();
       n.lock = 0;
       next();
       return n;
@@ -156,7 +141,7 @@ function explore(p: Protocol): { states: number; errors: string[] } {
     zeroes: 0,
     ball: 0,
     w: { pc: 'check', round: 0, node: -1 },
-    d: { pc: 'ball', round: 0, seenW: 0 },
+    d: { pc: 'ball', round: 0 },
   };
   const seen = new Set<string>();
   const errors: string[] = [];
