@@ -173,6 +173,9 @@ export class WaitGroup extends SharedBase {
    * Moves COUNTER from `v` to zero and takes every queued waiter, in one
    * critical section under LOCK (see the file header); then wakes them.
    * False if COUNTER was no longer `v` (nothing changed: the caller retries).
+   * Written out rather than through substrate.releaseAll with a CAS in its
+   * update callback: that version (a closure per call, popAll even with no
+   * waiter) made the waitgroup-wake ping-pong 0.47-0.53 -> 0.70-0.82 us.
    */
   private toZero(v: number): boolean {
     const { world, i32, queue } = this;
