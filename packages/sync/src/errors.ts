@@ -22,6 +22,10 @@ export class SyncMisuseError extends GocspError {
 
 export const errors = {
   negativeCounter: () => new SyncMisuseError('sync: negative WaitGroup counter'),
+  counterOverflow: () =>
+    new RangeError(
+      'sync: WaitGroup counter would pass 2^30 - 1 (1073741823): call done() for finished tasks before adding more',
+    ),
   unlockUnlocked: () => new SyncMisuseError('sync: unlock of unlocked mutex'),
   rwUnlockUnlocked: () => new SyncMisuseError('sync: Unlock of unlocked RWMutex'),
   rUnlockUnlocked: () => new SyncMisuseError('sync: RUnlock of unlocked RWMutex'),

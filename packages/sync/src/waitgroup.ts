@@ -5,37 +5,49 @@
  *
  * | word | name | meaning | protected by |
  * | --- | --- | --- | --- |
- * | 0 | COUNTER | Go's counter | CAS (never goes negative: a bad add changes nothing); the move to zero under LOCK too |
- * | 1 | WAITERS | waiters queued or about to queue | LOCK |
+ * | 0 | STATE | bits 0..29: Go's counter; bit 30: QUEUED (waiters may be queued) | CAS; QUEUED set and cleared under LOCK too |
+ * | 1 | WAITERS | waiters queued (for inspection) | LOCK |
  * | 2 | LOCK | internal lock | itself |
  * | 3..4 | Q | wait queue | LOCK |
  *
- * The counter reaches zero only under LOCK (`toZero`): the CAS to zero, the
- * read of WAITERS and taking the queue are one critical section, which a
- * waiter's queueing (count itself in WAITERS, re-read COUNTER, queue a node
- * or back out) cannot interleave with. Every other change of COUNTER is a
- * plain CAS (it cannot release anybody).
+ * Go keeps its counter and its waiter count in one 64-bit word, so that the
+ * move to zero sees, in the same atomic step, whether anybody waits. A flag
+ * bit beside the counter does the same in 32 bits (JavaScript's 64-bit
+ * Atomics are BigInt ones):
  *
- * - No lost wakeup: a waiter that queued did so while COUNTER was not zero,
- *   so the move to zero, which comes later, finds its node.
- * - No stale release: the release takes exactly the nodes queued before the
- *   counter reached zero. (It used to read WAITERS after a lock-free CAS and
- *   take LOCK afterwards. A waiter that had counted itself, then seen zero
- *   and backed out, could re-arm the group and queue a node for the next
- *   round before that late release, which then woke it with COUNTER at 1:
- *   `waitSync` returned before `done()`, seen in apps/bench's waitgroup
- *   ping-pong about once in 20M round trips on a loaded machine. The model
- *   test test/waitgroup-model.test.ts finds that interleaving.)
+ * - A waiter that must block takes LOCK, sets QUEUED by a CAS that requires
+ *   a non-zero counter (else it backs out: the group is done), and queues its
+ *   node before unlocking. A spinning `waitSync` only reads STATE.
+ * - A change of the counter is one CAS of STATE. The move to zero is lock-free
+ *   when QUEUED is clear: no node can be queued then, since queueing needs
+ *   QUEUED set by a CAS on the same word while the counter is not zero.
+ * - With QUEUED set, the move to zero happens under LOCK (`toZero`): the CAS
+ *   to zero, which clears QUEUED, and taking every queued node are one
+ *   critical section, which a waiter's queueing cannot interleave with.
+ *
+ * So no wake-up is lost (a node is queued only while the counter is not zero,
+ * and the move to zero then takes LOCK and finds it) and none is stale: the
+ * release takes exactly the nodes queued in the round that ended. An earlier
+ * protocol read the waiter count after a lock-free CAS to zero and released
+ * the queue later, which could wake a node queued for the next round
+ * (`waitSync` returned before `done()`, seen in apps/bench's waitgroup
+ * ping-pong); test/waitgroup-model.test.ts explores every interleaving of
+ * both. The price of the flag is the counter's range: at most 2^30 - 1
+ * outstanding tasks (Go: 2^31 - 1).
  */
 import * as substrate from '@gocsp/core/internal';
 import { errors } from './errors.js';
 import { SharedBase, registerType } from './internal/base.js';
 
-const COUNTER = 0;
+const STATE = 0;
 const WAITERS = 1;
 const LOCK = 2;
 const Q = 3;
 const WORDS = 5;
+/** STATE bit: waiters may be queued; the move to zero must take LOCK. */
+const QUEUED = 1 << 30;
+/** STATE bits of the counter; also its largest value. */
+const COUNT = QUEUED - 1;
 const TYPE = 'sync.WaitGroup';
 const { WR_WAITGROUP_WAIT } = substrate;
 const SPINS = 2000;
@@ -63,13 +75,14 @@ export class WaitGroup extends SharedBase {
 
   /** @internal */
   protected state(): Record<string, string | number | boolean | null> {
-    return { count: Atomics.load(this.i32, COUNTER), waiters: Atomics.load(this.i32, WAITERS) };
+    return { count: this.count, waiters: Atomics.load(this.i32, WAITERS) };
   }
 
   /**
    * Adds `delta` (may be negative) to the counter; at zero, every waiter is
    * released. Throws `SyncMisuseError` ("sync: negative WaitGroup counter") and
-   * changes nothing if the counter would go below zero.
+   * changes nothing if the counter would go below zero, and a `RangeError`
+   * if it would pass 2^30 - 1 (1,073,741,823 outstanding tasks).
    *
    * @example
    * ```ts
@@ -79,17 +92,21 @@ export class WaitGroup extends SharedBase {
   add(delta: number): void {
     if (!Number.isInteger(delta) || (delta | 0) !== delta) throw errors.badDelta(delta);
     const i32 = this.i32;
-    let v = Atomics.load(i32, COUNTER);
+    // done() tries the move from 1 to zero (the one that wakes somebody)
+    // first: a CAS takes the cache line once, where a load and then a CAS
+    // take it twice when another thread wrote it last. A wrong guess costs
+    // nothing but the failed CAS, which returns the word to go on with.
+    let v = delta === -1 ? 1 : Atomics.load(i32, STATE);
     for (;;) {
-      const nv = v + delta;
-      if (nv < 0) throw errors.negativeCounter();
-      if (nv > 0x7fffffff) throw new RangeError('WaitGroup counter overflows int32');
-      if (nv === 0 && delta !== 0) {
+      const n = (v & COUNT) + delta;
+      if (n < 0) throw errors.negativeCounter();
+      if (n > COUNT) throw errors.counterOverflow();
+      if (n === 0 && delta !== 0 && (v & QUEUED) !== 0) {
         if (this.toZero(v)) return;
-        v = Atomics.load(i32, COUNTER);
+        v = Atomics.load(i32, STATE);
         continue;
       }
-      const seen = Atomics.compareExchange(i32, COUNTER, v, nv);
+      const seen = Atomics.compareExchange(i32, STATE, v, (v & QUEUED) | n);
       if (seen === v) return;
       v = seen;
     }
@@ -116,7 +133,7 @@ export class WaitGroup extends SharedBase {
    * ```
    */
   wait(): Promise<void> {
-    if (Atomics.load(this.i32, COUNTER) === 0) return Promise.resolve();
+    if ((Atomics.load(this.i32, STATE) & COUNT) === 0) return Promise.resolve();
     const node = this.enqueue();
     if (node < 0) return Promise.resolve();
     return substrate
@@ -136,9 +153,9 @@ export class WaitGroup extends SharedBase {
   waitSync(): void {
     substrate.assertMayBlock();
     const i32 = this.i32;
-    if (Atomics.load(i32, COUNTER) === 0) return;
+    if ((Atomics.load(i32, STATE) & COUNT) === 0) return;
     if (substrate.canSpin(this.world)) {
-      for (let i = 0; i < SPINS; i++) if (Atomics.load(i32, COUNTER) === 0) return;
+      for (let i = 0; i < SPINS; i++) if ((Atomics.load(i32, STATE) & COUNT) === 0) return;
     }
     const node = this.enqueue();
     if (node < 0) return;
@@ -149,20 +166,28 @@ export class WaitGroup extends SharedBase {
 
   /** Current counter (racy: may be stale by the time you read it). */
   get count(): number {
-    return Atomics.load(this.i32, COUNTER);
+    return Atomics.load(this.i32, STATE) & COUNT;
   }
 
+  /**
+   * Under LOCK: sets QUEUED while the counter is not zero and queues a new
+   * node of this thread. -1 if the counter is zero (nothing queued).
+   */
   private enqueue(): number {
     const { world, i32 } = this;
     substrate.ilock(world, i32, LOCK);
     try {
-      Atomics.add(i32, WAITERS, 1);
-      if (Atomics.load(i32, COUNTER) === 0) {
-        Atomics.sub(i32, WAITERS, 1);
-        return -1;
+      let v = Atomics.load(i32, STATE);
+      for (;;) {
+        if ((v & COUNT) === 0) return -1;
+        if ((v & QUEUED) !== 0) break; // only toZero, under LOCK, clears it
+        const seen = Atomics.compareExchange(i32, STATE, v, v | QUEUED);
+        if (seen === v) break;
+        v = seen;
       }
       const node = substrate.allocNode(world);
       this.queue.pushBack(node);
+      Atomics.add(i32, WAITERS, 1);
       return node;
     } finally {
       substrate.iunlock(i32, LOCK);
@@ -170,29 +195,25 @@ export class WaitGroup extends SharedBase {
   }
 
   /**
-   * Moves COUNTER from `v` to zero and takes every queued waiter, in one
-   * critical section under LOCK (see the file header); then wakes them.
-   * False if COUNTER was no longer `v` (nothing changed: the caller retries).
-   * Written out rather than through substrate.releaseAll with a CAS in its
-   * update callback: that version (a closure per call, popAll even with no
-   * waiter) made the waitgroup-wake ping-pong 0.47-0.53 -> 0.70-0.82 us.
+   * Moves STATE from `v` (QUEUED set, counter reaching zero) to zero and
+   * takes every queued waiter, in one critical section under LOCK (see the
+   * file header); then wakes them. False if STATE was no longer `v` (nothing
+   * changed: the caller retries).
    */
   private toZero(v: number): boolean {
     const { world, i32, queue } = this;
-    let nodes: number[] | undefined;
+    let nodes: number[];
     substrate.ilock(world, i32, LOCK);
     try {
-      if (Atomics.compareExchange(i32, COUNTER, v, 0) !== v) return false;
-      if (Atomics.load(i32, WAITERS) > 0) {
-        Atomics.store(i32, WAITERS, 0);
-        nodes = substrate.popAll(queue);
-      }
+      if (Atomics.compareExchange(i32, STATE, v, 0) !== v) return false;
+      Atomics.store(i32, WAITERS, 0);
+      nodes = substrate.popAll(queue);
     } finally {
       substrate.iunlock(i32, LOCK);
     }
     // Go releases every waiter when the counter reaches zero, even if an
     // add() races right after (Go calls that reuse a misuse).
-    if (nodes !== undefined) substrate.wakeAll(world, nodes);
+    substrate.wakeAll(world, nodes);
     return true;
   }
 }

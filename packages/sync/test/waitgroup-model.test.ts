@@ -9,29 +9,44 @@
 //   - no early return: the waiter's wait of round k returns only after the
 //     counter reached zero k + 1 times;
 //   - no lost wake-up: every run ends with both threads through all rounds.
-// Sequential consistency is the model (all JS Atomics are SeqCst). The old
-// protocol - a lock-free CAS to zero, then a read of WAITERS, then LOCK to
-// take the queue - must be caught (it woke a node queued for the next round).
+// Sequential consistency is the model (all JS Atomics are SeqCst).
+// Protocols:
+//   - 'flag' (the current one): STATE holds the counter and a QUEUED bit. A
+//     waiter sets QUEUED by CAS under LOCK while the counter is not zero, then
+//     queues. done() loads STATE; with QUEUED clear it CASes to zero
+//     lock-free; with QUEUED set it takes LOCK, CASes to zero and takes the
+//     queue before unlocking.
+//   - 'locked' (the one before): every move to zero under LOCK.
+//   - 'old' (the first one, which must be caught): a lock-free CAS to zero,
+//     then a read of WAITERS, then LOCK to take the queue. It woke a node
+//     queued for the next round.
 import { describe, expect, it } from 'vitest';
 
-type Protocol = 'locked-zero' | 'old';
+type Protocol = 'flag' | 'locked' | 'old';
 
-interface State {
+interface Word {
   counter: number;
+  queued: boolean; // 'flag': the QUEUED bit of STATE
+}
+
+interface State extends Word {
   waiters: number;
   lock: number; // 0 free, 1 waiter thread, 2 doner thread
   queue: number[]; // node ids (the round that queued them)
   woken: number[]; // node ids woken
   zeroes: number; // times the counter reached zero
   ball: number; // rounds handed from the waiter to the doner
-  w: { pc: string; round: number; node: number };
-  d: { pc: string; round: number };
+  w: { pc: string; round: number; node: number; seen: Word | null };
+  d: { pc: string; round: number; seen: Word | null };
 }
 
 const ROUNDS = 3;
 
+const same = (s: State, seen: Word | null): boolean =>
+  seen !== null && s.counter === seen.counter && s.queued === seen.queued;
+
 /** One step of the waiter (WaitGroup.waitSync, then add(1) and the ball), or null if it cannot move. */
-function waiterStep(s: State, errors: string[]): State | null {
+function waiterStep(s: State, p: Protocol, errors: string[]): State | null {
   const n = structuredClone(s);
   const w = n.w;
   const returned = (): void => {
@@ -41,20 +56,36 @@ function waiterStep(s: State, errors: string[]): State | null {
     w.pc = 'rearm';
   };
   switch (w.pc) {
-    case 'check': // if (COUNTER === 0) return
+    case 'check': // if (count === 0) return
       if (n.counter === 0) returned();
       else w.pc = 'lock';
       return n;
     case 'lock': // ilock
       if (n.lock !== 0) return null;
       n.lock = 1;
-      w.pc = 'count';
+      w.pc = p === 'flag' ? 'load' : 'count';
       return n;
-    case 'count': // WAITERS += 1
+    // 'flag': load STATE; back out at zero; else set QUEUED by CAS (retry on change)
+    case 'load':
+      w.seen = { counter: n.counter, queued: n.queued };
+      w.pc = n.counter === 0 ? 'unlock' : n.queued ? 'queue' : 'setQueued';
+      return n;
+    case 'setQueued':
+      if (same(n, w.seen)) {
+        n.queued = true;
+        w.pc = 'queue';
+      } else w.pc = 'load';
+      return n;
+    case 'unlock': // counter is zero: unlock; return
+      n.lock = 0;
+      returned();
+      return n;
+    // 'locked' and 'old': count in WAITERS, re-read the counter, back out at zero
+    case 'count':
       n.waiters++;
       w.pc = 'recheck';
       return n;
-    case 'recheck': // COUNTER === 0: back out
+    case 'recheck':
       w.pc = n.counter === 0 ? 'uncount' : 'queue';
       return n;
     case 'uncount': // WAITERS -= 1; unlock; return
@@ -62,9 +93,10 @@ function waiterStep(s: State, errors: string[]): State | null {
       n.lock = 0;
       returned();
       return n;
-    case 'queue': // push a node; unlock
+    case 'queue': // push a node ('flag': and count it); unlock
       w.node = w.round;
       n.queue.push(w.node);
+      if (p === 'flag') n.waiters++;
       n.lock = 0;
       w.pc = 'park';
       return n;
@@ -72,7 +104,7 @@ function waiterStep(s: State, errors: string[]): State | null {
       if (!n.woken.includes(w.node)) return null;
       returned();
       return n;
-    case 'rearm': // add(1): a plain CAS from zero (the counter is 0 here: the doner waits for the ball)
+    case 'rearm': // add(1): one CAS (the counter is 0 here: the doner waits for the ball)
       n.counter++;
       w.pc = 'pass';
       return n;
@@ -99,32 +131,65 @@ function donerStep(s: State, p: Protocol): State | null {
     d.round++;
     d.pc = d.round < ROUNDS ? 'ball' : 'end';
   };
-  // The old protocol: CAS to zero, read WAITERS, then (if any) LOCK to take
-  // the queue. The current one (toZero): LOCK, CAS to zero, take the queue.
-  const old = p === 'old';
   switch (d.pc) {
     case 'ball': // the first done() needs no ball; the next ones wait for the waiter's re-arm
       if (n.ball < d.round) return null;
-      d.pc = old ? 'cas' : 'lock';
+      d.pc = p === 'flag' ? 'load' : p === 'old' ? 'oldCas' : 'lock';
       return n;
-    case 'cas':
+    // 'flag': load STATE; to zero with QUEUED set: LOCK, CAS, take the queue, unlock
+    case 'load':
+      d.seen = { counter: n.counter, queued: n.queued };
+      d.pc = n.counter === 1 && n.queued ? 'lock' : 'cas';
+      return n;
+    case 'cas': // lock-free CAS (QUEUED kept)
+      if (!same(n, d.seen)) {
+        d.pc = 'load';
+        return n;
+      }
       n.counter--;
-      n.zeroes++;
-      d.pc = old ? 'readW' : 'release';
-      return n;
-    case 'readW':
-      if (n.waiters > 0) d.pc = 'lock';
-      else next();
+      if (n.counter === 0) n.zeroes++;
+      next();
       return n;
     case 'lock':
       if (n.lock !== 0) return null;
       n.lock = 2;
-      d.pc = old ? 'release' : 'cas';
+      d.pc = p === 'flag' ? 'lockedCas' : 'lockedDec';
       return n;
-    case 'release': // WAITERS = 0, take the queue (toZero: only if WAITERS > 0), unlock
-      if (old || n.waiters > 0) release();
+    case 'lockedCas': // CAS to zero clearing QUEUED, take the queue, unlock (or unlock and retry)
+      if (same(n, d.seen)) {
+        n.counter = 0;
+        n.queued = false;
+        n.zeroes++;
+        release();
+        next();
+      } else d.pc = 'load';
+      n.lock = 0;
+      return n;
+    // 'locked': LOCK, CAS to zero, take the queue if WAITERS > 0, unlock
+    case 'lockedDec':
+      n.counter--;
+      n.zeroes++;
+      d.pc = 'release';
+      return n;
+    case 'release':
+      if (p === 'old' || n.waiters > 0) release();
       n.lock = 0;
       next();
+      return n;
+    // 'old': CAS to zero, read WAITERS, then (if any) LOCK to take the queue
+    case 'oldCas':
+      n.counter--;
+      n.zeroes++;
+      d.pc = 'readW';
+      return n;
+    case 'readW':
+      d.pc = n.waiters > 0 ? 'oldLock' : 'done';
+      if (d.pc === 'done') next();
+      return n;
+    case 'oldLock':
+      if (n.lock !== 0) return null;
+      n.lock = 2;
+      d.pc = 'release';
       return n;
     default:
       return null;
@@ -134,14 +199,15 @@ function donerStep(s: State, p: Protocol): State | null {
 function explore(p: Protocol): { states: number; errors: string[] } {
   const start: State = {
     counter: 1,
+    queued: false,
     waiters: 0,
     lock: 0,
     queue: [],
     woken: [],
     zeroes: 0,
     ball: 0,
-    w: { pc: 'check', round: 0, node: -1 },
-    d: { pc: 'ball', round: 0 },
+    w: { pc: 'check', round: 0, node: -1, seen: null },
+    d: { pc: 'ball', round: 0, seen: null },
   };
   const seen = new Set<string>();
   const errors: string[] = [];
@@ -151,7 +217,7 @@ function explore(p: Protocol): { states: number; errors: string[] } {
     const key = JSON.stringify(s);
     if (seen.has(key)) continue;
     seen.add(key);
-    const nexts = [waiterStep(s, errors), donerStep(s, p)].filter((x): x is State => x !== null);
+    const nexts = [waiterStep(s, p, errors), donerStep(s, p)].filter((x): x is State => x !== null);
     if (nexts.length === 0 && (s.w.pc !== 'end' || s.d.pc !== 'end')) {
       errors.push(
         `stuck: waiter at ${s.w.pc} round ${s.w.round}, doner at ${s.d.pc} round ${s.d.round}`,
@@ -163,8 +229,14 @@ function explore(p: Protocol): { states: number; errors: string[] } {
 }
 
 describe('WaitGroup release protocol (exhaustive interleavings)', () => {
-  it('the counter reaches zero under LOCK: no early return, no lost wake-up', () => {
-    const r = explore('locked-zero');
+  it('a QUEUED bit beside the counter, the move to zero under LOCK only when it is set: no early return, no lost wake-up', () => {
+    const r = explore('flag');
+    expect(r.errors).toEqual([]);
+    expect(r.states).toBeGreaterThan(100);
+  });
+
+  it('every move to zero under LOCK (the protocol before): no early return, no lost wake-up', () => {
+    const r = explore('locked');
     expect(r.errors).toEqual([]);
     expect(r.states).toBeGreaterThan(100);
   });

@@ -74,4 +74,24 @@ describe('WaitGroup', () => {
     expect(await w.result).toBe('released');
     expect(wg.toJSON()).toMatchObject({ count: 0, waiters: 0 });
   });
+
+  it('counts up to 2^30 - 1 and refuses more with a RangeError, changing nothing', async () => {
+    const wg = new WaitGroup();
+    wg.add(2 ** 30 - 2);
+    wg.add(1);
+    expect(wg.count).toBe(2 ** 30 - 1);
+    expect(() => wg.add(1)).toThrow(RangeError);
+    expect(() => wg.add(1)).toThrow('2^30 - 1');
+    expect(wg.count).toBe(2 ** 30 - 1);
+    // A queued waiter (the group's flag bit set) changes neither the count nor the range.
+    const released = wg.wait();
+    expect(wg.toJSON()).toMatchObject({ count: 2 ** 30 - 1, waiters: 1 });
+    expect(() => wg.add(1)).toThrow(RangeError);
+    wg.add(-(2 ** 30 - 2));
+    expect(wg.count).toBe(1);
+    wg.done();
+    await released;
+    expect(wg.toJSON()).toMatchObject({ count: 0, waiters: 0 });
+    expect(() => wg.done()).toThrow(SyncMisuseError);
+  });
 });

@@ -32,6 +32,21 @@
  * with one CAS (a receiver: RECV_WAITS; a sender: SEND_WAITS with its value);
  * the second finds it and completes the exchange with one store, as a channel
  * does, but for one pair only (no queue, FIFO, select, close or abort).
+ *
+ * ## Counters (the waitgroup-wake ping-pong without a WaitGroup)
+ *
+ * | index | name        | meaning                                                  |
+ * | ----- | ----------- | -------------------------------------------------------- |
+ * | 0     | C_TO_PING   | the pinger's counter: 1 armed, 0 released                |
+ * | 16    | C_TO_PONG   | the ponger's counter                                     |
+ * | 32    | R_PING_WAIT | 1 while the pinger may be parked (as the rendezvous)     |
+ * | 48    | R_PONG_WAIT | 1 while the ponger may be parked                         |
+ * | 64    | C_BALL      | the ball's sequence number (odd: ponger's, even: pinger's) |
+ *
+ * A side passes the ball by a CAS 1 -> 0 on the other's counter (a `done()`),
+ * waits for its own counter to read 0 (a `waitSync()`), re-arms it by a CAS
+ * 0 -> 1 (an `add(1)`), and checks the ball: the shared actions of the gocsp
+ * WaitGroup case, and nothing else.
  */
 
 export const M_HEAD = 0;
@@ -52,9 +67,13 @@ export const HANDED = 2;
 export const SEND_WAITS = 3;
 export const TAKEN = 4;
 
+export const C_TO_PING = 0;
+export const C_TO_PONG = 16;
+export const C_BALL = 64;
+
 /** What the floor workers receive as `workerData`. */
 export interface FloorWorkerData {
-  readonly kind: 'mpmc' | 'rendezvous';
+  readonly kind: 'mpmc' | 'rendezvous' | 'counters';
   readonly role: 'producer' | 'consumer' | 'ping' | 'pong';
   readonly sab: SharedArrayBuffer;
   readonly spins: number;
@@ -66,6 +85,15 @@ export function allocMpmc(): SharedArrayBuffer {
   const sab = new SharedArrayBuffer((M_RING + 2 * M_CAP) * 4);
   const i32 = new Int32Array(sab);
   for (let i = 0; i < M_CAP; i++) i32[M_RING + 2 * i] = i;
+  return sab;
+}
+
+/** Two counters armed at 1 and a ball at 0. */
+export function allocCounters(): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(80 * 4);
+  const i32 = new Int32Array(sab);
+  i32[C_TO_PING] = 1;
+  i32[C_TO_PONG] = 1;
   return sab;
 }
 

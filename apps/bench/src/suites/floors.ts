@@ -9,7 +9,7 @@ import type { BenchCase } from '../harness.js';
 import { expectEqual, microsPer, perSecond, sumOfRange, warmupSize } from '../lib/measure.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
-import { allocMpmc, allocRendezvous, type FloorWorkerData } from '../shm/floors.js';
+import { allocCounters, allocMpmc, allocRendezvous, type FloorWorkerData } from '../shm/floors.js';
 import { RING_SPIN } from './sab-ring.js';
 
 /** The Vyukov MPMC ring, one producer and one consumer worker: msg/s. */
@@ -82,6 +82,46 @@ export function rendezvousCase(): BenchCase {
           trips += count;
           expectEqual('rendezvous ping trips', donePing.trips, trips);
           expectEqual('rendezvous pong trips', donePong.trips, trips);
+          return ms;
+        };
+        await pass(warmupSize(n));
+        return microsPer(n, await pass(n));
+      }),
+  };
+}
+
+/** The waitgroup-wake ping-pong on two bare counters: us per round trip. */
+export function counterPingPongCase(): BenchCase {
+  return {
+    name: 'raw counter ping-pong (CAS 1->0 to pass, poll for 0, CAS 0->1 to re-arm, ball checked)',
+    n: 1_000_000,
+    quickN: 50_000,
+    note: `reference: the shared actions of the WaitGroup case without a WaitGroup (done() a CAS on the peer's counter, waitSync() polls its own, add(1) a CAS, the ball word stored and checked); ${SPIN_LOADS} polls with cpuRelax(100) before parking, as the baseline`,
+    run: ({ n, signal }) =>
+      withWorkers(signal, async (spawn) => {
+        const sab = allocCounters();
+        const url = new URL('./workers/floors.js', import.meta.url);
+        const data = (role: FloorWorkerData['role']): FloorWorkerData => ({
+          kind: 'counters',
+          role,
+          sab,
+          spins: SPIN_LOADS,
+          pause: 100,
+        });
+        const [pong, ping] = await Promise.all([
+          spawn(url, 'counter pong', data('pong')),
+          spawn(url, 'counter ping', data('ping')),
+        ]);
+        let trips = 0;
+        const pass = async (count: number): Promise<number> => {
+          const t0 = performance.now();
+          pong.post({ type: 'run', n: count });
+          ping.post({ type: 'run', n: count });
+          const [donePing, donePong] = await Promise.all([ping.next('done'), pong.next('done')]);
+          const ms = performance.now() - t0;
+          trips += count;
+          expectEqual('counter ping: ball', donePing.seq, 2 * trips);
+          expectEqual('counter pong: ball', donePong.seq, 2 * trips);
           return ms;
         };
         await pass(warmupSize(n));

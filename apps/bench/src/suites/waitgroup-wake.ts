@@ -9,6 +9,7 @@ import { expectEqual, microsPer, warmupSize } from '../lib/measure.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import type { WaitGroupWorkerData } from '../workers/waitgroup.js';
+import { counterPingPongCase } from './floors.js';
 import { pingPongCase, WAKE_CASES } from './wake.js';
 
 /** A case doing `n` WaitGroup round trips between two fresh workers. */
@@ -70,7 +71,8 @@ export function waitGroupWakeSuite(): BenchSuite {
       'group with `add(1)` after each wake-up and before passing the ball (so every `done()` finds the ' +
       'counter at 1: race-free); a ball word checks that no wait returned early. The raw cases are the ' +
       "wake suite's Atomics.wait/notify ping-pong; since gocsp spins before it parks, the fair baseline is " +
-      'the raw ping-pong that spins (paused polls) before parking. Microseconds per round trip, timed by ' +
+      'the raw ping-pong that spins (paused polls) before parking. The raw counter case does the gocsp ' +
+      "case's shared actions on two bare Int32 counters (a floor for any WaitGroup here). Microseconds per round trip, timed by " +
       'the main thread after a warm-up pass of N/10.',
     metric: { kind: 'latency', unit: 'us', per: 'round trip' },
     cases: [
@@ -91,6 +93,7 @@ export function waitGroupWakeSuite(): BenchSuite {
         quickN: 400,
         note: 'raw: the waiter parks at once, the other side always notifies (pure park/wake, for scale)',
       }),
+      counterPingPongCase(),
       waitGroupPingPongCase({
         name: 'gocsp WaitGroup ping-pong (waitSync / done)',
         n: 200_000,

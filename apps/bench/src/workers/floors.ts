@@ -1,7 +1,8 @@
 /**
  * Reference floors of the channel suites (layouts in ../shm/floors.ts): a
  * Vyukov MPMC ring of Int32 (roles producer / consumer) and a minimal
- * one-pair rendezvous ping-pong (roles ping / pong). They wait as the raw
+ * one-pair rendezvous ping-pong (roles ping / pong), and the waitgroup-wake
+ * ping-pong on two bare counters (kind counters, roles ping / pong). They wait as the raw
  * ring does: `spins` polls with cpuRelax(`pause`) between them, then a waiter
  * flag and Atomics.wait; the other side notifies only a flagged waiter.
  */
@@ -9,6 +10,9 @@ import { workerData } from 'node:worker_threads';
 import { serveRuns } from '../lib/serve.js';
 import { spinThenPark } from '../shm/park.js';
 import {
+  C_BALL,
+  C_TO_PING,
+  C_TO_PONG,
   EMPTY,
   HANDED,
   M_CAP,
@@ -154,5 +158,59 @@ function pong(n: number): Record<string, unknown> {
   return { trips: v };
 }
 
-const RUNS = { producer: produce, consumer: consume, ping, pong } as const;
-serveRuns(what, RUNS[role]);
+// ---- counters: a done() is a CAS 1 -> 0, a waitSync() polls for 0, an add(1) a CAS 0 -> 1
+
+/** done() on the peer's counter: CAS 1 -> 0, then wake the peer if it sleeps. */
+function release(counter: number): void {
+  const seen = Atomics.compareExchange(w, counter, 1, 0);
+  if (seen !== 1) throw new Error(`${what}: counter was ${seen}, expected 1`);
+  if (Atomics.load(w, peerWait) !== 0) Atomics.notify(w, counter);
+}
+
+/** waitSync() on our counter, then add(1). */
+function waitAndRearm(counter: number): void {
+  until(counter, 0);
+  if (Atomics.compareExchange(w, counter, 0, 1) !== 0) throw new Error(`${what}: re-arm raced`);
+}
+
+function expectBall(expected: number): void {
+  const v = Atomics.load(w, C_BALL);
+  if (v !== expected) throw new Error(`${what}: ball is ${v}, expected ${expected}`);
+}
+
+function counterPing(n: number): Record<string, unknown> {
+  let mine = next;
+  for (let i = 0; i < n; i++) {
+    Atomics.store(w, C_BALL, ++mine);
+    release(C_TO_PONG);
+    waitAndRearm(C_TO_PING);
+    expectBall(++mine);
+  }
+  next = mine;
+  return { seq: mine };
+}
+
+function counterPong(n: number): Record<string, unknown> {
+  let mine = next;
+  for (let i = 0; i < n; i++) {
+    waitAndRearm(C_TO_PONG);
+    expectBall(mine + 1);
+    mine += 2;
+    Atomics.store(w, C_BALL, mine);
+    release(C_TO_PING);
+  }
+  next = mine;
+  return { seq: mine };
+}
+
+const RUNS =
+  kind === 'counters'
+    ? ({ ping: counterPing, pong: counterPong } as Record<
+        string,
+        (n: number) => Record<string, unknown>
+      >)
+    : ({ producer: produce, consumer: consume, ping, pong } as Record<
+        string,
+        (n: number) => Record<string, unknown>
+      >);
+serveRuns(what, RUNS[role]!);
