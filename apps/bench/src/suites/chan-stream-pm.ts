@@ -5,7 +5,9 @@
  */
 import type { BenchSuite } from '../harness.js';
 import { chanStreamSyncCase } from './chan-stream.js';
+import { mpmcRingCase } from './floors.js';
 import { POSTMESSAGE_CASES, postMessageCase } from './postmessage.js';
+import { RING_SPIN, SAB_RING_CASES, sabRingCase } from './sab-ring.js';
 
 /** The channel stream vs postMessage suite. */
 export function chanStreamPmSuite(): BenchSuite {
@@ -15,7 +17,9 @@ export function chanStreamPmSuite(): BenchSuite {
     description:
       'The blocking int32 stream of chan-stream (producer worker to consumer worker through a 1024-slot ' +
       'channel, sum checked) measured again beside postMessage of numbers (main thread to one worker, ' +
-      'as in the postmessage suite), which is the baseline here so that the goal against it is checked.',
+      'as in the postmessage suite), which is the baseline here so that the goal against it is checked. ' +
+      'The two raw rings of chan-stream (SPSC, and MPMC: the least a channel with several senders and ' +
+      'receivers does per value) run beside it, for where a per-value stream tops out against postMessage here.',
     metric: { kind: 'rate', unit: 'msg/s' },
     cases: [
       postMessageCase({
@@ -26,6 +30,15 @@ export function chanStreamPmSuite(): BenchSuite {
         baseline: true,
       }),
       chanStreamSyncCase('>= 15x baseline'),
+      sabRingCase({
+        name: SAB_RING_CASES.flag,
+        mode: 'flag',
+        ...RING_SPIN,
+        n: 6_000_000,
+        quickN: 300_000,
+        note: `reference: chan-stream's baseline (raw SPSC ring, one producer and one consumer only); ${RING_SPIN.spins} paused polls before parking`,
+      }),
+      mpmcRingCase(),
     ],
   };
 }

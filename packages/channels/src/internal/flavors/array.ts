@@ -83,7 +83,7 @@
  */
 import * as substrate from '@gocsp/core/internal';
 import { errors, rejected } from '../../errors.js';
-import { HOLE } from '../carrier.js';
+import { HOLE, W32 } from '../carrier.js';
 import {
   CLOSED,
   CLOSED_OUT,
@@ -169,6 +169,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   private pos = 0;
   /** Slots of the last reserveRun() / claimRun(). */
   private run = 0;
+  /** The value is one Int32 word in the slot (int32 codec): no encoding, nothing can fail. */
+  private readonly word: boolean;
   private readonly recvReadyFn = (): boolean => this.recvReady();
   private readonly sendReadyFn = (): boolean => this.sendReady();
 
@@ -186,6 +188,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     this.mark = this.oneLap >>> 1;
     this.imask = this.mark - 1;
     this.lapMask = ~(this.oneLap - 1);
+    this.word = this.carrier.kind === W32;
   }
 
   /** Position after `p`. */
@@ -357,6 +360,13 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     const slot = this.reserve();
     if (slot < 0) return slot;
     const pos = this.pos;
+    if (this.word) {
+      const w = this.w;
+      w[slot + 1] = p as number;
+      Atomics.store(w, slot, (pos + 1) | 0);
+      if (Atomics.load(w, this.RW) !== 0) this.wakeReceiver();
+      return OK;
+    }
     try {
       this.carrier.put(slot + 1, p);
     } finally {
@@ -372,6 +382,13 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       const slot = this.claim();
       if (slot < 0) return slot === R_EMPTY ? EMPTY : slot === R_CLOSED ? CLOSED : BUSY;
       const pos = this.pos;
+      if (this.word) {
+        const w = this.w;
+        const x = w[slot + 1]! as T;
+        Atomics.store(w, slot, (pos + this.oneLap) | 0);
+        if (Atomics.load(w, this.SW) !== 0) this.serveSender();
+        return x;
+      }
       let v: T | typeof HOLE;
       try {
         v = this.carrier.take(slot + 1);
