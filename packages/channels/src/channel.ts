@@ -421,6 +421,11 @@ export class Channel<T = unknown> {
           sent += k;
           i += k;
           if (i < run) {
+            // Full: wait a moment for room for the rest of the run (up to a
+            // quarter of the ring), so that it goes out in one piece rather
+            // than a value at a time right behind the receivers; else block
+            // on one value, as sendSync does.
+            if (k > 0 || sh.waitRoom(Math.min(run - i, sh.cap >> 2))) continue;
             sh.sendSync(chunk[i]!);
             sent++;
             i++;
@@ -500,18 +505,35 @@ export class Channel<T = unknown> {
     }
     // A value its codec refuses ends the run: the ones before it still go,
     // and the caller's single send of it then throws the codec's error.
-    const ps: unknown[] = [];
-    for (let k = 0; k < n; k++) {
-      try {
-        ps.push(sh.carrier.prepare(vs[from + k]!));
-      } catch {
-        break;
+    // A codec that encodes eagerly gives new values (bytes); the others
+    // only check a value, which then goes as it is, from `vs` itself.
+    const c = sh.carrier;
+    let ps: unknown[] = vs;
+    let at = from;
+    let m = 0;
+    if (c.eager) {
+      ps = [];
+      at = 0;
+      for (; m < n; m++) {
+        try {
+          ps.push(c.prepare(vs[from + m]!));
+        } catch {
+          break;
+        }
+      }
+    } else {
+      for (; m < n; m++) {
+        try {
+          c.prepare(vs[from + m]!);
+        } catch {
+          break;
+        }
       }
     }
     let sent = 0;
     try {
-      while (sent < ps.length) {
-        const k = sh.trySendRun(ps, sent, ps.length - sent);
+      while (sent < m) {
+        const k = sh.trySendRun(ps, at + sent, m - sent);
         if (k === 0) break;
         sent += k;
       }
@@ -520,7 +542,7 @@ export class Channel<T = unknown> {
       // caller's send of the next value meets the same error.
       if (sent === 0) throw e;
     }
-    for (let k = sent; k < ps.length; k++) sh.carrier.discard(ps[k]);
+    for (let k = sent; k < m; k++) c.discard(ps[at + k]);
     return sent;
   }
 

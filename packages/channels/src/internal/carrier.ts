@@ -63,8 +63,8 @@ export class Carrier<T = unknown> {
   /** Inline bytes of a BYTES slot. */
   readonly room: number;
   readonly ip: substrate.InPlace<T>;
-  /** A codec without its own in-place form: its bytes are made before a slot is reserved. */
-  private readonly eager: boolean;
+  /** A codec without its own in-place form: its bytes are made before a slot is reserved (`prepare` gives new values); else `prepare` only checks a value. */
+  readonly eager: boolean;
 
   constructor(
     readonly world: World,

@@ -173,6 +173,9 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   private readonly word: boolean;
   private readonly recvReadyFn = (): boolean => this.recvReady();
   private readonly sendReadyFn = (): boolean => this.sendReady();
+  /** Slots a `waitRoom` waits for. */
+  private roomNeed = 1;
+  private readonly roomFn = (): boolean => this.roomFor(this.roomNeed);
 
   constructor(...args: ConstructorParameters<typeof SharedChan<T>>) {
     super(...args);
@@ -272,7 +275,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       if ((tail & this.mark) !== 0) return R_CLOSED;
       let k = 0;
       let p = tail;
-      while (k < max && Atomics.load(w, this.slotOf(p)) === p) {
+      // Plain reads of the stamps: a stale one only ends the run early (see reserve).
+      while (k < max && w[this.slotOf(p)] === p) {
         k++;
         p = this.next(p);
       }
@@ -340,6 +344,28 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       if (stamp === head) return (Atomics.load(w, this.T) & this.mark) !== 0;
       head = Atomics.load(w, this.H); // stale
     }
+  }
+
+  /**
+   * Room for `n` sends (the slot n - 1 past the tail is free for its lap;
+   * receivers free slots in order, so the ones before it are too), or closed.
+   */
+  private roomFor(n: number): boolean {
+    const w = this.w;
+    const tail = Atomics.load(w, this.T);
+    if ((tail & this.mark) !== 0) return true;
+    const ahead = n - 1;
+    const ix = (tail & this.imask) + ahead;
+    const p =
+      ix < this.cap
+        ? (tail + ahead) | 0
+        : ((((tail & this.lapMask) + this.oneLap) | 0) + (ix - this.cap)) | 0;
+    return Atomics.load(w, this.slotOf(p)) === p;
+  }
+
+  override waitRoom(n: number): boolean {
+    this.roomNeed = Math.max(1, Math.min(n, this.cap));
+    return spinUntil(this.world, this.roomFn, RING_POLLS, RING_PAUSE);
   }
 
   /** Could a send proceed now (a free tail slot, or closed: it would throw)? */

@@ -275,6 +275,15 @@ export abstract class SharedChan<T = unknown> {
    * blocking: how many did (0: would block). Throws if closed first.
    */
   abstract trySendRun(ps: unknown[], from: number, n: number): number;
+  /**
+   * For a blocking run of sends that found the channel full: spins a moment
+   * (spare cores only) until there is room for `n` values, or the channel
+   * closed; true if so. False at once where there is no ring (zero flavor).
+   */
+  waitRoom(n: number): boolean {
+    void n;
+    return false;
+  }
   /** Receives up to `max` values without blocking into `out`: how many, or EMPTY / CLOSED. */
   abstract tryRecvRun(max: number, out: T[]): number | typeof EMPTY | typeof CLOSED;
 
