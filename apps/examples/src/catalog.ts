@@ -19,7 +19,7 @@ export const EXAMPLES: readonly Example[] = [
   {
     name: 'concurrency',
     title:
-      "GOMAXPROCS(1): three goroutines take turns on one thread, their output interleaves (the seed's concurrency demo)",
+      'GOMAXPROCS(1): three goroutines take turns on one thread, their output interleaves (the classic Go concurrency demo)',
     timeoutMs: 30_000,
   },
   {
@@ -111,7 +111,7 @@ export const EXAMPLES: readonly Example[] = [
   {
     name: 'io-vs-cpu',
     title:
-      "the seeds' table, measured: I/O-bound, CPU-bound and mixed work on 1 P and on NumCPU Ps",
+      "Go's rule of thumb, measured: I/O-bound, CPU-bound and mixed work on 1 P and on NumCPU Ps",
     timeoutMs: 60_000,
   },
   {

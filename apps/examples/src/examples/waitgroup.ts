@@ -44,7 +44,7 @@ await wg.wait();
 println(`wg.wait() returned after ${ms(since(start))}: when the last of the 5 called wg.done()`);
 
 println('');
-println("---- the other seed's version: GOMAXPROCS(1), 4 goroutines ----");
+println('---- the same with GOMAXPROCS(1) and 4 goroutines ----');
 gomaxprocs(1);
 const wg4 = new WaitGroup();
 for (let i = 0; i < 4; i++) {
