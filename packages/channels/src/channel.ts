@@ -425,7 +425,10 @@ export class Channel<T = unknown> {
             // quarter of the ring), so that it goes out in one piece rather
             // than a value at a time right behind the receivers; else block
             // on one value, as sendSync does.
-            if (k > 0 || sh.waitRoom(Math.min(run - i, sh.cap >> 2))) continue;
+            // (Not when the run stopped at a value its codec refuses: the
+            // single send below throws that value's error.)
+            if (k > 0) continue;
+            if (!this.#refused && sh.waitRoom(Math.min(run - i, sh.cap >> 2))) continue;
             sh.sendSync(chunk[i]!);
             sent++;
             i++;
@@ -488,8 +491,12 @@ export class Channel<T = unknown> {
     return out;
   }
 
+  /** Set by #trySendRun: its run stopped at a value the codec refuses (not at a full buffer). */
+  #refused = false;
+
   /** Sends `vs[from, from + n)` while it goes without blocking: how many did. */
   #trySendRun(vs: T[], from: number, n: number): number {
+    this.#refused = false;
     const sh = this.#sh;
     if (sh === undefined || sh.cap === 0) {
       // One value at a time (local: no release to save; unbuffered: a rendezvous each).
@@ -530,6 +537,7 @@ export class Channel<T = unknown> {
         }
       }
     }
+    this.#refused = m < n;
     let sent = 0;
     try {
       while (sent < m) {

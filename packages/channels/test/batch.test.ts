@@ -4,6 +4,7 @@
 // a shared buffered one (the lock-free ring) and a shared unbuffered one.
 import { describe, expect, it } from 'vitest';
 import { ClosedChannelError, chan, codecs, toShared, type Channel } from '@gocsp/channels';
+import { runWorker } from './util.js';
 
 const pending = Symbol('pending');
 async function state(p: Promise<unknown>, ms = 20): Promise<unknown> {
@@ -97,6 +98,21 @@ describe('batches on an unbuffered channel', () => {
     while (got.length < 3) got.push(...(await c.recvMany(2)));
     expect(got).toEqual([1, 2, 3]);
     expect(await s).toBe(3);
+  });
+});
+
+describe('a value the codec refuses in the middle of a blocking batch (worker)', () => {
+  it('sendManySync sends the values before it and throws the codec error (it used to spin for room)', async () => {
+    const i = chan<number>(8, { codec: codecs.int32 });
+    const d = chan<unknown>(8);
+    const [ri, rd] = await Promise.all([
+      runWorker('sendManySyncRefused', { ch: i, values: [1, 2.5, 3] }, 10_000).result,
+      runWorker('sendManySyncRefused', { ch: d, values: [1, 2, 3, 4], fnAt: 2 }, 10_000).result,
+    ]);
+    expect(ri).toMatchObject({ threw: 'TypeError', len: 1 });
+    expect(rd).toMatchObject({ threw: 'TypeError', len: 2 });
+    expect(await i.recvMany(10)).toEqual([1]);
+    expect(await d.recvMany(10)).toEqual([1, 2]);
   });
 });
 

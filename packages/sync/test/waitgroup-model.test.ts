@@ -20,9 +20,14 @@
 //   - 'old' (the first one, which must be caught): a lock-free CAS to zero,
 //     then a read of WAITERS, then LOCK to take the queue. It woke a node
 //     queued for the next round.
+//   - two mutants of 'flag', which must be caught (lost wake-ups): done()
+//     ignoring QUEUED ('flag-blind-done'), and a waiter setting QUEUED
+//     without its CAS's check of the word it read ('flag-blind-set').
 import { describe, expect, it } from 'vitest';
 
-type Protocol = 'flag' | 'locked' | 'old';
+type Protocol = 'flag' | 'locked' | 'old' | 'flag-blind-done' | 'flag-blind-set';
+/** The flag protocol, or one of its mutants (each must be caught). */
+const isFlag = (p: Protocol): boolean => p.startsWith('flag');
 
 interface Word {
   counter: number;
@@ -63,15 +68,15 @@ function waiterStep(s: State, p: Protocol, errors: string[]): State | null {
     case 'lock': // ilock
       if (n.lock !== 0) return null;
       n.lock = 1;
-      w.pc = p === 'flag' ? 'load' : 'count';
+      w.pc = isFlag(p) ? 'load' : 'count';
       return n;
     // 'flag': load STATE; back out at zero; else set QUEUED by CAS (retry on change)
     case 'load':
       w.seen = { counter: n.counter, queued: n.queued };
       w.pc = n.counter === 0 ? 'unlock' : n.queued ? 'queue' : 'setQueued';
       return n;
-    case 'setQueued':
-      if (same(n, w.seen)) {
+    case 'setQueued': // mutant 'flag-blind-set': sets the bit without the CAS's check
+      if (p === 'flag-blind-set' || same(n, w.seen)) {
         n.queued = true;
         w.pc = 'queue';
       } else w.pc = 'load';
@@ -96,7 +101,7 @@ function waiterStep(s: State, p: Protocol, errors: string[]): State | null {
     case 'queue': // push a node ('flag': and count it); unlock
       w.node = w.round;
       n.queue.push(w.node);
-      if (p === 'flag') n.waiters++;
+      if (isFlag(p)) n.waiters++;
       n.lock = 0;
       w.pc = 'park';
       return n;
@@ -134,12 +139,13 @@ function donerStep(s: State, p: Protocol): State | null {
   switch (d.pc) {
     case 'ball': // the first done() needs no ball; the next ones wait for the waiter's re-arm
       if (n.ball < d.round) return null;
-      d.pc = p === 'flag' ? 'load' : p === 'old' ? 'oldCas' : 'lock';
+      d.pc = isFlag(p) ? 'load' : p === 'old' ? 'oldCas' : 'lock';
       return n;
     // 'flag': load STATE; to zero with QUEUED set: LOCK, CAS, take the queue, unlock
     case 'load':
       d.seen = { counter: n.counter, queued: n.queued };
-      d.pc = n.counter === 1 && n.queued ? 'lock' : 'cas';
+      // mutant 'flag-blind-done': never takes the locked path
+      d.pc = n.counter === 1 && n.queued && p !== 'flag-blind-done' ? 'lock' : 'cas';
       return n;
     case 'cas': // lock-free CAS (QUEUED kept)
       if (!same(n, d.seen)) {
@@ -153,7 +159,7 @@ function donerStep(s: State, p: Protocol): State | null {
     case 'lock':
       if (n.lock !== 0) return null;
       n.lock = 2;
-      d.pc = p === 'flag' ? 'lockedCas' : 'lockedDec';
+      d.pc = isFlag(p) ? 'lockedCas' : 'lockedDec';
       return n;
     case 'lockedCas': // CAS to zero clearing QUEUED, take the queue, unlock (or unlock and retry)
       if (same(n, d.seen)) {
@@ -245,4 +251,12 @@ describe('WaitGroup release protocol (exhaustive interleavings)', () => {
     const r = explore('old');
     expect(r.errors.some((e) => e.includes('early return'))).toBe(true);
   });
+
+  it.each(['flag-blind-done', 'flag-blind-set'] as const)(
+    'a mutant of the flag protocol (%s) is caught: a waiter is never woken',
+    (p) => {
+      const r = explore(p);
+      expect(r.errors.some((e) => e.startsWith('stuck'))).toBe(true);
+    },
+  );
 });

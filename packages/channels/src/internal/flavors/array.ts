@@ -347,8 +347,11 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   }
 
   /**
-   * Room for `n` sends (the slot n - 1 past the tail is free for its lap;
-   * receivers free slots in order, so the ones before it are too), or closed.
+   * Room for `n` sends, or closed: the slot n - 1 past the tail is free for
+   * its lap. A heuristic for waitRoom's spin only: slots before it are
+   * usually free too, but receivers may release out of order (several
+   * receivers, or claimRun's later slots first), which costs reserveRun a
+   * short wait on a BUSY slot, never a wrong send.
    */
   private roomFor(n: number): boolean {
     const w = this.w;
