@@ -170,7 +170,7 @@ export class Channel<T = unknown> {
   get [substrate.kShared](): substrate.SharedRef {
     if (this.#codecId === -1) {
       throw new TypeError(
-        `this channel's codec "${this.#codec.name}" is not registered: call registerCodec(id, codec) on every thread, then make the channel`,
+        `this channel's codec${typeof this.#codec.name === 'string' ? ` "${this.#codec.name}"` : ''} is not registered: call registerCodec(id, codec) on every thread, then make the channel`,
       );
     }
     const sh = sharedOf(this);
@@ -539,18 +539,26 @@ export class Channel<T = unknown> {
     }
     this.#refused = m < n;
     let sent = 0;
+    let failure: unknown;
+    let failed = false;
     try {
       while (sent < m) {
         const k = sh.trySendRun(ps, at + sent, m - sent);
         if (k === 0) break;
         sent += k;
+        if (sh.runFailed) break; // stopped at a value that failed: see below
       }
     } catch (e) {
-      // Closed (or a value failed) after some went: report those; the
-      // caller's send of the next value meets the same error.
-      if (sent === 0) throw e;
+      failed = true;
+      failure = e;
     }
-    for (let k = sent; k < m; k++) c.discard(ps[at + k]);
+    // What did not go is given back, except a value whose put failed: the
+    // carrier gave its encoding back already (sending it again would send
+    // what was given back).
+    for (let k = sent + (sh.runFailed ? 1 : 0); k < m; k++) c.discard(ps[at + k]);
+    // Closed (or a value failed) after some went: report those; the
+    // caller's send of the next value meets the same error.
+    if (failed && sent === 0) throw failure;
     return sent;
   }
 

@@ -4,6 +4,9 @@
 // a shared buffered one (the lock-free ring) and a shared unbuffered one.
 import { describe, expect, it } from 'vitest';
 import { ClosedChannelError, chan, codecs, toShared, type Channel } from '@gocsp/channels';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { childEnv } from '../../../tools/testkit.mjs';
 import { runWorker } from './util.js';
 
 const pending = Symbol('pending');
@@ -113,6 +116,31 @@ describe('a value the codec refuses in the middle of a blocking batch (worker)',
     expect(rd).toMatchObject({ threw: 'TypeError', len: 2 });
     expect(await i.recvMany(10)).toEqual([1]);
     expect(await d.recvMany(10)).toEqual([1, 2]);
+  });
+});
+
+describe('a full shared heap in the middle of a batch', () => {
+  it('the values before it go, the error surfaces, and each encoding is given back once', async () => {
+    const script = fileURLToPath(new URL('./fixtures/heap-full-batch.mjs', import.meta.url));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [script],
+        { timeout: 30_000, env: childEnv({ GOCSP_MAX_MEMORY: '16' }) },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      threw: string | null;
+      got: unknown[];
+      maxDispose: number;
+      encodings: number;
+    };
+    expect(r.threw).toBe('CapacityError');
+    expect(r.got).toEqual([1, 2]);
+    expect(r.encodings).toBeGreaterThan(0);
+    expect(r.maxDispose).toBe(1);
   });
 });
 

@@ -711,6 +711,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
    * error is thrown only if it was the first.
    */
   trySendRun(ps: unknown[], from: number, n: number): number {
+    this.runFailed = false;
     for (let spins = 0; ; spins++) {
       const first = this.reserveRun(n);
       if (first === R_FULL) return 0;
@@ -746,8 +747,10 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       }
       Atomics.store(w, first, (pos + 1) | 0);
       if (Atomics.load(w, this.RW) !== 0) this.wakeReceiver();
-      if (failed && sentBefore === 0) throw failure;
-      return failed ? sentBefore : k;
+      if (!failed) return k;
+      this.runFailed = true; // the carrier gave the failed value's encoding back
+      if (sentBefore === 0) throw failure;
+      return sentBefore;
     }
   }
 

@@ -143,6 +143,13 @@ export abstract class SharedChan<T = unknown> {
   readonly cap: number;
   /** The JS object whose reference keeps the block alive (the Channel): parked ops keep it reachable. */
   owner: object = this;
+  /**
+   * Set by trySendRun when it stopped at a value whose `put` failed (it
+   * returned the values before it, or threw if there were none): the
+   * carrier has given that value's encoding back already, so the caller
+   * must neither send it again nor discard it.
+   */
+  runFailed = false;
 
   constructor(
     readonly world: World,
