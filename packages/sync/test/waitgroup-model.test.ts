@@ -260,3 +260,152 @@ describe('WaitGroup release protocol (exhaustive interleavings)', () => {
     },
   );
 });
+
+// The same flag protocol with two waiters and two doners, one round: the
+// counter starts at 2, each doner calls done() once (racing CASes, one of
+// which may take the locked path), each waiter blocks until zero. Checks:
+// a waiter returns only after the counter reached zero, nobody is stuck.
+interface Group {
+  counter: number;
+  queued: boolean;
+  lock: number; // 0 free, else the holder's id
+  queue: number[]; // waiter ids
+  woken: number[];
+  zeroes: number;
+  ws: { pc: string; seen: Word | null }[];
+  ds: { pc: string; seen: Word | null }[];
+}
+
+function groupSame(s: Group, seen: Word | null): boolean {
+  return seen !== null && s.counter === seen.counter && s.queued === seen.queued;
+}
+
+function groupWaiter(s: Group, i: number, p: Protocol, errors: string[]): Group | null {
+  const n = structuredClone(s);
+  const w = n.ws[i]!;
+  const id = 10 + i;
+  const returned = (): void => {
+    if (n.zeroes < 1) errors.push(`waiter ${i} returned before the counter reached zero`);
+    w.pc = 'end';
+  };
+  switch (w.pc) {
+    case 'check':
+      if (n.counter === 0) returned();
+      else w.pc = 'lock';
+      return n;
+    case 'lock':
+      if (n.lock !== 0) return null;
+      n.lock = id;
+      w.pc = 'load';
+      return n;
+    case 'load':
+      w.seen = { counter: n.counter, queued: n.queued };
+      w.pc = n.counter === 0 ? 'unlock' : n.queued ? 'queue' : 'setQueued';
+      return n;
+    case 'setQueued':
+      if (p === 'flag-blind-set' || groupSame(n, w.seen)) {
+        n.queued = true;
+        w.pc = 'queue';
+      } else w.pc = 'load';
+      return n;
+    case 'unlock':
+      n.lock = 0;
+      returned();
+      return n;
+    case 'queue':
+      n.queue.push(id);
+      n.lock = 0;
+      w.pc = 'park';
+      return n;
+    case 'park':
+      if (!n.woken.includes(id)) return null;
+      returned();
+      return n;
+    default:
+      return null;
+  }
+}
+
+function groupDoner(s: Group, i: number, p: Protocol): Group | null {
+  const n = structuredClone(s);
+  const d = n.ds[i]!;
+  const id = 20 + i;
+  switch (d.pc) {
+    case 'load':
+      d.seen = { counter: n.counter, queued: n.queued };
+      d.pc = n.counter === 1 && n.queued && p !== 'flag-blind-done' ? 'lock' : 'cas';
+      return n;
+    case 'cas':
+      if (!groupSame(n, d.seen)) {
+        d.pc = 'load';
+        return n;
+      }
+      n.counter--;
+      if (n.counter === 0) n.zeroes++;
+      d.pc = 'end';
+      return n;
+    case 'lock':
+      if (n.lock !== 0) return null;
+      n.lock = id;
+      d.pc = 'lockedCas';
+      return n;
+    case 'lockedCas':
+      if (groupSame(n, d.seen)) {
+        n.counter = 0;
+        n.queued = false;
+        n.zeroes++;
+        n.woken.push(...n.queue);
+        n.queue = [];
+        d.pc = 'end';
+      } else d.pc = 'load';
+      n.lock = 0;
+      return n;
+    default:
+      return null;
+  }
+}
+
+function exploreGroup(p: Protocol): { states: number; errors: string[] } {
+  const start: Group = {
+    counter: 2,
+    queued: false,
+    lock: 0,
+    queue: [],
+    woken: [],
+    zeroes: 0,
+    ws: [0, 1].map(() => ({ pc: 'check', seen: null })),
+    ds: [0, 1].map(() => ({ pc: 'load', seen: null })),
+  };
+  const seen = new Set<string>();
+  const errors: string[] = [];
+  const stack: Group[] = [start];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    const key = JSON.stringify(s);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const nexts = [
+      groupWaiter(s, 0, p, errors),
+      groupWaiter(s, 1, p, errors),
+      groupDoner(s, 0, p),
+      groupDoner(s, 1, p),
+    ].filter((x): x is Group => x !== null);
+    if (nexts.length === 0 && [...s.ws, ...s.ds].some((t) => t.pc !== 'end')) {
+      errors.push(`stuck: waiters at ${s.ws.map((w) => w.pc).join(', ')}`);
+    }
+    stack.push(...nexts);
+  }
+  return { states: seen.size, errors: [...new Set(errors)] };
+}
+
+describe('WaitGroup flag protocol, two waiters and two racing done() calls (exhaustive)', () => {
+  it('every waiter returns after the counter reached zero; nobody is stuck', () => {
+    const r = exploreGroup('flag');
+    expect(r.errors).toEqual([]);
+    expect(r.states).toBeGreaterThan(1000);
+  });
+
+  it.each(['flag-blind-done', 'flag-blind-set'] as const)('the mutant %s is caught', (p) => {
+    expect(exploreGroup(p).errors.some((e) => e.startsWith('stuck'))).toBe(true);
+  });
+});
