@@ -4,7 +4,8 @@
  */
 import { chan, codecs, toShared, type Channel } from '@gocsp/channels';
 import type { BenchCase, BenchSuite } from '../harness.js';
-import { expectEqual, microsPer, warmupSize } from '../lib/measure.js';
+import { expectEqual } from '../lib/measure.js';
+import { timePingPong } from '../lib/pingpong.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import type { ChanWorkerData } from '../workers/chan.js';
@@ -28,24 +29,17 @@ function chanPingPongCase(o: {
         const url = new URL('./workers/chan.js', import.meta.url);
         const data = (role: 'ping' | 'pong') =>
           toShared<ChanWorkerData>({ role, payload: 'int32', api: 'sync', ch, back });
-        const [pong, ping] = await Promise.all([
-          spawn(url, 'chan pong', data('pong')),
-          spawn(url, 'chan ping', data('ping')),
-        ]);
-        let trips = 0;
-        const pass = async (count: number): Promise<number> => {
-          const t0 = performance.now();
-          pong.post({ type: 'run', n: count });
-          ping.post({ type: 'run', n: count });
-          const [donePing, donePong] = await Promise.all([ping.next('done'), pong.next('done')]);
-          const ms = performance.now() - t0;
-          trips += count;
-          expectEqual('chan ping round trips', donePing.trips, trips);
-          expectEqual('chan pong round trips', donePong.trips, trips);
-          return ms;
-        };
-        await pass(warmupSize(n));
-        return microsPer(n, await pass(n));
+        return timePingPong({
+          spawn,
+          url,
+          n,
+          label: (role) => `chan ${role}`,
+          data,
+          check: (donePing, donePong, trips) => {
+            expectEqual('chan ping round trips', donePing.trips, trips);
+            expectEqual('chan pong round trips', donePong.trips, trips);
+          },
+        });
       }),
   };
 }

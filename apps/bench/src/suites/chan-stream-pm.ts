@@ -7,7 +7,7 @@ import type { BenchSuite } from '../harness.js';
 import { chanStreamSyncCase } from './chan-stream.js';
 import { mpmcRingCase } from './floors.js';
 import { POSTMESSAGE_CASES, postMessageCase } from './postmessage.js';
-import { RING_SPIN, SAB_RING_CASES, sabRingCase } from './sab-ring.js';
+import { RING_SPIN, flagRingCase } from './sab-ring.js';
 
 /** The channel stream vs postMessage suite. */
 export function chanStreamPmSuite(): BenchSuite {
@@ -30,14 +30,9 @@ export function chanStreamPmSuite(): BenchSuite {
         baseline: true,
       }),
       chanStreamSyncCase('>= 15x baseline'),
-      sabRingCase({
-        name: SAB_RING_CASES.flag,
-        mode: 'flag',
-        ...RING_SPIN,
-        n: 6_000_000,
-        quickN: 300_000,
-        note: `reference: chan-stream's baseline (raw SPSC ring, one producer and one consumer only); ${RING_SPIN.spins} paused polls before parking`,
-      }),
+      flagRingCase(
+        `reference: chan-stream's baseline (raw SPSC ring, one producer and one consumer only); ${RING_SPIN.spins} paused polls before parking`,
+      ),
       mpmcRingCase(),
     ],
   };

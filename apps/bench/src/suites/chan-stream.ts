@@ -10,7 +10,7 @@ import { withWorkers } from '../lib/threads.js';
 import type { ChanPayload, ChanWorkerData } from '../workers/chan.js';
 import { POSTMESSAGE_CASES, postMessageCase } from './postmessage.js';
 import { mpmcRingCase } from './floors.js';
-import { RING_SPIN, SAB_RING_CASES, sabRingCase } from './sab-ring.js';
+import { RING_SPIN, flagRingCase } from './sab-ring.js';
 
 /** Capacity of the streamed channel, the same as the raw ring's. */
 export const STREAM_CAPACITY = 1024;
@@ -108,15 +108,10 @@ export function chanStreamSuite(): BenchSuite {
       'chan-stream-pm, where postMessage is the baseline.',
     metric: { kind: 'rate', unit: 'msg/s' },
     cases: [
-      sabRingCase({
-        name: SAB_RING_CASES.flag,
-        mode: 'flag',
-        ...RING_SPIN,
-        n: 6_000_000,
-        quickN: 300_000,
-        baseline: true,
-        note: `raw ring: publish every value, notify only a sleeping peer; ${RING_SPIN.spins} paused polls before parking`,
-      }),
+      flagRingCase(
+        `raw ring: publish every value, notify only a sleeping peer; ${RING_SPIN.spins} paused polls before parking`,
+        true,
+      ),
       mpmcRingCase(),
       chanStreamSyncCase('>= 0.5x baseline'),
       chanStreamCase({

@@ -6,7 +6,8 @@
  * the protocol itself and the price of the implementation.
  */
 import type { BenchCase } from '../harness.js';
-import { expectEqual, microsPer, perSecond, sumOfRange, warmupSize } from '../lib/measure.js';
+import { expectEqual, perSecond, sumOfRange, warmupSize } from '../lib/measure.js';
+import { timePingPong } from '../lib/pingpong.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import { allocCounters, allocMpmc, allocRendezvous, type FloorWorkerData } from '../shm/floors.js';
@@ -68,24 +69,17 @@ export function rendezvousCase(): BenchCase {
           spins: SPIN_LOADS,
           pause: 100,
         });
-        const [pong, ping] = await Promise.all([
-          spawn(url, 'rendezvous pong', data('pong')),
-          spawn(url, 'rendezvous ping', data('ping')),
-        ]);
-        let trips = 0;
-        const pass = async (count: number): Promise<number> => {
-          const t0 = performance.now();
-          pong.post({ type: 'run', n: count });
-          ping.post({ type: 'run', n: count });
-          const [donePing, donePong] = await Promise.all([ping.next('done'), pong.next('done')]);
-          const ms = performance.now() - t0;
-          trips += count;
-          expectEqual('rendezvous ping trips', donePing.trips, trips);
-          expectEqual('rendezvous pong trips', donePong.trips, trips);
-          return ms;
-        };
-        await pass(warmupSize(n));
-        return microsPer(n, await pass(n));
+        return timePingPong({
+          spawn,
+          url,
+          n,
+          label: (role) => `rendezvous ${role}`,
+          data,
+          check: (donePing, donePong, trips) => {
+            expectEqual('rendezvous ping trips', donePing.trips, trips);
+            expectEqual('rendezvous pong trips', donePong.trips, trips);
+          },
+        });
       }),
   };
 }
@@ -108,24 +102,17 @@ export function counterPingPongCase(): BenchCase {
           spins: SPIN_LOADS,
           pause: 100,
         });
-        const [pong, ping] = await Promise.all([
-          spawn(url, 'counter pong', data('pong')),
-          spawn(url, 'counter ping', data('ping')),
-        ]);
-        let trips = 0;
-        const pass = async (count: number): Promise<number> => {
-          const t0 = performance.now();
-          pong.post({ type: 'run', n: count });
-          ping.post({ type: 'run', n: count });
-          const [donePing, donePong] = await Promise.all([ping.next('done'), pong.next('done')]);
-          const ms = performance.now() - t0;
-          trips += count;
-          expectEqual('counter ping: ball', donePing.seq, 2 * trips);
-          expectEqual('counter pong: ball', donePong.seq, 2 * trips);
-          return ms;
-        };
-        await pass(warmupSize(n));
-        return microsPer(n, await pass(n));
+        return timePingPong({
+          spawn,
+          url,
+          n,
+          label: (role) => `counter ${role}`,
+          data,
+          check: (donePing, donePong, trips) => {
+            expectEqual('counter ping: ball', donePing.seq, 2 * trips);
+            expectEqual('counter pong: ball', donePong.seq, 2 * trips);
+          },
+        });
       }),
   };
 }

@@ -25,6 +25,24 @@ export interface SabRingCaseOptions {
 }
 
 /**
+ * The raw ring with flag notify (publish every value, notify only a sleeping
+ * peer, RING_SPIN polls before parking), 6M values: the sab-ring suite's
+ * baseline, which chan-stream and chan-stream-pm measure again beside the
+ * channel. `note` says what it stands for in the suite at hand.
+ */
+export function flagRingCase(note: string, baseline = false): BenchCase {
+  return sabRingCase({
+    name: SAB_RING_CASES.flag,
+    mode: 'flag',
+    ...RING_SPIN,
+    n: 6_000_000,
+    quickN: 300_000,
+    ...(baseline && { baseline }),
+    note,
+  });
+}
+
+/**
  * A case moving `n` Int32 values through a fresh ring from a producer worker
  * to a consumer worker; the main thread only starts them and times from the
  * `run` command to both `done` replies. The consumer's checksum is verified.
@@ -99,15 +117,10 @@ export function sabRingSuite(): BenchSuite {
       'Atomics.notify, and (last case) in how it polls.',
     metric: { kind: 'rate', unit: 'msg/s' },
     cases: [
-      sabRingCase({
-        name: SAB_RING_CASES.flag,
-        mode: 'flag',
-        ...RING_SPIN,
-        n: 6_000_000,
-        quickN: 300_000,
-        baseline: true,
-        note: 'publish every value; Atomics.notify only when the peer has set its sleeping flag',
-      }),
+      flagRingCase(
+        'publish every value; Atomics.notify only when the peer has set its sleeping flag',
+        true,
+      ),
       sabRingCase({
         name: SAB_RING_CASES.perMessage,
         mode: 'per-message',

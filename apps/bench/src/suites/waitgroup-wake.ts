@@ -5,7 +5,8 @@
  */
 import { toShared, WaitGroup } from '@gocsp/sync';
 import type { BenchCase, BenchSuite } from '../harness.js';
-import { expectEqual, microsPer, warmupSize } from '../lib/measure.js';
+import { expectEqual } from '../lib/measure.js';
+import { timePingPong } from '../lib/pingpong.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import type { WaitGroupWorkerData } from '../workers/waitgroup.js';
@@ -36,26 +37,19 @@ function waitGroupPingPongCase(o: {
         const url = new URL('./workers/waitgroup.js', import.meta.url);
         const data = (role: WaitGroupWorkerData['role']) =>
           toShared<WaitGroupWorkerData>({ role, toPing, toPong, ball });
-        const [pong, ping] = await Promise.all([
-          spawn(url, 'waitgroup pong', data('pong')),
-          spawn(url, 'waitgroup ping', data('ping')),
-        ]);
-        let trips = 0;
-        const pass = async (count: number): Promise<number> => {
-          const t0 = performance.now();
-          pong.post({ type: 'run', n: count });
-          ping.post({ type: 'run', n: count });
-          const [donePing, donePong] = await Promise.all([ping.next('done'), pong.next('done')]);
-          const ms = performance.now() - t0;
-          trips += count;
-          expectEqual('waitgroup ping: ball', donePing.seq, 2 * trips);
-          expectEqual('waitgroup pong: ball', donePong.seq, 2 * trips);
-          expectEqual('toPing counter after the pass (re-armed)', toPing.count, 1);
-          expectEqual('toPong counter after the pass (re-armed)', toPong.count, 1);
-          return ms;
-        };
-        await pass(warmupSize(n));
-        return microsPer(n, await pass(n));
+        return timePingPong({
+          spawn,
+          url,
+          n,
+          label: (role) => `waitgroup ${role}`,
+          data,
+          check: (donePing, donePong, trips) => {
+            expectEqual('waitgroup ping: ball', donePing.seq, 2 * trips);
+            expectEqual('waitgroup pong: ball', donePong.seq, 2 * trips);
+            expectEqual('toPing counter after the pass (re-armed)', toPing.count, 1);
+            expectEqual('toPong counter after the pass (re-armed)', toPong.count, 1);
+          },
+        });
       }),
   };
 }

@@ -5,7 +5,8 @@
  */
 import type { BenchCase, BenchSuite } from '../harness.js';
 import { withWorkers } from '../lib/threads.js';
-import { expectEqual, microsPer, warmupSize } from '../lib/measure.js';
+import { expectEqual } from '../lib/measure.js';
+import { timePingPong } from '../lib/pingpong.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import { allocPingPong, type PingPongMode, type PingPongWorkerData } from '../shm/pingpong.js';
 
@@ -48,24 +49,17 @@ export function pingPongCase(o: PingPongCaseOptions): BenchCase {
           spins,
           pause: o.pause ?? 0,
         });
-        const [pong, ping] = await Promise.all([
-          spawn(url, `pong (${o.mode})`, data('pong')),
-          spawn(url, `ping (${o.mode})`, data('ping')),
-        ]);
-        let trips = 0;
-        const pass = async (count: number): Promise<number> => {
-          const t0 = performance.now();
-          pong.post({ type: 'run', n: count });
-          ping.post({ type: 'run', n: count });
-          const [donePing, donePong] = await Promise.all([ping.next('done'), pong.next('done')]);
-          const ms = performance.now() - t0;
-          trips += count;
-          expectEqual('ping SEQ', donePing.seq, 2 * trips);
-          expectEqual('pong SEQ', donePong.seq, 2 * trips);
-          return ms;
-        };
-        await pass(warmupSize(n));
-        return microsPer(n, await pass(n));
+        return timePingPong({
+          spawn,
+          url,
+          n,
+          label: (role) => `${role} (${o.mode})`,
+          data,
+          check: (donePing, donePong, trips) => {
+            expectEqual('ping SEQ', donePing.seq, 2 * trips);
+            expectEqual('pong SEQ', donePong.seq, 2 * trips);
+          },
+        });
       }),
   };
 }
