@@ -47,8 +47,38 @@ interface State extends Word {
 
 const ROUNDS = 3;
 
-const same = (s: State, seen: Word | null): boolean =>
+/** True if the word a thread read (`seen`) is still the word: its CAS would succeed. */
+const same = (s: Word, seen: Word | null): boolean =>
   seen !== null && s.counter === seen.counter && s.queued === seen.queued;
+
+/**
+ * Depth-first search of every state reachable from `start`. `next` gives a
+ * state's successors (one per thread that can move; it may push errors),
+ * `stuck` describes a state where nobody can move before everybody ended
+ * (undefined when all ended).
+ */
+function search<S>(
+  start: S,
+  next: (s: S, errors: string[]) => (S | null)[],
+  stuck: (s: S) => string | undefined,
+): { states: number; errors: string[] } {
+  const seen = new Set<string>();
+  const errors: string[] = [];
+  const stack: S[] = [start];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    const key = JSON.stringify(s);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const nexts = next(s, errors).filter((x): x is S => x !== null);
+    if (nexts.length === 0) {
+      const why = stuck(s);
+      if (why !== undefined) errors.push(`stuck: ${why}`);
+    }
+    stack.push(...nexts);
+  }
+  return { states: seen.size, errors: [...new Set(errors)] };
+}
 
 /** One step of the waiter (WaitGroup.waitSync, then add(1) and the ball), or null if it cannot move. */
 function waiterStep(s: State, p: Protocol, errors: string[]): State | null {
@@ -215,23 +245,14 @@ function explore(p: Protocol): { states: number; errors: string[] } {
     w: { pc: 'check', round: 0, node: -1, seen: null },
     d: { pc: 'ball', round: 0, seen: null },
   };
-  const seen = new Set<string>();
-  const errors: string[] = [];
-  const stack: State[] = [start];
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    const key = JSON.stringify(s);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const nexts = [waiterStep(s, p, errors), donerStep(s, p)].filter((x): x is State => x !== null);
-    if (nexts.length === 0 && (s.w.pc !== 'end' || s.d.pc !== 'end')) {
-      errors.push(
-        `stuck: waiter at ${s.w.pc} round ${s.w.round}, doner at ${s.d.pc} round ${s.d.round}`,
-      );
-    }
-    stack.push(...nexts);
-  }
-  return { states: seen.size, errors: [...new Set(errors)] };
+  return search(
+    start,
+    (s, errors) => [waiterStep(s, p, errors), donerStep(s, p)],
+    (s) =>
+      s.w.pc === 'end' && s.d.pc === 'end'
+        ? undefined
+        : `waiter at ${s.w.pc} round ${s.w.round}, doner at ${s.d.pc} round ${s.d.round}`,
+  );
 }
 
 describe('WaitGroup release protocol (exhaustive interleavings)', () => {
@@ -276,10 +297,6 @@ interface Group {
   ds: { pc: string; seen: Word | null }[];
 }
 
-function groupSame(s: Group, seen: Word | null): boolean {
-  return seen !== null && s.counter === seen.counter && s.queued === seen.queued;
-}
-
 function groupWaiter(s: Group, i: number, p: Protocol, errors: string[]): Group | null {
   const n = structuredClone(s);
   const w = n.ws[i]!;
@@ -303,7 +320,7 @@ function groupWaiter(s: Group, i: number, p: Protocol, errors: string[]): Group 
       w.pc = n.counter === 0 ? 'unlock' : n.queued ? 'queue' : 'setQueued';
       return n;
     case 'setQueued':
-      if (p === 'flag-blind-set' || groupSame(n, w.seen)) {
+      if (p === 'flag-blind-set' || same(n, w.seen)) {
         n.queued = true;
         w.pc = 'queue';
       } else w.pc = 'load';
@@ -336,7 +353,7 @@ function groupDoner(s: Group, i: number, p: Protocol): Group | null {
       d.pc = n.counter === 1 && n.queued && p !== 'flag-blind-done' ? 'lock' : 'cas';
       return n;
     case 'cas':
-      if (!groupSame(n, d.seen)) {
+      if (!same(n, d.seen)) {
         d.pc = 'load';
         return n;
       }
@@ -350,7 +367,7 @@ function groupDoner(s: Group, i: number, p: Protocol): Group | null {
       d.pc = 'lockedCas';
       return n;
     case 'lockedCas':
-      if (groupSame(n, d.seen)) {
+      if (same(n, d.seen)) {
         n.counter = 0;
         n.queued = false;
         n.zeroes++;
@@ -376,26 +393,19 @@ function exploreGroup(p: Protocol): { states: number; errors: string[] } {
     ws: [0, 1].map(() => ({ pc: 'check', seen: null })),
     ds: [0, 1].map(() => ({ pc: 'load', seen: null })),
   };
-  const seen = new Set<string>();
-  const errors: string[] = [];
-  const stack: Group[] = [start];
-  while (stack.length > 0) {
-    const s = stack.pop()!;
-    const key = JSON.stringify(s);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const nexts = [
+  return search(
+    start,
+    (s, errors) => [
       groupWaiter(s, 0, p, errors),
       groupWaiter(s, 1, p, errors),
       groupDoner(s, 0, p),
       groupDoner(s, 1, p),
-    ].filter((x): x is Group => x !== null);
-    if (nexts.length === 0 && [...s.ws, ...s.ds].some((t) => t.pc !== 'end')) {
-      errors.push(`stuck: waiters at ${s.ws.map((w) => w.pc).join(', ')}`);
-    }
-    stack.push(...nexts);
-  }
-  return { states: seen.size, errors: [...new Set(errors)] };
+    ],
+    (s) =>
+      [...s.ws, ...s.ds].every((t) => t.pc === 'end')
+        ? undefined
+        : `waiters at ${s.ws.map((w) => w.pc).join(', ')}`,
+  );
 }
 
 describe('WaitGroup flag protocol, two waiters and two racing done() calls (exhaustive)', () => {
