@@ -425,10 +425,7 @@ export class Channel<T = unknown> {
             // quarter of the ring), so that it goes out in one piece rather
             // than a value at a time right behind the receivers; else block
             // on one value, as sendSync does.
-            // (Not when the run stopped at a value its codec refuses: the
-            // single send below throws that value's error.)
-            if (k > 0) continue;
-            if (!this.#refused && sh.waitRoom(Math.min(run - i, sh.cap >> 2))) continue;
+            if (k > 0 || sh.waitRoom(Math.min(run - i, sh.cap >> 2))) continue;
             sh.sendSync(chunk[i]!);
             sent++;
             i++;
@@ -491,12 +488,12 @@ export class Channel<T = unknown> {
     return out;
   }
 
-  /** Set by #trySendRun: its run stopped at a value the codec refuses (not at a full buffer). */
-  #refused = false;
-
-  /** Sends `vs[from, from + n)` while it goes without blocking: how many did. */
+  /**
+   * Sends `vs[from, from + n)` while it goes without blocking: how many did
+   * (0: the buffer is full). Throws if the first value cannot go (its
+   * codec's error, or closed).
+   */
   #trySendRun(vs: T[], from: number, n: number): number {
-    this.#refused = false;
     const sh = this.#sh;
     if (sh === undefined || sh.cap === 0) {
       // One value at a time (local: no release to save; unbuffered: a rendezvous each).
@@ -511,33 +508,23 @@ export class Channel<T = unknown> {
       return k;
     }
     // A value its codec refuses ends the run: the ones before it still go,
-    // and the caller's single send of it then throws the codec's error.
+    // and it throws its codec's error once it comes first (as above).
     // A codec that encodes eagerly gives new values (bytes); the others
     // only check a value, which then goes as it is, from `vs` itself.
     const c = sh.carrier;
-    let ps: unknown[] = vs;
-    let at = from;
+    const ps: unknown[] = c.eager ? [] : vs;
+    const at = c.eager ? 0 : from;
     let m = 0;
-    if (c.eager) {
-      ps = [];
-      at = 0;
-      for (; m < n; m++) {
-        try {
-          ps.push(c.prepare(vs[from + m]!));
-        } catch {
-          break;
-        }
+    for (; m < n; m++) {
+      let p: unknown;
+      try {
+        p = c.prepare(vs[from + m]!);
+      } catch (e) {
+        if (m === 0) throw e;
+        break;
       }
-    } else {
-      for (; m < n; m++) {
-        try {
-          c.prepare(vs[from + m]!);
-        } catch {
-          break;
-        }
-      }
+      if (c.eager) ps.push(p);
     }
-    this.#refused = m < n;
     let sent = 0;
     let failure: unknown;
     let failed = false;
