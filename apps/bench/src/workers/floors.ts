@@ -203,14 +203,9 @@ function counterPong(n: number): Record<string, unknown> {
   return { seq: mine };
 }
 
-const RUNS =
+type Run = (n: number) => Record<string, unknown>;
+const RUNS: Partial<Record<FloorWorkerData['role'], Run>> =
   kind === 'counters'
-    ? ({ ping: counterPing, pong: counterPong } as Record<
-        string,
-        (n: number) => Record<string, unknown>
-      >)
-    : ({ producer: produce, consumer: consume, ping, pong } as Record<
-        string,
-        (n: number) => Record<string, unknown>
-      >);
+    ? { ping: counterPing, pong: counterPong }
+    : { producer: produce, consumer: consume, ping, pong };
 serveRuns(what, RUNS[role]!);
