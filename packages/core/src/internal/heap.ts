@@ -109,7 +109,12 @@ function cacheOf(world: World, k: number): number[] {
   return world.blockCaches[k]!;
 }
 
-/** Allocates a waiter node owned by the calling thread: WAITING, links cleared. */
+/**
+ * Allocates a waiter node owned by the calling thread: WAITING, links cleared.
+ * Plain stores, N_STATE included: no other thread can reach the node until
+ * its owner publishes it (queued under an object's lock, whose release is an
+ * Atomics.exchange, or pushed with a CAS), and that publication orders them.
+ */
 export function allocNode(world: World): number {
   const cache = cacheOf(world, 0);
   const node = cache.length > 0 ? cache.pop()! : refill(world, cache, 0);
@@ -117,13 +122,16 @@ export function allocNode(world: World): number {
   i32[node + N_NEXT] = 0;
   i32[node + N_WNEXT] = 0;
   i32[node + N_OWNER] = world.token;
-  Atomics.store(i32, node + N_STATE, NODE_WAITING);
+  i32[node + N_STATE] = NODE_WAITING;
   return node;
 }
 
-/** Returns a node. Only its owner frees it, after it left every queue and stack. */
+/**
+ * Returns a node. Only its owner frees it, after it left every queue and
+ * stack (no other thread touches it any more: a plain store of N_STATE).
+ */
 export function freeNode(world: World, node: number): void {
-  Atomics.store(world.i32, node + N_STATE, 0);
+  world.i32[node + N_STATE] = 0;
   const cache = cacheOf(world, 0);
   cache.push(node);
   if (cache.length >= 2 * BATCH) spill(world, cache, 0);

@@ -244,6 +244,20 @@ export class World {
     );
   }
 
+  /**
+   * `isAlive` for a caller that holds an internal lock (ilock.ts): the same
+   * two words, read plainly. The lock's CAS comes first in this thread, so
+   * the reads see every death marked before the lock was taken; a death
+   * marked after it is the race `isAlive` has too (the thread dies just
+   * after the check). Wait queues check every popped node's owner this way
+   * (waitq.ts): two builtin calls fewer per hand-off.
+   */
+  isAliveLocked(token: Token): boolean {
+    if (token === this.token) return true;
+    const b = this.slotBase(slotOf(token));
+    return this.i32[b + S_STATE] === SLOT_ALIVE && this.i32[b + S_GEN] === genOf(token);
+  }
+
   /** Thread id (worker_threads.threadId) behind a token, or -1. */
   threadIdOf(token: Token): number {
     return Atomics.load(this.i32, this.slotBase(slotOf(token)) + S_THREAD) - 1;

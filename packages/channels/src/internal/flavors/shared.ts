@@ -164,6 +164,10 @@ export abstract class SharedChan<T = unknown> {
     this.cap = this.i32[CAP]!;
   }
 
+  /** popLive's callbacks for a dead thread's node (made once: a pop allocates nothing). */
+  private readonly deadSender = (): void => void Atomics.sub(this.i32, S_WAITING, 1);
+  private readonly deadReceiver = (): void => void Atomics.sub(this.i32, R_WAITING, 1);
+
   lock(): void {
     ilock(this.world, this.i32, LOCK);
   }
@@ -192,7 +196,7 @@ export abstract class SharedChan<T = unknown> {
     const w = this.world.i32;
     const i32 = this.i32;
     for (;;) {
-      const node = q.popLive(() => Atomics.sub(i32, count, 1));
+      const node = q.popLive(send ? this.deadSender : this.deadReceiver);
       if (node < 0) return -1;
       Atomics.sub(i32, count, 1);
       i32[VERSION] = (i32[VERSION]! + 1) | 0;
