@@ -8,6 +8,7 @@ import { taskModule } from '@gocsp/core';
 import { pipeline, stage } from '@gocsp/patterns';
 import type { BenchCase, BenchSuite } from '../harness.js';
 import { expectEqual, perSecond, warmupSize } from '../lib/measure.js';
+import { withWorkers } from '../lib/threads.js';
 import { THREADS, items, tasksUrl, withGocsp } from './patterns-parallelmap.js';
 
 type Tasks = typeof import('../workers/patterns-tasks.js');
@@ -158,6 +159,38 @@ function gocspCase(kind: Kind, n: number, quickN: number, goal: string): BenchCa
   };
 }
 
+/**
+ * The machine's rate for the CPU-bound stages' work: THREADS plain workers
+ * each run c1, c2, c3 in turn on its share of the items, with no transport,
+ * ordering or scheduler. No pipeline of these stages can beat it here; it
+ * tells a gap of gocsp's from the machine's own limit (sched-cpu's raw cases
+ * do the same for single tasks).
+ */
+function capacityCase(n: number, quickN: number): BenchCase {
+  const name = `raw: ${THREADS} plain workers, c1 -> c2 -> c3 on their share of the items`;
+  return {
+    name,
+    n,
+    quickN,
+    note: `the machine's rate for the work itself: ${THREADS} worker_threads each run the three tasks in turn on their share of the items (item i on worker i % ${THREADS}; workers/patterns-capacity.ts); no transport, no order, nothing in flight between them: the ceiling of any pipeline of these stages here`,
+    run: ({ n, signal }) =>
+      withWorkers(signal, async (spawn) => {
+        const url = new URL('./workers/patterns-capacity.js', import.meta.url);
+        const ws = await Promise.all(
+          Array.from({ length: THREADS }, (_, index) =>
+            spawn(url, `capacity ${index}`, { index, of: THREADS }),
+          ),
+        );
+        return timed(name, n, async (k) => {
+          for (const w of ws) w.post({ type: 'run', n: k });
+          let sum = 0;
+          for (const w of ws) sum += (await w.next('done')).sum as number;
+          return sum;
+        });
+      }),
+  };
+}
+
 const DESCRIPTION =
   'N records `{ id, v }` through three stages `v + 1`, `v * 2`, `v - 1` and summed on the main thread (checked). ' +
   'Baseline: three worker threads wired main -> w1 -> w2 -> w3 -> main with MessagePorts, one postMessage per ' +
@@ -186,9 +219,13 @@ export function patternsPipelineCpuSuite(): BenchSuite {
   return {
     name: 'patterns-pipeline-cpu',
     title: '3-stage pipeline vs the same stages hand-wired with postMessage: CPU-bound items',
-    description: `${DESCRIPTION} Here each stage first runs 5e5 iterations of a multiply-add loop (about 2 ms here): 3 CPU-bound stages on 2 cores, where gocsp runs each stage with \`concurrency: 2\` (goroutines do not move between threads once started; the OS moves the 3 hand-wired threads); goal: equal (within 5%).`,
+    description: `${DESCRIPTION} Here each stage first runs 5e5 iterations of a multiply-add loop (about 2 ms here): 3 CPU-bound stages on 2 cores, where gocsp runs each stage with \`concurrency: 2\` (goroutines do not move between threads once started; the OS moves the 3 hand-wired threads); goal: equal (within 5%). The raw case runs the same three tasks on 2 plain workers with nothing between them: the machine's rate for the work, which neither pipeline can beat.`,
     metric: { kind: 'rate', unit: 'items/s' },
     timeoutMs: 60_000,
-    cases: [handWiredCase('cpu', 400, 40), gocspCase('cpu', 400, 40, '>= 0.95x baseline')],
+    cases: [
+      handWiredCase('cpu', 400, 40),
+      gocspCase('cpu', 400, 40, '>= 0.95x baseline'),
+      capacityCase(400, 40),
+    ],
   };
 }
