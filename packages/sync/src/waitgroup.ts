@@ -137,7 +137,13 @@ export class WaitGroup extends SharedBase {
     const node = this.enqueue();
     if (node < 0) return Promise.resolve();
     return substrate
-      .parkAsync(this.world, this.queue, LOCK, node, { owner: this, reason: WR_WAITGROUP_WAIT })
+      .parkAsync(this.world, this.queue, LOCK, node, {
+        owner: this,
+        reason: WR_WAITGROUP_WAIT,
+        // A wait cancelled (the deadlock detector's verdict) leaves the queue:
+        // so does its count. QUEUED stays, for toZero to clear (file header).
+        onCancelled: () => void Atomics.sub(this.i32, WAITERS, 1),
+      })
       .then(() => substrate.freeNode(this.world, node));
   }
 

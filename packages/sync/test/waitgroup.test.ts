@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SyncMisuseError, WaitGroup } from '@gocsp/sync';
+import { childEnv } from '../../../tools/testkit.mjs';
 import { delay, runWorker, scale, SEED } from './util.js';
 
 describe('WaitGroup', () => {
@@ -93,5 +96,27 @@ describe('WaitGroup', () => {
     await released;
     expect(wg.toJSON()).toMatchObject({ count: 0, waiters: 0 });
     expect(() => wg.done()).toThrow(SyncMisuseError);
+  });
+
+  it('a wait the deadlock detector cancels leaves the waiter count, and the group works on (child process)', async () => {
+    const script = fileURLToPath(new URL('./fixtures/deadlock-wait.mjs', import.meta.url));
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => {
+      execFile(process.execPath, [script], { timeout: 20_000, env: childEnv() }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      name: string;
+      after: { count: number; waiters: number };
+      end: { count: number; waiters: number };
+    };
+    expect(out.name).toBe('DeadlockError');
+    expect(out.after).toMatchObject({ count: 1, waiters: 0 });
+    expect(out.end).toMatchObject({ count: 0, waiters: 0 });
   });
 });
