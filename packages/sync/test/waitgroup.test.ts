@@ -105,8 +105,16 @@ describe('WaitGroup', () => {
       stdout: string;
       stderr: string;
     }>((resolve) => {
-      execFile(process.execPath, [script], { timeout: 20_000, env: childEnv() }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [script],
+        { timeout: 20_000, env: childEnv() },
+        (err, stdout, stderr) =>
+          resolve({
+            code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
+            stdout,
+            stderr,
+          }),
       );
     });
     expect(code, stderr).toBe(0);
