@@ -24,7 +24,14 @@
  *
  * Word 0 of every free block links its list; word 1 of a batch's first block
  * (small classes) names the batch's last block. A block being allocated gets
- * both overwritten (zero-filled, or set by its user).
+ * both overwritten (zero-filled, or set by its user). So nothing may write a
+ * block after it is freed: for a waiter node, word 1 is N_WNEXT, which
+ * `wakeNode` writes; an owner frees a node only once its wake arrived (or,
+ * spinning, once `markWokenFrom` told the waker not to push it), never
+ * while a push may still come. A late write there would cut a batch.
+ *
+ * The world's layout VERSION (world.ts) names this format: a thread of an
+ * older build (one block at a time on these lists) cannot join the world.
  *
  * Addresses start at HEAP_BASE > 0, so 0 means "no block" everywhere.
  */
@@ -177,13 +184,18 @@ function refill(world: World, cache: number[], k: number): number {
   return cache.pop()!;
 }
 
-/** Gives BATCH blocks of a full cache back as one chain (linked before the lock is taken). */
+/**
+ * Gives the last BATCH blocks of a full cache back as one chain, linked
+ * before the lock is taken; they leave the cache once the chain is on the
+ * list (a lock that throws leaves them cached).
+ */
 function spill(world: World, cache: number[], k: number): void {
   const i32 = world.i32;
-  const first = cache.pop()!;
+  const end = cache.length;
+  const first = cache[end - 1]!;
   let last = first;
-  for (let j = 1; j < BATCH; j++) {
-    const p = cache.pop()!;
+  for (let j = end - 2; j >= end - BATCH; j--) {
+    const p = cache[j]!;
     i32[last] = p;
     last = p;
   }
@@ -195,4 +207,5 @@ function spill(world: World, cache: number[], k: number): void {
   } finally {
     iunlock(i32, H_LOCK);
   }
+  cache.length = end - BATCH;
 }

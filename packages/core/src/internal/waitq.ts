@@ -77,7 +77,7 @@ export class WaitQueue {
       const node = this.popFront();
       if (node < 0) return -1;
       const owner = this.world.i32[this.world.nodeBase(node) + N_OWNER]!;
-      if (this.world.isAliveLocked(owner)) return node; // the object's lock is held
+      if (this.world.isAlive(owner)) return node;
       onDead?.(node);
       freeNode(this.world, node);
     }

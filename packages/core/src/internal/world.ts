@@ -84,7 +84,7 @@ import { availableParallelism } from 'node:os';
 import { CapacityError, SharedHandleError } from '../errors.js';
 
 export const MAGIC = 0x67637370;
-export const VERSION = 3;
+export const VERSION = 4;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
@@ -234,28 +234,22 @@ export class World {
     return node;
   }
 
-  /** True iff `token` names a thread that is registered and has not died. */
+  /**
+   * True iff `token` names a thread that is registered and has not died.
+   * One builtin call (wait queues check every popped waiter's owner): S_STATE
+   * is read with Atomics.load, and a claimer writes S_GEN before its
+   * Atomics.store of ALIVE, so a load that sees that ALIVE synchronizes with
+   * it and the plain read of S_GEN after it sees the new generation. (Both
+   * read plainly could pair a new thread's ALIVE with a dead one's
+   * generation: a value handed to a dead waiter.) S_GEN is only written
+   * while the slot is not ALIVE.
+   */
   isAlive(token: Token): boolean {
     if (token === this.token) return true; // ourselves: we are running this
     const b = this.slotBase(slotOf(token));
     return (
-      Atomics.load(this.i32, b + S_STATE) === SLOT_ALIVE &&
-      Atomics.load(this.i32, b + S_GEN) === genOf(token)
+      Atomics.load(this.i32, b + S_STATE) === SLOT_ALIVE && this.i32[b + S_GEN] === genOf(token)
     );
-  }
-
-  /**
-   * `isAlive` for a caller that holds an internal lock (ilock.ts): the same
-   * two words, read plainly. The lock's CAS comes first in this thread, so
-   * the reads see every death marked before the lock was taken; a death
-   * marked after it is the race `isAlive` has too (the thread dies just
-   * after the check). Wait queues check every popped node's owner this way
-   * (waitq.ts): two builtin calls fewer per hand-off.
-   */
-  isAliveLocked(token: Token): boolean {
-    if (token === this.token) return true;
-    const b = this.slotBase(slotOf(token));
-    return this.i32[b + S_STATE] === SLOT_ALIVE && this.i32[b + S_GEN] === genOf(token);
   }
 
   /** Thread id (worker_threads.threadId) behind a token, or -1. */
