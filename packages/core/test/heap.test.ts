@@ -17,11 +17,11 @@ describe('shared heap', () => {
     substrate.freeBlock(world, b, k);
   });
 
-  it(`small blocks move through the batch lists whole and are never handed out twice (seed ${SEED})`, () => {
+  it(`small blocks through the thread caches and free lists are never handed out twice (seed ${SEED})`, () => {
     // Thousands of small blocks allocated and freed in a random order: every
-    // class's cache spills and refills many batches (chains of 32 on the free
-    // list). A block handed out while live, or lost, would show as a
-    // duplicate address or as a free list that does not account for it.
+    // class's cache spills to its free list and refills from it many times,
+    // batch by batch. A block handed out while still live would show as a
+    // duplicate address.
     const world = substrate.defaultWorld();
     const rand = rng(SEED);
     const live = new Map<number, number>(); // address -> class

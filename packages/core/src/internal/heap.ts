@@ -12,26 +12,6 @@
  *   each thread caches up to 2 x BATCH free blocks per class and trades them
  *   with the free lists in batches, so most allocations are an array pop.
  *   Blocks cached by a thread that dies leak (at most 2 x BATCH per class).
- * - The free list of such a class is made of whole batches: a thread links
- *   the BATCH blocks it gives back into a chain before it takes H_LOCK, and
- *   the chain's first block holds the address of its last in word 1, so a
- *   batch goes onto the list or comes off it in O(1) under the lock; the
- *   taker walks the chain's links after unlocking. (One block at a time, a
- *   batch cost 32 dependent reads of blocks another thread wrote last, under
- *   the lock every allocating and freeing thread needs: ~130 ns per spawn on
- *   the main thread of sched-spawn-tiny.) The list is still one list through
- *   word 0, batch after batch.
- *
- * Word 0 of every free block links its list; word 1 of a batch's first block
- * (small classes) names the batch's last block. A block being allocated gets
- * both overwritten (zero-filled, or set by its user). So nothing may write a
- * block after it is freed: for a waiter node, word 1 is N_WNEXT, which
- * `wakeNode` writes; an owner frees a node only once its wake arrived (or,
- * spinning, once `markWokenFrom` told the waker not to push it), never
- * while a push may still come. A late write there would cut a batch.
- *
- * The world's layout VERSION (world.ts) names this format: a thread of an
- * older build (one block at a time on these lists) cannot join the world.
  *
  * Addresses start at HEAP_BASE > 0, so 0 means "no block" everywhere.
  */
@@ -77,11 +57,7 @@ export function allocBlock(world: World, k: number, zero = true): number {
   else {
     ilock(world, i32, H_LOCK);
     try {
-      const head = i32[H_FREE + k]!;
-      if (head !== 0) {
-        i32[H_FREE + k] = i32[head]!;
-        p = head;
-      } else p = carveLocked(world, k);
+      p = takeLocked(world, k);
     } finally {
       iunlock(i32, H_LOCK);
     }
@@ -108,9 +84,13 @@ export function freeBlock(world: World, p: number, k: number): void {
   }
 }
 
-/** A new block of class `k` from the top of the heap (H_LOCK held). */
-function carveLocked(world: World, k: number): number {
+function takeLocked(world: World, k: number): number {
   const i32 = world.i32;
+  const head = i32[H_FREE + k]!;
+  if (head !== 0) {
+    i32[H_FREE + k] = i32[head]!;
+    return head;
+  }
   const words = classWords(k);
   const top = i32[H_HEAP_TOP]!;
   if (top + words > i32[H_HEAP_END]!) throw outOfMemory(world);
@@ -157,55 +137,27 @@ export function freeNode(world: World, node: number): void {
   if (cache.length >= 2 * BATCH) spill(world, cache, 0);
 }
 
-/**
- * Fills an empty cache of small class `k` with a batch: a whole chain off the
- * free list (its links walked after unlocking: the chain is this thread's
- * from then on), else BATCH blocks carved from the top. Returns one block.
- */
 function refill(world: World, cache: number[], k: number): number {
   const i32 = world.i32;
-  let first: number;
   ilock(world, i32, H_LOCK);
   try {
-    first = i32[H_FREE + k]!;
-    if (first !== 0) i32[H_FREE + k] = i32[i32[first + 1]!]!;
-    else for (let j = 0; j < BATCH; j++) cache.push(carveLocked(world, k));
+    for (let j = 0; j < BATCH; j++) cache.push(takeLocked(world, k));
   } finally {
     iunlock(i32, H_LOCK);
-  }
-  if (first !== 0) {
-    let p = first;
-    for (let j = 1; j < BATCH; j++) {
-      cache.push(p);
-      p = i32[p]!;
-    }
-    cache.push(p);
   }
   return cache.pop()!;
 }
 
-/**
- * Gives the last BATCH blocks of a full cache back as one chain, linked
- * before the lock is taken; they leave the cache once the chain is on the
- * list (a lock that throws leaves them cached).
- */
 function spill(world: World, cache: number[], k: number): void {
   const i32 = world.i32;
-  const end = cache.length;
-  const first = cache[end - 1]!;
-  let last = first;
-  for (let j = end - 2; j >= end - BATCH; j--) {
-    const p = cache[j]!;
-    i32[last] = p;
-    last = p;
-  }
-  i32[first + 1] = last;
   ilock(world, i32, H_LOCK);
   try {
-    i32[last] = i32[H_FREE + k]!;
-    i32[H_FREE + k] = first;
+    for (let j = 0; j < BATCH; j++) {
+      const p = cache.pop()!;
+      i32[p] = i32[H_FREE + k]!;
+      i32[H_FREE + k] = p;
+    }
   } finally {
     iunlock(i32, H_LOCK);
   }
-  cache.length = end - BATCH;
 }

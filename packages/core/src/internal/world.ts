@@ -30,7 +30,7 @@
  * | 13 | H_TYPES | address of the shared-type table (internal/types.ts), 0 = none yet | CAS by the thread that creates it |
  * | 14 | H_JOINS | bumped each time a thread joins the world (internal/sabs.ts) | atomic |
  * | 15 | H_SAB_SEQ | last sequence number given to a SharedArrayBuffer entry (internal/sabs.ts) | atomic |
- * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word; small classes: whole batches (heap.ts) | H_LOCK |
+ * | 16..47 | H_FREE + k | free list of size class k (block address, 0 = empty), linked through the block's first word | H_LOCK |
  * | 48 | H_ASK | bumped by every dump request and every deadlock probe of non-M threads (runtime/diag.ts): a thread whose drain sees it move answers | atomic |
  * | 49 | H_DIAG_EPOCH | number of the current goroutine dump request | the H_DIAG_LOCK holder |
  * | 50 | H_DIAG_LOCK | token of the thread taking a goroutine dump, 0 = none | CAS |
@@ -84,7 +84,7 @@ import { availableParallelism } from 'node:os';
 import { CapacityError, SharedHandleError } from '../errors.js';
 
 export const MAGIC = 0x67637370;
-export const VERSION = 4;
+export const VERSION = 3;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
