@@ -19,6 +19,7 @@ export {
   N_B,
   N_C,
   N_D,
+  H_SPINNING,
 } from './internal/world.js';
 export type { Token } from './internal/world.js';
 export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';

@@ -133,4 +133,25 @@ describe('thread slots', () => {
       expect(world.isAlive(token)).toBe(false);
     }
   });
+
+  // canSpin allows ncpu - 1 spinners: on one core nobody spins, nothing to leak.
+  it.skipIf(substrate.defaultWorld().ncpu < 2)(
+    'a worker terminated in the middle of a spin gives its spinner count back',
+    async () => {
+      const world = substrate.defaultWorld();
+      const spinners = (): number => Atomics.load(world.i32, substrate.H_SPINNING);
+      const before = spinners();
+      const w = new Worker(new URL('./fixtures/spin-forever.mjs', import.meta.url));
+      const token = await new Promise<number>((resolve) => w.once('message', resolve));
+      // The worker counts itself a spinner right after its message (bounded wait).
+      for (let i = 0; i < 500 && spinners() === before; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(spinners()).toBe(before + 1);
+      await w.terminate();
+      await new Promise((r) => setImmediate(r));
+      expect(world.isAlive(token)).toBe(false);
+      // Before the fix the count stayed up for good, and canSpin refused every thread.
+      expect(spinners()).toBe(before);
+    },
+  );
 });

@@ -56,6 +56,7 @@ import {
   S_BLOCKED,
   S_PARK,
   S_SLEEPING,
+  S_SPINNING,
   S_WAITS,
   S_WOKEN,
   slotOf,
@@ -327,12 +328,12 @@ export class Parker {
     for (let tries = 0; !spun && tries < SPIN_RETRIES && !isDone(); tries++) {
       if (canSpin(this.world)) {
         spun = true;
-        Atomics.add(i32, H_SPINNING, 1);
+        spinBegin(this.world);
         for (let i = 0; i < SPIN_POLLS && !isDone(); i++) {
           if (this.pending()) this.drain();
           else relax();
         }
-        Atomics.sub(i32, H_SPINNING, 1);
+        spinEnd(this.world);
       } else {
         for (let i = 0; i < SPIN_GRACE && !this.pending(); i++);
         if (this.pending()) this.drain();
@@ -493,8 +494,7 @@ export function spinUntil(
   pause = 1,
 ): boolean {
   if (!canSpin(world)) return false;
-  const i32 = world.i32;
-  Atomics.add(i32, H_SPINNING, 1);
+  spinBegin(world);
   try {
     for (let i = 0; i < polls; i++) {
       if (ready()) return true;
@@ -502,8 +502,29 @@ export function spinUntil(
     }
     return ready();
   } finally {
-    Atomics.sub(i32, H_SPINNING, 1);
+    spinEnd(world);
   }
+}
+
+/**
+ * Counts this thread as a spinner (H_SPINNING, read by canSpin). Its slot's
+ * S_SPINNING says so first, so that markThreadDead can give the count back if
+ * the thread is terminated before spinEnd (a terminated worker runs no
+ * `finally`): a leaked count would stop every thread of the process from
+ * spinning, for good. The flag is written plainly: only its owner writes it
+ * while alive, and markThreadDead reads it once the owner is gone.
+ * (Terminated between the two writes, the count comes out one low: canSpin
+ * then allows one spinner more, which is harmless.)
+ */
+function spinBegin(world: World): void {
+  if (world.slot >= 0) world.i32[world.slotBase(world.slot) + S_SPINNING] = 1;
+  Atomics.add(world.i32, H_SPINNING, 1);
+}
+
+/** Ends spinBegin: the count first, then the flag (see spinBegin). */
+function spinEnd(world: World): void {
+  Atomics.sub(world.i32, H_SPINNING, 1);
+  if (world.slot >= 0) world.i32[world.slotBase(world.slot) + S_SPINNING] = 0;
 }
 
 /**
@@ -536,12 +557,12 @@ export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS)
     if (!spinning) {
       if (canSpin(world)) {
         spinning = true;
-        Atomics.add(i32, H_SPINNING, 1);
+        spinBegin(world);
       } else if (i >= SPIN_FIRST + SPIN_GRACE) break;
     }
     relax();
   }
-  if (spinning) Atomics.sub(i32, H_SPINNING, 1);
+  if (spinning) spinEnd(world);
   return Atomics.compareExchange(i32, idx, NODE_SPINNING, NODE_WAITING) !== NODE_SPINNING;
 }
 

@@ -54,6 +54,7 @@
  * | 8 | S_WAITS | 1 while the owner's Parker holds parked waiters (it then answers dump requests and probes) | owner only |
  * | 9 | S_ACK | last H_PROBE the owner answered | owner only |
  * | 10 | S_FOREIGN | pending non-gocsp resources of the owner at that answer | owner only |
+ * | 11 | S_SPINNING | 1 while the owner counts itself in H_SPINNING (park.ts spinBegin/spinEnd), so that a thread killed mid-spin gives its count back (markThreadDead) | owner; markThreadDead |
  *
  * Node (NODE_WORDS = 8 words, one block of size class 0, addressed by its
  * word index in the buffer): a waiter record, owned by the waiting thread
@@ -126,6 +127,7 @@ export const S_DIAG = 7;
 export const S_WAITS = 8;
 export const S_ACK = 9;
 export const S_FOREIGN = 10;
+export const S_SPINNING = 11;
 
 /** Slot states. */
 export const SLOT_FREE = 0;
@@ -280,6 +282,7 @@ export function claimSlot(world: World): void {
     Atomics.store(i32, b + S_WAITS, 0);
     Atomics.store(i32, b + S_ACK, 0);
     Atomics.store(i32, b + S_FOREIGN, 0);
+    Atomics.store(i32, b + S_SPINNING, 0);
     Atomics.store(i32, b + S_STATE, SLOT_ALIVE);
     Atomics.add(i32, H_RUNNING, 1);
     Atomics.add(i32, H_JOINS, 1);
@@ -306,6 +309,10 @@ export function markThreadDead(world: World, deadThreadId: number): void {
     if (Atomics.compareExchange(i32, b + S_STATE, SLOT_ALIVE, SLOT_DEAD) !== SLOT_ALIVE) continue;
     found = true;
     if (Atomics.load(i32, b + S_BLOCKED) === 0) Atomics.sub(i32, H_RUNNING, 1);
+    // A thread terminated in the middle of a spin never ran its spinEnd: give
+    // its count back, or canSpin would refuse every thread of the process
+    // from now on (one spinner is all two cores allow).
+    if (Atomics.exchange(i32, b + S_SPINNING, 0) !== 0) Atomics.sub(i32, H_SPINNING, 1);
     // The slot can be claimed again: its generation changes, so old tokens stay dead.
     Atomics.store(i32, b + S_STATE, SLOT_FREE);
   }
