@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as substrate from '@gocsp/core/internal';
@@ -51,6 +52,60 @@ describe('shared heap', () => {
       seen.add(p);
     }
     for (const p of seen) substrate.freeBlock(world, p, live.get(p) ?? 0);
+  });
+
+  it(`blocks freed by one thread and allocated by two at once are never handed out twice (seed ${SEED})`, async () => {
+    // The main thread allocates, a worker frees half of it (its cache spills
+    // those blocks to the shared free lists), then both allocate at the same
+    // time from those lists: no address may be live twice.
+    const world = substrate.defaultWorld();
+    const rand = rng(SEED);
+    const w = new Worker(new URL('./fixtures/heap-peer.mjs', import.meta.url));
+    const next = (type: string): Promise<{ blocks?: [number, number][] }> =>
+      new Promise((resolve, reject) => {
+        const on = (m: { type: string }): void => {
+          if (m.type !== type) return;
+          w.off('message', on);
+          resolve(m);
+        };
+        w.on('message', on);
+        w.once('error', reject);
+      });
+    try {
+      await next('ready');
+      for (let round = 0; round < scale(4); round++) {
+        const mine: [number, number][] = [];
+        for (let i = 0; i < 6000; i++) {
+          const k = Math.floor(rand() * 3);
+          mine.push([substrate.allocBlock(world, k, false), k]);
+        }
+        const given = mine.splice(0, 3000);
+        w.postMessage({ type: 'free', blocks: given });
+        await next('freed');
+        const go = new SharedArrayBuffer(4);
+        const allocated = next('allocated');
+        w.postMessage({ type: 'alloc', n: 3000, go });
+        const g = new Int32Array(go);
+        Atomics.add(g, 0, 1);
+        const until = Date.now() + 10_000; // bounded: a dead worker fails the test, not the run
+        while (Atomics.load(g, 0) < 2) {
+          if (Date.now() > until) throw new Error('heap peer did not start allocating');
+        }
+        for (let i = 0; i < 3000; i++) {
+          const k = i % 3;
+          mine.push([substrate.allocBlock(world, k, false), k]);
+        }
+        const theirs = (await allocated).blocks!;
+        const seen = new Set<number>();
+        for (const [p] of [...mine, ...theirs]) {
+          expect(seen.has(p), `block ${p} live twice`).toBe(false);
+          seen.add(p);
+        }
+        for (const [p, k] of [...mine, ...theirs]) substrate.freeBlock(world, p, k);
+      }
+    } finally {
+      await w.terminate();
+    }
   });
 
   it('serves large blocks, and says how to raise the limit when the heap is full', async () => {
