@@ -61,9 +61,10 @@ describe('shared heap', () => {
     const world = substrate.defaultWorld();
     const rand = rng(SEED);
     const w = new Worker(new URL('./fixtures/heap-peer.mjs', import.meta.url));
-    const next = (type: string): Promise<{ blocks?: [number, number][] }> =>
+    type Reply = { type: string; blocks?: [number, number][] };
+    const next = (type: string): Promise<Reply> =>
       new Promise((resolve, reject) => {
-        const on = (m: { type: string }): void => {
+        const on = (m: Reply): void => {
           if (m.type !== type) return;
           w.off('message', on);
           resolve(m);
