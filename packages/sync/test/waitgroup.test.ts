@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SyncMisuseError, WaitGroup } from '@gocsp/sync';
-import { childEnv } from '../../../tools/testkit.mjs';
-import { delay, runWorker, scale, SEED } from './util.js';
+import { delay, runFixture, runWorker, scale, SEED } from './util.js';
 
 describe('WaitGroup', () => {
   it('wait resolves at once on a zero counter', async () => {
@@ -99,24 +96,7 @@ describe('WaitGroup', () => {
   });
 
   it('a wait the deadlock detector cancels leaves the waiter count, and the group works on (child process)', async () => {
-    const script = fileURLToPath(new URL('./fixtures/deadlock-wait.mjs', import.meta.url));
-    const { code, stdout, stderr } = await new Promise<{
-      code: number | null;
-      stdout: string;
-      stderr: string;
-    }>((resolve) => {
-      execFile(
-        process.execPath,
-        [script],
-        { timeout: 20_000, env: childEnv() },
-        (err, stdout, stderr) =>
-          resolve({
-            code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
-            stdout,
-            stderr,
-          }),
-      );
-    });
+    const { code, stdout, stderr } = await runFixture('deadlock-wait.mjs');
     expect(code, stderr).toBe(0);
     const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
       name: string;
