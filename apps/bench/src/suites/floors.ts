@@ -7,7 +7,7 @@
  */
 import type { BenchCase } from '../harness.js';
 import { expectEqual, perSecond, sumOfRange, warmupSize } from '../lib/measure.js';
-import { timePingPong } from '../lib/pingpong.js';
+import { timePingPong, type PingPongRun } from '../lib/pingpong.js';
 import { withWorkers } from '../lib/threads.js';
 import { SPIN_LOADS } from '../shm/park.js';
 import { allocCounters, allocMpmc, allocRendezvous, type FloorWorkerData } from '../shm/floors.js';
@@ -51,68 +51,71 @@ export function mpmcRingCase(): BenchCase {
   };
 }
 
-/** The minimal rendezvous ping-pong over two one-pair channels: us per round trip. */
-export function rendezvousCase(): BenchCase {
+/**
+ * A ping-pong floor: two workers of workers/floors.ts play `kind` over the
+ * buffer `alloc` makes, waiting as the baseline does; us per round trip.
+ */
+function floorPingPongCase(o: {
+  name: string;
+  note: string;
+  kind: 'rendezvous' | 'counters';
+  alloc: () => SharedArrayBuffer;
+  /** Names the workers in errors: `${what} ping`, `${what} pong`. */
+  what: string;
+  check: PingPongRun['check'];
+}): BenchCase {
   return {
-    name: 'raw rendezvous ping-pong (two one-pair channels, CAS to announce)',
+    name: o.name,
     n: 1_000_000,
     quickN: 50_000,
-    note: `reference: the least an unbuffered channel does per hop when either side may come first (the first announces itself with a CAS, the second completes with a store), for one pair only (no queue, FIFO, select, close or abort); ${SPIN_LOADS} polls with cpuRelax(100) before parking, as the baseline`,
+    note: o.note,
     run: ({ n, signal }) =>
-      withWorkers(signal, async (spawn) => {
-        const sab = allocRendezvous();
-        const url = new URL('./workers/floors.js', import.meta.url);
-        const data = (role: FloorWorkerData['role']): FloorWorkerData => ({
-          kind: 'rendezvous',
-          role,
-          sab,
-          spins: SPIN_LOADS,
-          pause: 100,
-        });
+      withWorkers(signal, (spawn) => {
+        const sab = o.alloc();
         return timePingPong({
           spawn,
-          url,
+          url: new URL('./workers/floors.js', import.meta.url),
           n,
-          label: (role) => `rendezvous ${role}`,
-          data,
-          check: (donePing, donePong, trips) => {
-            expectEqual('rendezvous ping trips', donePing.trips, trips);
-            expectEqual('rendezvous pong trips', donePong.trips, trips);
-          },
+          label: (role) => `${o.what} ${role}`,
+          data: (role): FloorWorkerData => ({
+            kind: o.kind,
+            role,
+            sab,
+            spins: SPIN_LOADS,
+            pause: 100,
+          }),
+          check: o.check,
         });
       }),
   };
 }
 
+/** The minimal rendezvous ping-pong over two one-pair channels: us per round trip. */
+export function rendezvousCase(): BenchCase {
+  return floorPingPongCase({
+    name: 'raw rendezvous ping-pong (two one-pair channels, CAS to announce)',
+    note: `reference: the least an unbuffered channel does per hop when either side may come first (the first announces itself with a CAS, the second completes with a store), for one pair only (no queue, FIFO, select, close or abort); ${SPIN_LOADS} polls with cpuRelax(100) before parking, as the baseline`,
+    kind: 'rendezvous',
+    alloc: allocRendezvous,
+    what: 'rendezvous',
+    check: (donePing, donePong, trips) => {
+      expectEqual('rendezvous ping trips', donePing.trips, trips);
+      expectEqual('rendezvous pong trips', donePong.trips, trips);
+    },
+  });
+}
+
 /** The waitgroup-wake ping-pong on two bare counters: us per round trip. */
 export function counterPingPongCase(): BenchCase {
-  return {
+  return floorPingPongCase({
     name: 'raw counter ping-pong (CAS 1->0 to pass, poll for 0, CAS 0->1 to re-arm, ball checked)',
-    n: 1_000_000,
-    quickN: 50_000,
     note: `reference: the shared actions of the WaitGroup case without a WaitGroup (done() a CAS on the peer's counter, waitSync() polls its own, add(1) a CAS, the ball word stored and checked); ${SPIN_LOADS} polls with cpuRelax(100) before parking, as the baseline`,
-    run: ({ n, signal }) =>
-      withWorkers(signal, async (spawn) => {
-        const sab = allocCounters();
-        const url = new URL('./workers/floors.js', import.meta.url);
-        const data = (role: FloorWorkerData['role']): FloorWorkerData => ({
-          kind: 'counters',
-          role,
-          sab,
-          spins: SPIN_LOADS,
-          pause: 100,
-        });
-        return timePingPong({
-          spawn,
-          url,
-          n,
-          label: (role) => `counter ${role}`,
-          data,
-          check: (donePing, donePong, trips) => {
-            expectEqual('counter ping: ball', donePing.seq, 2 * trips);
-            expectEqual('counter pong: ball', donePong.seq, 2 * trips);
-          },
-        });
-      }),
-  };
+    kind: 'counters',
+    alloc: allocCounters,
+    what: 'counter',
+    check: (donePing, donePong, trips) => {
+      expectEqual('counter ping: ball', donePing.seq, 2 * trips);
+      expectEqual('counter pong: ball', donePong.seq, 2 * trips);
+    },
+  });
 }
