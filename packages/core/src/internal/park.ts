@@ -208,6 +208,8 @@ export class Parker {
   private localHead: LocalWait | undefined;
   private locals = 0;
   private armed = false;
+  /** An arm() is queued for this event-loop turn's check phase (see scheduleArm). */
+  private armQueued = false;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private refd = false;
   private unrefQueued = false;
@@ -219,8 +221,12 @@ export class Parker {
     try {
       this.drain();
     } finally {
-      if (this.waiters.size > 0) this.arm();
+      if (this.waiters.size > 0) this.scheduleArm();
     }
+  };
+  private readonly armLater = (): void => {
+    this.armQueued = false;
+    if (!this.armed && this.waiters.size > 0) this.arm();
   };
 
   constructor(world: World) {
@@ -293,7 +299,7 @@ export class Parker {
       this.ref();
       parkHooks.onFirstPark?.();
     }
-    if (!this.armed) this.arm();
+    if (!this.armed) this.scheduleArm();
   }
 
   /** Forgets a waiter whose node was cancelled (taken out of its queue by its owner). */
@@ -387,6 +393,22 @@ export class Parker {
       const onAsk = parkHooks.onAsk;
       if (onAsk !== undefined) guard(onAsk);
     }
+  }
+
+  /**
+   * Arms the async wait once this thread's current burst of work is over:
+   * from setImmediate (the event loop's check phase, after the microtasks
+   * that the wakes just settled and that often spawn or park more), not at
+   * once. While not armed, S_SLEEPING stays 0 and wakers only push and bump
+   * S_PARK; arming re-checks `pending()` first, so nothing pushed meanwhile
+   * is missed. Arming at once declared this thread asleep while it still ran
+   * those microtasks, and every cross-thread wake in that window paid an
+   * Atomics.notify and a task posted to this thread.
+   */
+  private scheduleArm(): void {
+    if (this.armQueued) return;
+    this.armQueued = true;
+    setImmediate(this.armLater);
   }
 
   private arm(): void {
