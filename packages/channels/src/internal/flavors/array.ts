@@ -612,12 +612,12 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       else if (outcome === CLOSED_OUT || op.aborted) {
         this.carrier.dropNode(a);
         op.reject(outcome === CLOSED_OUT ? errors.sendOnClosed() : op.late);
-      } else this.sendPark(a, op.signal).then(op.resolve, op.reject);
+      } else op.follow(this.sendPark(a, op.signal));
       return;
     }
     // A receiver is only ever told RETRY (file header).
     if (op.aborted) op.reject(op.late);
-    else this.recv(op.kind, op.signal).then(op.resolve, op.reject);
+    else op.follow(this.recv(op.kind, op.signal));
   }
 
   sendSync(v: T): void {

@@ -60,7 +60,7 @@ export function promote<T>(
     const reason = kind === OP_SEND ? WR_CHAN_SEND : WR_CHAN_RECV;
     // The dump's record (its goroutine, its sample) moves with the wait.
     substrate.carryWait(op, undefined); // the object: the op's owner, the channel
-    adoptOp(sh, node, kind, op.signal, reason, op.resolve, op.reject);
+    adoptOp(sh, node, kind, op.signal, reason, op.resolve);
   }
   return sh;
 }

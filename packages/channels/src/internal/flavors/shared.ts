@@ -62,7 +62,7 @@
  * the reverse; no operation holds two channel locks.
  */
 import * as substrate from '@gocsp/core/internal';
-import { errors } from '../../errors.js';
+import { errors, rejected } from '../../errors.js';
 import type { Carrier } from '../carrier.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
@@ -323,10 +323,15 @@ export abstract class SharedChan<T = unknown> {
  * A blocked async send or receive on a shared channel: one object is both its
  * parker Waiter and the settler of its promise, so a same-thread hand-off
  * costs one promise and one microtask.
+ *
+ * It is what a parked goroutine holds besides its own frames (sched-park-1m:
+ * a million of them), so it keeps only its promise's `resolve`: a rejection
+ * goes through it too (`reject`), which lets the promise's reject function
+ * die young instead of being copied by every scavenge; and an op with an
+ * abort signal is a SignalledParkedOp, so the others carry no signal field.
  */
 export class ParkedOp implements substrate.Waiter {
   resolve!: (v: unknown) => void;
-  reject!: (e: unknown) => void;
   /**
    * NOT_LATE, or the reason of an abort (or deadlock verdict) that came too
    * late - a wake was on its way: a completed operation stands, one told
@@ -340,8 +345,12 @@ export class ParkedOp implements substrate.Waiter {
     readonly ch: SharedChan,
     readonly node: number,
     readonly kind: number,
-    readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** The op's abort signal (see SignalledParkedOp). */
+  get signal(): AbortSignal | undefined {
+    return undefined;
+  }
 
   /** What the parker keeps reachable while parked: the channel (a getter: one field less per parked op). */
   get owner(): object {
@@ -361,6 +370,16 @@ export class ParkedOp implements substrate.Waiter {
   /** An abort or deadlock verdict lost the race to a wake (see `late`). */
   get aborted(): boolean {
     return this.late !== NOT_LATE;
+  }
+
+  /** Rejects the op's promise with `e`, exactly as thrown (through `resolve`: see the class). */
+  reject(e: unknown): void {
+    this.resolve(rejected(e));
+  }
+
+  /** Settles the op's promise as `p` settles (a retry's operation). */
+  follow(p: Promise<unknown>): void {
+    p.then(this.resolve, (e: unknown) => this.reject(e));
   }
 
   /** The signal's 'abort': wins only while the node is queued (then the operation had no effect). */
@@ -415,6 +434,22 @@ export class ParkedOp implements substrate.Waiter {
   }
 }
 
+/** A ParkedOp with an abort signal. */
+class SignalledParkedOp extends ParkedOp {
+  constructor(
+    ch: SharedChan,
+    node: number,
+    kind: number,
+    private readonly abortSignal: AbortSignal,
+  ) {
+    super(ch, node, kind);
+  }
+
+  override get signal(): AbortSignal {
+    return this.abortSignal;
+  }
+}
+
 /**
  * Parks an async operation on its (queued, WAITING) node and returns its
  * promise.
@@ -426,15 +461,13 @@ export function parkOp(
   signal: AbortSignal | undefined,
   reason: WaitReason,
 ): Promise<unknown> {
-  return new Promise<unknown>((resolve, reject) =>
-    adoptOp(ch, node, kind, signal, reason, resolve, reject),
-  );
+  return new Promise<unknown>((resolve) => adoptOp(ch, node, kind, signal, reason, resolve));
 }
 
 /**
  * Parks an async operation that settles an existing promise (a retry, or a
- * local wait moved to shared memory). Every async park of a channel goes
- * through here.
+ * local wait moved to shared memory) through its `resolve`. Every async park
+ * of a channel goes through here.
  */
 export function adoptOp(
   ch: SharedChan,
@@ -443,12 +476,13 @@ export function adoptOp(
   signal: AbortSignal | undefined,
   reason: WaitReason,
   resolve: (v: unknown) => void,
-  reject: (e: unknown) => void,
 ): void {
   void reason; // the op's own `reason` says it, through [kWaitOn]() (see above)
-  const op = new ParkedOp(ch, node, kind, signal);
+  const op =
+    signal === undefined
+      ? new ParkedOp(ch, node, kind)
+      : new SignalledParkedOp(ch, node, kind, signal);
   op.resolve = resolve;
-  op.reject = reject;
   parkerFor(ch.world).park(node, op);
   if (signal !== undefined) signal.addEventListener('abort', op, { once: true });
 }
