@@ -62,7 +62,7 @@
  * the reverse; no operation holds two channel locks.
  */
 import * as substrate from '@gocsp/core/internal';
-import { errors, rejected } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { Carrier } from '../carrier.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
@@ -372,9 +372,14 @@ export class ParkedOp implements substrate.Waiter {
     return this.late !== NOT_LATE;
   }
 
-  /** Rejects the op's promise with `e`, exactly as thrown (through `resolve`: see the class). */
+  /**
+   * Rejects the op's promise with `e`, exactly as thrown, through `resolve`
+   * (see the class): resolving with a thenable that rejects. No rejected
+   * promise is made for it, so a reject after the op settled stays a no-op
+   * (no unhandled rejection), as a reject function's second call is.
+   */
   reject(e: unknown): void {
-    this.resolve(rejected(e));
+    this.resolve(rejecting(e));
   }
 
   /** Settles the op's promise as `p` settles (a retry's operation). */
@@ -432,6 +437,22 @@ export class ParkedOp implements substrate.Waiter {
     freeNode(this.ch.world, this.node);
     return r;
   }
+}
+
+/**
+ * A thenable that rejects with `e`: resolving a promise with it rejects that
+ * promise with `e` one microtask later (the promise calls its `then`).
+ */
+function rejecting(e: unknown): PromiseLike<never> {
+  return {
+    then<A, B>(
+      _: unknown,
+      onRejected?: ((r: unknown) => B | PromiseLike<B>) | null,
+    ): PromiseLike<A | B> {
+      onRejected?.(e);
+      return undefined as never;
+    },
+  };
 }
 
 /** A ParkedOp with an abort signal. */
