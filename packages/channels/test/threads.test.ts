@@ -1,7 +1,7 @@
 // Channels between real threads: hand-made worker_threads and the main thread.
 import { describe, expect, it } from 'vitest';
 import { chan, codecs, onDefault, onRecv, select, type Channel } from '@gocsp/channels';
-import { runWorker, scale } from './util.js';
+import { delay, rng, runWorker, scale } from './util.js';
 
 describe('across threads', () => {
   it('4 producers x 4 consumers (2 of them blocking) move 1M values, each exactly once', async () => {
@@ -85,6 +85,37 @@ describe('across threads', () => {
       expect(await w.result).toBe(n);
     });
   }
+
+  it("an async receive parked just before a blocking one is woken (the thread's async wait is armed late)", async () => {
+    // A thread arms its async wait at the end of its burst of work; here it
+    // blocks in recvSync first, and the wake for the parked recv() arrives
+    // during the block, or after it while nothing is armed yet, or once the
+    // wait is armed: it must never be lost.
+    const rounds = scale(200);
+    const random = rng();
+    const a = chan<number>();
+    const b = chan<number>();
+    const ready = chan<number>(1);
+    const w = runWorker('asyncThenBlock', { a, b, ready, rounds }, 120_000);
+    for (let r = 0; r < rounds; r++) {
+      expect(await ready.recv()).toBe(r);
+      const when = Math.floor(random() * 3);
+      if (random() < 0.5) {
+        // a's wake comes while the worker blocks in b.recvSync()
+        if (when === 1) await delay(1);
+        await a.send(r);
+        if (when === 2) await delay(1);
+        await b.send(0);
+      } else {
+        // a's wake comes after the block, before or after the worker armed its wait
+        await b.send(0);
+        if (when === 1) await delay(1);
+        else if (when === 2) await new Promise((ok) => setImmediate(ok));
+        await a.send(r);
+      }
+    }
+    expect(await w.result).toBe((rounds * (rounds - 1)) / 2);
+  });
 
   it('a channel of channels works across threads (reply channels made per request)', async () => {
     const requests = chan<{ n: number; reply: Channel<number> }>();
