@@ -35,3 +35,39 @@ export interface Running {
 export function workerRunner(
   entry: URL,
 ): (scenario: string, args: unknown, timeoutMs?: number) => Running;
+
+/** What a child Node process did (nodeRunner). */
+export interface ChildResult {
+  /** Exit code; null if killed (see `signal`, `timedOut`). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** Wall time until the process ended. */
+  ms: number;
+}
+
+/** Options of a nodeRunner's run. */
+export interface ChildOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Node flags before the script. */
+  execArgv?: string[];
+  /** Arguments after the script. */
+  args?: string[];
+  /** Killed (SIGKILL) after this long; default 20 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * A function running `node [execArgv] <fixtures>/<name> [args]` (no script
+ * with name = null) in `cwd`; it never rejects.
+ */
+export function nodeRunner(
+  fixtures: URL,
+  cwd: URL,
+): (name: string | null, opts?: ChildOptions) => Promise<ChildResult>;
+
+/** The last line of a child's stdout, parsed as JSON. */
+export function lastJson<T = Record<string, unknown>>(r: ChildResult): T;

@@ -3,6 +3,8 @@
 //
 // GOCSP_SEED=<n> replays a run; GOCSP_STRESS=<factor> (e.g. 20) multiplies
 // iteration counts.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { toShared } from '@gocsp/core';
 
@@ -89,4 +91,56 @@ export function workerRunner(entry) {
           : new Promise((resolve) => waiting.push(resolve)),
     };
   };
+}
+
+/**
+ * A function running `node [execArgv] <fixtures>/<name> [args]` (no script
+ * with name = null) with `cwd` as its directory, collecting what it did:
+ * exit code (null if killed), signal, whether the timeout killed it (SIGKILL
+ * after `timeoutMs`, default 20 s), stdout and stderr without colour escapes,
+ * and the wall time. It never rejects: a test asserts on the result.
+ */
+export function nodeRunner(fixtures, cwd) {
+  return function runNode(name, opts = {}) {
+    const args = [...(opts.execArgv ?? [])];
+    if (name !== null) args.push(fileURLToPath(new URL(name, fixtures)));
+    args.push(...(opts.args ?? []));
+    const timeout = opts.timeoutMs ?? 20_000;
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        args,
+        {
+          cwd: fileURLToPath(cwd),
+          env: childEnv(opts.env),
+          timeout,
+          killSignal: 'SIGKILL',
+          maxBuffer: 16 << 20,
+        },
+        (e, stdout, stderr) => {
+          resolve({
+            code: e === null ? 0 : typeof e.code === 'number' ? e.code : null,
+            signal: e?.signal ?? null,
+            timedOut: e?.killed === true && performance.now() - t0 >= timeout - 50,
+            stdout: stripAnsi(stdout),
+            stderr: stripAnsi(stderr),
+            ms: performance.now() - t0,
+          });
+        },
+      );
+    });
+  };
+}
+
+/** The last line of a child's stdout, parsed as JSON (fixtures report that way). */
+export function lastJson(r) {
+  const lines = r.stdout.trim().split('\n');
+  try {
+    return JSON.parse(lines[lines.length - 1]);
+  } catch {
+    throw new Error(
+      `child printed no JSON (code ${String(r.code)}, signal ${String(r.signal)}):\n${r.stdout}\n${r.stderr}`,
+    );
+  }
 }

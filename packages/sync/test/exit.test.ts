@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from './util.js';
+import { runNode } from './util.js';
 
 describe('process lifetime', () => {
   it('a script using every primitive across threads exits by itself', async () => {
     const t0 = Date.now();
-    const { code, stdout, stderr } = await runFixture('every-primitive.mjs');
+    const { code, stdout, stderr } = await runNode('every-primitive.mjs');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.trim()).toBe('done a32=101 a64=5');

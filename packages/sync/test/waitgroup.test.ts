@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SyncMisuseError, WaitGroup } from '@gocsp/sync';
-import { delay, runFixture, runWorker, scale, SEED } from './util.js';
+import { delay, lastJson, runNode, runWorker, scale, SEED } from './util.js';
 
 describe('WaitGroup', () => {
   it('wait resolves at once on a zero counter', async () => {
@@ -96,13 +96,13 @@ describe('WaitGroup', () => {
   });
 
   it('a wait the deadlock detector cancels leaves the waiter count, and the group works on (child process)', async () => {
-    const { code, stdout, stderr } = await runFixture('deadlock-wait.mjs');
-    expect(code, stderr).toBe(0);
-    const out = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    const r = await runNode('deadlock-wait.mjs');
+    expect(r.code, r.stderr).toBe(0);
+    const out = lastJson<{
       name: string;
       after: { count: number; waiters: number };
       end: { count: number; waiters: number };
-    };
+    }>(r);
     expect(out.name).toBe('DeadlockError');
     expect(out.after).toMatchObject({ count: 1, waiters: 0 });
     expect(out.end).toMatchObject({ count: 0, waiters: 0 });
