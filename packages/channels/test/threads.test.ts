@@ -117,6 +117,69 @@ describe('across threads', () => {
     expect(await w.result).toBe((rounds * (rounds - 1)) / 2);
   });
 
+  it('unbuffered: blocking, async, select and try forms on 5 threads move every value exactly once (seeded)', async () => {
+    // Blocking operations that find nobody wait in the channel's inline
+    // slot; the others queue behind it. 3 sending workers, 2 receiving ones
+    // and main receiving async, each picking a form per value from its seed.
+    const per = scale(4_000);
+    const producers = 3;
+    const random = rng();
+    const seed = () => Math.floor(random() * 2 ** 31);
+    const ch = chan<number>(0, { codec: codecs.int32 });
+    const receivers = [0, 1].map(() =>
+      runWorker('zeroRecv', { ch, per, producers, seed: seed() }, 120_000),
+    );
+    const senders = [0, 1, 2].map((p) =>
+      runWorker('zeroSend', { ch, from: p * per, n: per, seed: seed() }, 120_000),
+    );
+    let mainCount = 0;
+    let mainSum = 0;
+    const mainRecv = (async () => {
+      for (;;) {
+        const [v, ok] = await ch.recvOk();
+        if (!ok) return;
+        mainCount++;
+        mainSum += v;
+      }
+    })();
+    await Promise.all(senders.map((s) => s.result));
+    ch.close();
+    await mainRecv;
+    const results = (await Promise.all(receivers.map((r) => r.result))) as {
+      count: number;
+      sum: number;
+    }[];
+    const total = producers * per;
+    expect(results.reduce((a, r) => a + r.count, mainCount)).toBe(total);
+    expect(results.reduce((a, r) => a + r.sum, mainSum)).toBe((total * (total - 1)) / 2);
+  });
+
+  it('unbuffered: close reaches a blocked sender or receiver while it spins and after it parked (seeded)', async () => {
+    // A blocking operation alone on the channel spins in the inline slot for
+    // ~100 us, then parks as a queued node: close comes at seeded moments
+    // on either side of that.
+    const rounds = scale(60);
+    const random = rng();
+    const jobs = chan<{ ch: Channel<number>; send: boolean }>();
+    const ended = chan<string>();
+    const w = runWorker('blockUntilClosed', { jobs, ended }, 120_000);
+    for (let r = 0; r < rounds; r++) {
+      const ch = chan<number>();
+      const send = random() < 0.5;
+      await jobs.send({ ch, send });
+      const wait = random();
+      if (wait < 0.4) {
+        const until = performance.now() + random() * 0.3;
+        while (performance.now() < until); // close within the spin, or before it
+      } else if (wait < 0.7) await delay(1);
+      else await new Promise((ok) => setImmediate(ok));
+      ch.close();
+      expect(await ended.recv()).toBe(send ? 'ClosedChannelError' : 'closed');
+    }
+    jobs.close();
+    expect(await w.result).toBe(rounds);
+  });
+
   it('a channel of channels works across threads (reply channels made per request)', async () => {
     const requests = chan<{ n: number; reply: Channel<number> }>();
     const server = runWorker('replyServer', { requests });

@@ -49,6 +49,7 @@ export {
   canSpin,
   spinUntil,
   spinOnNode,
+  spinFor,
   nodeWoken,
   markSpinning,
   assertMayBlock,

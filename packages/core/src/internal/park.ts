@@ -588,6 +588,35 @@ export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS)
   return Atomics.compareExchange(i32, idx, NODE_SPINNING, NODE_WAITING) !== NODE_SPINNING;
 }
 
+/**
+ * spinOnNode's spin for any condition a partner on another core will make
+ * true (the same polls, the same rule and grace period): true once `ready()`
+ * holds, false if the spin gave up. The caller then queues or parks.
+ */
+export function spinFor(world: World, ready: () => boolean, polls = SPIN_UNTIL_POLLS): boolean {
+  for (let i = 0; i < SPIN_FIRST; i++) {
+    if (ready()) return true;
+    relax();
+  }
+  let spinning = false;
+  let done = false;
+  for (let i = SPIN_FIRST; i < polls; i++) {
+    if (ready()) {
+      done = true;
+      break;
+    }
+    if (!spinning) {
+      if (canSpin(world)) {
+        spinning = true;
+        spinBegin(world);
+      } else if (i >= SPIN_FIRST + SPIN_GRACE) break;
+    }
+    relax();
+  }
+  if (spinning) spinEnd(world);
+  return done || ready();
+}
+
 /** Polls of spinOnNode before it counts itself as a spinner (about a microsecond). */
 const SPIN_FIRST = 20;
 

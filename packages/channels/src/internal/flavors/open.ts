@@ -8,8 +8,8 @@ import * as substrate from '@gocsp/core/internal';
 import { codecs, type Codec } from '../../codec.js';
 import { Carrier } from '../carrier.js';
 import { ArrayChan, arrayWords, initRing } from './array.js';
-import { CAP, CODEC, HEADER_WORDS, SLOT_WORDS, initHeader, type SharedChan } from './shared.js';
-import { ZeroChan } from './zero.js';
+import { CAP, CODEC, SLOT_WORDS, initHeader, type SharedChan } from './shared.js';
+import { ZERO_WORDS, ZeroChan } from './zero.js';
 
 type World = substrate.World;
 
@@ -46,7 +46,7 @@ export function createShared<T>(
 ): SharedChan<T> {
   const carrier = new Carrier(world, codec, slotBytes, maxValueBytes(world));
   const slotWords = cap === 0 ? 0 : 1 + carrier.valueWords;
-  const words = cap === 0 ? HEADER_WORDS : arrayWords(cap, slotWords);
+  const words = cap === 0 ? ZERO_WORDS : arrayWords(cap, slotWords);
   const ref = substrate.allocObject(world, TYPE_ID, words);
   const i32 = new Int32Array(world.sab, (ref + substrate.OBJ_HEADER) * 4, words);
   initHeader(i32, cap, slotWords, codecId);
@@ -83,7 +83,7 @@ export function openShared(world: World, ref: number): SharedChan {
   // A BYTES slot is [stamp][length][bytes...]: its inline room follows from its size.
   const room = slotWords > 2 ? (slotWords - 2) * 4 : 0;
   const carrier = new Carrier(world, codec, room, maxValueBytes(world));
-  return open(world, ref, cap === 0 ? HEADER_WORDS : arrayWords(cap, slotWords), carrier);
+  return open(world, ref, cap === 0 ? ZERO_WORDS : arrayWords(cap, slotWords), carrier);
 }
 
 /** The codec id of a shared channel block. */
