@@ -53,9 +53,11 @@
  *   inline waiter that stops spinning moves to the front of its queue
  *   (`convert`), counted (R_WAITING / S_WAITING) before IW leaves its state,
  *   so the lock-free checks of trySend / tryRecv (IW, then the count) never
- *   miss it. (A select locks one channel at a time, unlike Go's sellock: a
- *   select that queued while an older sender was mid-claim can be served
- *   before it, as with queued senders before the inline slot.)
+ *   miss it. (A select locks one channel at a time, unlike Go's sellock:
+ *   between its registration and its re-check, a newer partner can take the
+ *   select's node while an older one still waits, on this flavor as before
+ *   the inline slot; test/zero-model.test.ts leaves selects out of its FIFO
+ *   check for that reason.)
  * - An inline waiter and queued plain nodes of the other side never stand
  *   together: `markQueued` refuses (and the caller serves the inline waiter
  *   instead) when the other side is inline. A select's node may be queued
