@@ -77,7 +77,9 @@ export function chanPingPongCrossSuite(): BenchSuite {
       rendezvousCase(),
       chanPingPongCase({
         name: 'gocsp unbuffered chan ping-pong (sendSync/recvSync)',
-        n: 100_000,
+        // As many round trips as the raw cases: a 100k pass (10k warm-up) took
+        // ~60 ms, too short for the JIT to finish optimizing while both cores spin.
+        n: 1_000_000,
         quickN: 1_000,
         goal: '<= 1.5x baseline',
         note: 'two unbuffered channels; each round trip is two rendezvous (send completes when the peer took the value)',
