@@ -592,6 +592,10 @@ export function spinOnNode(world: World, node: number, polls = SPIN_UNTIL_POLLS)
  * spinOnNode's spin for any condition a partner on another core will make
  * true (the same polls, the same rule and grace period): true once `ready()`
  * holds, false if the spin gave up. The caller then queues or parks.
+ * (spinOnNode keeps its own copy of this loop, so that its poll stays an
+ * inlined load: written as a call to this one with a closure, the
+ * cross-thread channel ping-pong measured slower, 0.58 against 0.53 us per
+ * round trip, medians of 9 alternating runs.)
  */
 export function spinFor(world: World, ready: () => boolean, polls = SPIN_UNTIL_POLLS): boolean {
   for (let i = 0; i < SPIN_FIRST; i++) {

@@ -521,10 +521,18 @@ const NODE_POLLS = 2000;
 /**
  * Blocks the thread on a queued node left SPINNING: spins on it first (core
  * spinOnNode), then parks in Atomics.wait. Every blocking park of a channel
- * goes through here. Returns once the node is WOKEN; its outcome is in N_B.
+ * goes through here; `spun` says the caller has spun already (zero.ts: an
+ * inline waiter that moved into its queue, with a WAITING node). Returns
+ * once the node is WOKEN; its outcome is in N_B.
  */
-export function parkSyncOp(ch: SharedChan, send: boolean, node: number, reason: WaitReason): void {
-  if (spinOnNode(ch.world, node, NODE_POLLS)) return;
+export function parkSyncOp(
+  ch: SharedChan,
+  send: boolean,
+  node: number,
+  reason: WaitReason,
+  spun = false,
+): void {
+  if (!spun && spinOnNode(ch.world, node, NODE_POLLS)) return;
   // Said right before the park (not before the spin: a spin that succeeds parks nothing).
   substrate.waitReason(reason, ch.owner);
   parkSync(ch.world, send ? ch.sendq : ch.recvq, LOCK, node, undefined, false);

@@ -112,7 +112,6 @@ import {
   DELIVERED,
   EMPTY,
   HEADER_WORDS,
-  LOCK,
   N_A,
   N_B,
   N_C,
@@ -131,7 +130,7 @@ import {
 } from './shared.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
-const { wakeNode, freeNode, wakeAll, relax, spinFor, parkSync } = substrate;
+const { wakeNode, freeNode, wakeAll, relax, spinFor } = substrate;
 
 /** The inline slot (file header). */
 export const IW = HEADER_WORDS;
@@ -260,10 +259,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     for (;;) {
       const s = this.settledIW();
       if ((s & I_STATE) !== I_RECV) return false;
-      if (!this.world.isAlive(i[IW_OWNER]!)) {
-        Atomics.compareExchange(i, IW, s, (s & ~I_LOW) | I_SLOW);
-        continue;
-      }
+      if (this.evictedDead(s)) continue;
       const handed = withState(s, I_HANDED); // computed first: nothing but stores inside the claim
       if (Atomics.compareExchange(i, IW, s, withState(s, I_CLAIM)) !== s) continue;
       i[IW_VAL] = a;
@@ -272,16 +268,24 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     }
   }
 
+  /**
+   * True if the inline waiter of IW `s` belongs to a dead thread: then it is
+   * evicted (IW -> SLOW, if IW is still `s`) and the caller looks again.
+   */
+  private evictedDead(s: number): boolean {
+    const i = this.i32;
+    if (this.world.isAlive(i[IW_OWNER]!)) return false;
+    Atomics.compareExchange(i, IW, s, (s & ~I_LOW) | I_SLOW);
+    return true;
+  }
+
   /** Takes the inline sender's value word, with or without LOCK; undefined if none waits. */
   private takeInline(): number | undefined {
     const i = this.i32;
     for (;;) {
       const s = this.settledIW();
       if ((s & I_STATE) !== I_SEND) return undefined;
-      if (!this.world.isAlive(i[IW_OWNER]!)) {
-        Atomics.compareExchange(i, IW, s, (s & ~I_LOW) | I_SLOW);
-        continue;
-      }
+      if (this.evictedDead(s)) continue;
       const a = i[IW_VAL]!; // stable while SEND: only the claim wrote it
       if (Atomics.compareExchange(i, IW, s, withState(s, I_TAKEN)) === s) return a;
     }
@@ -360,9 +364,8 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     if (!spinFor(this.world, this.leftFn, INLINE_POLLS)) {
       const queued = this.convert(state, a);
       if (queued >= 0) {
-        substrate.waitReason(state === I_SEND ? WR_CHAN_SEND : WR_CHAN_RECV, this.owner);
         const send = state === I_SEND;
-        parkSync(this.world, send ? this.sendq : this.recvq, LOCK, queued, undefined, false);
+        parkSyncOp(this, send, queued, send ? WR_CHAN_SEND : WR_CHAN_RECV, true);
         const w = this.world.i32;
         const outcome = w[queued + N_B]!;
         this.got = w[queued + N_A]!;
@@ -568,7 +571,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
       lastQueueError = e;
       return -1;
     }
-    this.enqueue(send, node);
+    super.enqueue(send, node); // IW marked by the caller's markQueued
     this.unlock();
     return node;
   }
@@ -736,7 +739,11 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     this.unlock();
   }
 
-  /** Queues a node (LOCK held), marking IW first (markQueued): every queueing goes through here. */
+  /**
+   * Queues a node (LOCK held), marking IW first (markQueued, forced): for
+   * select's nodes and promotion's. (queueOrUnlock marks IW itself first,
+   * since it must refuse when the other side is inline.)
+   */
   override enqueue(send: boolean, node: number): void {
     this.markQueued(send, true);
     super.enqueue(send, node);
