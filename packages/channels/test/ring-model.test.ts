@@ -51,6 +51,8 @@ interface State {
   head: number;
   tail: number;
   mark: boolean;
+  /** CLOSED_WORD: close raises it before MARK; a blocking claim reads TAIL only once it is up. */
+  cw: boolean;
   stamps: number[];
   vals: number[];
   rw: number;
@@ -70,6 +72,8 @@ interface Config {
   flagBeforePublish?: boolean;
   /** A bug to plant: a receiver parks without re-checking the ring after it queued. */
   noRecheck?: boolean;
+  /** A bug to plant: a blocking claim never reads TAIL (no CLOSED_WORD hint), so it cannot see CLOSED. */
+  quietForever?: boolean;
   /** A bug to plant: close tells parked receivers CLOSED instead of RETRY. */
   closeSaysClosed?: boolean;
 }
@@ -101,6 +105,7 @@ function initial(c: Config): State {
     head: 0,
     tail: 0,
     mark: false,
+    cw: false,
     stamps: Array.from({ length: c.cap }, (_, i) => i),
     vals: new Array<number>(c.cap).fill(0),
     rw: 0,
@@ -111,7 +116,7 @@ function initial(c: Config): State {
     th: [
       ...c.senders.map((vs) => thread('send', vs, 0)),
       ...c.receivers.map((n) => thread('recv', [], n)),
-      ...(c.closer ? [{ ...thread('close', [], 0), pc: 'mark' }] : []),
+      ...(c.closer ? [{ ...thread('close', [], 0), pc: 'cw' }] : []),
     ],
   };
 }
@@ -248,16 +253,18 @@ function step(c: Config, s: State, i: number): boolean {
         case 'start':
           if (me.left === 0 || me.closedSeen) return go('done');
           return go('ld-head');
-        // claim(): HEAD, the stamp, (TAIL), the CAS
+        // claim(quiet): HEAD, the stamp, (CLOSED_WORD, TAIL), the CAS
         case 'ld-head':
           me.h = s.head;
           return go('ld-stamp');
         case 'ld-stamp': {
           const st = s.stamps[idx(me.h)]!;
           if (st === me.h + 1) return go('cas-head');
-          if (st === me.h) return go('ld-tail');
+          if (st === me.h) return go('ld-cw');
           return go('ld-head');
         }
+        case 'ld-cw': // quiet: TAIL's line is left alone until a close has begun
+          return go(s.cw && !c.quietForever ? 'ld-tail' : 'empty');
         case 'ld-tail':
           if (s.tail === me.h && s.mark) {
             me.closedSeen = true;
@@ -373,6 +380,9 @@ function step(c: Config, s: State, i: number): boolean {
       break;
     case 'close':
       switch (me.pc) {
+        case 'cw': // Atomics.store(CLOSED_WORD, 1)
+          s.cw = true;
+          return go('mark');
         case 'mark': // Atomics.or(TAIL, MARK)
           s.mark = true;
           return go('lock');
@@ -492,7 +502,7 @@ function clone(s: State): State {
 
 /** A state's identity: what a later step can read (registers only where live). */
 function keyOf(s: State): string {
-  let k = `${s.head},${s.tail},${+s.mark},${s.stamps.join('.')},${s.vals.join('.')},${s.rw},${s.sw},${s.lock},${s.recvq.join('.')},${s.sendq.join('.')}`;
+  let k = `${s.head},${s.tail},${+s.mark},${+s.cw},${s.stamps.join('.')},${s.vals.join('.')},${s.rw},${s.sw},${s.lock},${s.recvq.join('.')},${s.sendq.join('.')}`;
   for (const t of s.th) {
     const n = t.node;
     k += `|${t.pc},${t.todo.join('.')},${t.left},${t.got.join('.')},${t.sent.join('.')},${t.failed.join('.')},${t.t},${t.h},${t.slot},${t.v},${t.peer},${+t.closedSeen}`;
@@ -501,9 +511,27 @@ function keyOf(s: State): string {
   return k;
 }
 
-/** Depth-first search of every interleaving; the first violation, or the state count. */
+/**
+ * Depth-first search of every interleaving; the first violation, or the
+ * state count. Besides the end states' checks, every state must still be
+ * able to reach an end state (no livelock: a thread looping for good while
+ * the others are done or parked).
+ */
 function explore(c: Config): { states: number; error?: string; trace?: string[] } {
   const parent = new Map<string, [string, string] | null>();
+  /** Each state's successors, by state number (numbers: order of discovery). */
+  const ids = new Map<string, number>();
+  const succ: number[][] = [];
+  const idOf = (k: string): number => {
+    let id = ids.get(k);
+    if (id === undefined) {
+      id = succ.length;
+      ids.set(k, id);
+      succ.push([]);
+    }
+    return id;
+  };
+  const ended: number[] = [];
   const start = initial(c);
   for (let i = 0; i < start.th.length; i++) settleLocal(c, start, i);
   const startKey = keyOf(start);
@@ -511,6 +539,7 @@ function explore(c: Config): { states: number; error?: string; trace?: string[] 
   const stack: [State, string][] = [[start, startKey]];
   while (stack.length > 0) {
     const [s, key] = stack.pop()!;
+    const id = idOf(key);
     let moved = false;
     for (let i = 0; i < s.th.length; i++) {
       const n = clone(s);
@@ -518,11 +547,13 @@ function explore(c: Config): { states: number; error?: string; trace?: string[] 
       settleLocal(c, n, i);
       moved = true;
       const nk = keyOf(n);
+      succ[id]!.push(idOf(nk));
       if (parent.has(nk)) continue;
       parent.set(nk, [key, `${s.th[i]!.kind}${i}:${s.th[i]!.pc}`]);
       stack.push([n, nk]);
     }
     if (!moved) {
+      ended.push(id);
       const error = checkEnd(c, s);
       if (error !== undefined) {
         const trace: string[] = [];
@@ -530,6 +561,31 @@ function explore(c: Config): { states: number; error?: string; trace?: string[] 
         return { states: parent.size, error, trace };
       }
     }
+  }
+  // Backwards from the end states: whatever cannot reach one is a livelock.
+  const pred: number[][] = succ.map(() => []);
+  succ.forEach((out, from) => out.forEach((to) => pred[to]!.push(from)));
+  const canEnd = new Uint8Array(succ.length);
+  const todo = [...ended];
+  for (const e of ended) canEnd[e] = 1;
+  while (todo.length > 0) {
+    for (const p of pred[todo.pop()!]!) {
+      if (canEnd[p] === 0) {
+        canEnd[p] = 1;
+        todo.push(p);
+      }
+    }
+  }
+  const stuck = canEnd.indexOf(0);
+  if (stuck >= 0) {
+    const key = [...ids].find(([, v]) => v === stuck)![0];
+    const trace: string[] = [];
+    for (let p = parent.get(key); p; p = parent.get(p[0])) trace.unshift(p[1]);
+    return {
+      states: parent.size,
+      error: 'livelock: a state from which no end state is reachable',
+      trace,
+    };
   }
   return { states: parent.size };
 }
@@ -599,6 +655,11 @@ describe('array flavor protocol: every interleaving of small configurations', ()
   it('finds the lost wake-up of a receiver that parks without re-checking', () => {
     const r = explore({ cap: 1, senders: [[1]], receivers: [1], closer: false, noRecheck: true });
     expect(r.error).toMatch(/lost wake-up/);
+  });
+
+  it('finds the livelock of a blocking claim that never reads TAIL (closed, drained)', () => {
+    const r = explore({ cap: 1, senders: [[1]], receivers: [2], closer: true, quietForever: true });
+    expect(r.error).toMatch(/livelock/);
   });
 
   it('finds the close that tells a parked receiver "closed" before it drained the ring', () => {

@@ -88,6 +88,7 @@ import {
   CLOSED,
   CLOSED_OUT,
   CLOSED_RESULT,
+  CLOSED_WORD,
   DELIVERED,
   EMPTY,
   HEADER_WORDS,
@@ -159,6 +160,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   private readonly T: number;
   private readonly RW: number;
   private readonly SW: number;
+  /** CLOSED_WORD's index: the quiet paths' hint that a close has begun (see claim). */
+  private readonly CW: number;
   private readonly slot0: number;
   private readonly sw: number;
   private readonly oneLap: number;
@@ -171,7 +174,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   private run = 0;
   /** The value is one Int32 word in the slot (int32 codec): no encoding, nothing can fail. */
   private readonly word: boolean;
-  private readonly recvReadyFn = (): boolean => this.recvReady();
+  private readonly recvReadyFn = (): boolean => this.recvReadyQuiet();
   private readonly sendReadyFn = (): boolean => this.sendReady();
   /** Slots a `waitRoom` waits for. */
   private roomNeed = 1;
@@ -185,6 +188,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     this.T = b + TAIL;
     this.RW = b + R_WAITING;
     this.SW = b + S_WAITING;
+    this.CW = b + CLOSED_WORD;
     this.slot0 = b + RING;
     this.sw = this.i32[SLOT_WORDS]!;
     this.oneLap = this.i32[ONE_LAP]!;
@@ -218,8 +222,13 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
    * depends on, by V8 or by x86 / ARM), so they cannot overtake the
    * receiver's reads that came before its release; "not free" is settled by
    * an Atomics.load of HEAD (full) or a retry (BUSY).
+   *
+   * `quiet`: the caller treats full and BUSY alike (it spins or queues, and
+   * re-checks with sendReady before it parks), so a full ring answers R_BUSY
+   * without reading HEAD: a sender polling a full ring leaves the receivers'
+   * line alone, instead of taking it from them once per poll.
    */
-  private reserve(): number {
+  private reserve(quiet = false): number {
     const w = this.w;
     let tail = w[this.T]!; // a plain read: the CAS checks it
     for (;;) {
@@ -235,13 +244,26 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         tail = seen;
       } else if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
         // The slot still holds last lap's value: full, or its receiver is releasing it.
+        if (quiet) return R_BUSY;
         return ((Atomics.load(w, this.H) + this.oneLap) | 0) === tail ? R_FULL : R_BUSY;
       } else tail = Atomics.load(w, this.T); // stale
     }
   }
 
-  /** Claims the head slot: its word index (position in `pos`), or R_EMPTY, R_CLOSED, R_BUSY. */
-  private claim(): number {
+  /**
+   * Claims the head slot: its word index (position in `pos`), or R_EMPTY,
+   * R_CLOSED, R_BUSY.
+   *
+   * `quiet`: the caller treats empty and BUSY alike (it spins or queues, and
+   * re-checks with recvReady before it parks), so an unpublished head slot
+   * answers R_BUSY without reading TAIL, the line every send CASes: a
+   * receiver polling an empty ring would otherwise take it from the sender
+   * once per poll. Only CLOSED needs TAIL; close raises CLOSED_WORD before
+   * TAIL's MARK, so a quiet claim that sees CLOSED_WORD still 0 may answer
+   * BUSY for a channel that is closing (its caller's re-check sees MARK),
+   * and once it sees 1 it reads TAIL as a strict claim does.
+   */
+  private claim(quiet = false): number {
     const w = this.w;
     let head = w[this.H]!; // a plain read: the CAS checks it
     for (;;) {
@@ -256,6 +278,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         head = seen;
       } else if (stamp === head) {
         // Not published: empty, or its sender is still writing it.
+        if (quiet && Atomics.load(w, this.CW) === 0) return R_BUSY;
         const tail = Atomics.load(w, this.T);
         if ((tail & ~this.mark) === head) return (tail & this.mark) !== 0 ? R_CLOSED : R_EMPTY;
         return R_BUSY;
@@ -347,6 +370,18 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   }
 
   /**
+   * recvReady for a receiver's spin (quiet, as claim): a published head
+   * value, a stale HEAD (look again), or closed - TAIL is read only once
+   * CLOSED_WORD says a close has begun.
+   */
+  private recvReadyQuiet(): boolean {
+    const w = this.w;
+    const head = Atomics.load(w, this.H);
+    if (Atomics.load(w, this.slotOf(head)) !== head) return true;
+    return Atomics.load(w, this.CW) !== 0 && (Atomics.load(w, this.T) & this.mark) !== 0;
+  }
+
+  /**
    * Room for `n` sends, or closed: the slot n - 1 past the tail is free for
    * its lap. A heuristic for waitRoom's spin only: slots before it are
    * usually free too, but receivers may release out of order (several
@@ -384,9 +419,12 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     }
   }
 
-  /** One send without blocking: OK, R_FULL, R_CLOSED or R_BUSY. May throw (the slot then holds a HOLE). */
-  private sendNow(p: unknown): number {
-    const slot = this.reserve();
+  /**
+   * One send without blocking: OK, R_FULL, R_CLOSED or R_BUSY (`quiet`: full
+   * answers R_BUSY, see reserve). May throw (the slot then holds a HOLE).
+   */
+  private sendNow(p: unknown, quiet: boolean): number {
+    const slot = this.reserve(quiet);
     if (slot < 0) return slot;
     const pos = this.pos;
     if (this.word) {
@@ -405,10 +443,10 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     return OK;
   }
 
-  /** One receive without blocking: the value, EMPTY, CLOSED or BUSY. */
-  private recvNow(): T | typeof EMPTY | typeof CLOSED | typeof BUSY {
+  /** One receive without blocking: the value, EMPTY, CLOSED or BUSY (`quiet`: empty answers BUSY, see claim). */
+  private recvNow(quiet: boolean): T | typeof EMPTY | typeof CLOSED | typeof BUSY {
     for (;;) {
-      const slot = this.claim();
+      const slot = this.claim(quiet);
       if (slot < 0) return slot === R_EMPTY ? EMPTY : slot === R_CLOSED ? CLOSED : BUSY;
       const pos = this.pos;
       if (this.word) {
@@ -491,7 +529,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
 
   trySend(p: unknown): boolean {
     for (let spins = 0; ; spins++) {
-      const r = this.sendNow(p);
+      const r = this.sendNow(p, false);
       if (r === OK) return true;
       if (r === R_FULL) return false;
       if (r === R_CLOSED) throw errors.sendOnClosed();
@@ -501,7 +539,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
 
   tryRecv(): T | typeof EMPTY | typeof CLOSED {
     for (let spins = 0; ; spins++) {
-      const r = this.recvNow();
+      const r = this.recvNow(false);
       if (r !== BUSY) return r;
       this.busyWait(spins);
     }
@@ -513,7 +551,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     try {
       p = this.carrier.prepare(v);
       if (signal?.aborted) return rejected(signal.reason);
-      r = this.sendNow(p);
+      r = this.sendNow(p, true);
       if (r === OK) return RESOLVED;
       if (r === R_CLOSED) return rejected(errors.sendOnClosed());
       // Full: the value moves into a node word, and the slow path carries that.
@@ -568,7 +606,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     if (signal?.aborted) return rejected(signal.reason);
     let r: T | typeof EMPTY | typeof CLOSED | typeof BUSY;
     try {
-      r = this.recvNow();
+      r = this.recvNow(true);
     } catch (e) {
       return rejected(e);
     }
@@ -593,7 +631,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         freeNode(this.world, node);
         let r: T | typeof EMPTY | typeof CLOSED | typeof BUSY;
         try {
-          r = this.recvNow();
+          r = this.recvNow(true);
         } catch (e) {
           return rejected(e);
         }
@@ -623,7 +661,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   sendSync(v: T): void {
     const p = this.carrier.prepare(v);
     for (;;) {
-      const r = this.sendNow(p);
+      const r = this.sendNow(p, true);
       if (r === OK) return;
       if (r === R_CLOSED) throw errors.sendOnClosed();
       // Full (or a slot being released): spin a moment (spare cores only) for room.
@@ -666,7 +704,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
 
   recvSync(): T | typeof CLOSED {
     for (;;) {
-      const r = this.recvNow();
+      const r = this.recvNow(true);
       if (r !== EMPTY && r !== BUSY) return r;
       // Empty: spin a moment (spare cores only) for a value, then queue and park.
       if (spinUntil(this.world, this.recvReadyFn, RING_POLLS, RING_PAUSE)) continue;
@@ -681,6 +719,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   }
 
   close(): void {
+    // CLOSED_WORD first: the quiet paths read TAIL once they see it (claim).
+    Atomics.store(this.w, this.CW, 1);
     const prev = Atomics.or(this.w, this.T, this.mark);
     if ((prev & this.mark) !== 0) throw errors.closeOfClosed();
     const woken: number[] = [];

@@ -17,7 +17,7 @@
  * | 6..7 | RECVQ | blocked receivers (core WaitQueue) | LOCK |
  * | 8..9 | SENDQ | blocked senders | LOCK |
  * | 10 | VERSION | bumped on every change of the queues or of CLOSED | written under LOCK; read racily by select's probes |
- * | 11 | CLOSED | zero flavor: 1 once closed (the array flavor marks TAIL) | LOCK; read racily |
+ * | 11 | CLOSED | zero flavor: 1 once closed; array flavor: 1 once a close began (TAIL's MARK says closed; array.ts claim) | zero: LOCK; array: Atomics, by close; read racily |
  * | 12 | ONE_LAP | array flavor: ring lap (array.ts) | immutable |
  *
  * R_WAITING / S_WAITING are the waiter flags of the lock-free array flavor:
