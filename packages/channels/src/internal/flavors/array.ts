@@ -54,7 +54,8 @@
  * A receiver that finds the ring empty queues its node and raises R_WAITING
  * (Atomics.add, under LOCK), then re-checks the ring (`recvReady`: Atomics
  * loads of HEAD and the head slot's stamp). A sender publishes (Atomics.store
- * of the stamp), then reads R_WAITING (Atomics.load). All four are
+ * of the stamp), then reads R_WAITING (Atomics.load; a plain read on x86,
+ * see the next section). All four are
  * sequentially consistent, so in their one total order either the sender's
  * read comes after the receiver's raise - it sees the flag and wakes a queued
  * receiver (`wakeReceiver`: RETRY) - or the sender's publish comes before the
@@ -84,13 +85,19 @@
  * x86 orders every load after each earlier locked instruction (the XCHG of
  * Atomics.store, the LOCK CMPXCHG of a CAS) and after each earlier load; a
  * plain read differs only in being inline code instead of a builtin call
- * (~9 ns each here, 3 of a pair's 7 Atomics calls; 20% of a stream's
- * throughput measured), and V8 keeps typed-array loads in program order
- * with the calls around them (its effect chain). So the Dekker argument
- * below holds unchanged there. Elsewhere (ARM: a plain load may be made
- * before an earlier store-release) they stay Atomics.load. Spin loops keep
- * Atomics.load everywhere: a loop of plain reads with no call in it may be
- * hoisted by the compiler.
+ * (~7-9 ns each here, 3 of a pair's 7 Atomics calls; a stream measured
+ * 10-20% faster). The compiler must not move the plain read either: V8
+ * (11.3, Node 20) keeps Atomics.store / compareExchange as opaque builtin
+ * calls and typed-array loads in program order with the calls around them
+ * (its effect chain; `node --print-opt-code` shows the CMP after the call
+ * to AtomicsStore). That is V8's behaviour, not the JS memory model's
+ * promise, which lets a plain read move before a SeqCst store: a V8 that
+ * inlined Atomics.store as a bare XCHG node would have to be checked
+ * again. With that, the Dekker argument above holds unchanged on x86.
+ * Elsewhere (ARM: a plain load may be made before an earlier
+ * store-release) they stay Atomics.load. Spin loops keep Atomics.load
+ * everywhere: a loop of plain reads with no call in it may be hoisted by
+ * the compiler.
  *
  * Rejected: the lock-per-value ring this replaces (both cores fought over the
  * lock's line: 0.08x the raw ring); a waiter count in the HEAD/TAIL lines
@@ -234,7 +241,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
    * R_CLOSED, R_BUSY.
    *
    * TAIL and the stamp are read plainly (they are the sender's hot path:
-   * an Atomics.load costs ~7 ns in V8 here, a plain one ~1). TAIL's CAS
+   * an Atomics.load costs ~7-9 ns in V8 here, a plain one ~1). TAIL's CAS
    * validates the first. A plain read of the stamp can only be late, never
    * early (a stamp only moves forward): "free" means its receiver has
    * released the slot, and the value words are written after the CAS that
