@@ -28,6 +28,16 @@ describe('pipeline fusion', () => {
     }
   });
 
+  it('single-worker stages, as many as Ps: one goroutine runs them all, on one thread', async () => {
+    const n = scale(500);
+    const stages = Array.from({ length: Math.max(P, 2) }, () => stage(tasks.where));
+    const out = pipeline(fromIterable(range(n).map((v) => ({ v, t: [] as number[] }))), ...stages);
+    const got = (await collect(out)) as Traced[];
+    expect(got.map((r) => r.v)).toEqual(range(n));
+    // Before, a run of k <= procs single workers stayed k goroutines, spread over the Ps.
+    for (const r of got) expect(new Set(r.t).size).toBe(1);
+  });
+
   it('fused workers keep the order across batches under random task durations', async () => {
     const r = rng();
     const n = scale(1_500);
