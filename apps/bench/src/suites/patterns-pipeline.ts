@@ -160,6 +160,42 @@ function gocspCase(kind: Kind, n: number, quickN: number, goal: string): BenchCa
 }
 
 /**
+ * The CPU-bound stages with one worker each (the default `concurrency`):
+ * fused, the three run on one goroutine, one thread (pipeline.ts, "Fusion");
+ * with `fuse: false` each keeps a goroutine of its own, spread over the Ps.
+ * No goal: these show what fusion costs heavy single-worker stages, and the
+ * option that gives the cores back.
+ */
+function singleWorkerCase(fuse: boolean, n: number, quickN: number): BenchCase {
+  const name = `gocsp pipeline(items, stage x 3${fuse ? '' : ', fuse: false'}), single workers, ${THREADS} Ps`;
+  const [f1, f2, f3] = STAGE_FNS.cpu;
+  return {
+    name,
+    n,
+    quickN,
+    note: fuse
+      ? `the default options (one worker per stage): the three stages fuse into one goroutine, so one thread does the work; for scale, no goal`
+      : `{ fuse: false } on each stage: three goroutines, placed round-robin on the ${THREADS} Ps; for scale, no goal`,
+    run: ({ n, signal }) =>
+      withGocsp(signal, THREADS, () => {
+        const tasks = taskModule<Tasks>(tasksUrl());
+        const opts = { fuse };
+        return timed(name, n, async (k) => {
+          const out = pipeline(
+            items(k),
+            stage(tasks[f1], opts),
+            stage(tasks[f2], opts),
+            stage(tasks[f3], opts),
+          );
+          let sum = 0;
+          for await (const x of out) sum += x.v;
+          return sum;
+        });
+      }),
+  };
+}
+
+/**
  * The machine's rate for the CPU-bound stages' work: THREADS plain workers
  * each run c1, c2, c3 in turn on its share of the items, with no transport,
  * ordering or scheduler. No pipeline of these stages can beat it here; it
@@ -219,13 +255,15 @@ export function patternsPipelineCpuSuite(): BenchSuite {
   return {
     name: 'patterns-pipeline-cpu',
     title: '3-stage pipeline vs the same stages hand-wired with postMessage: CPU-bound items',
-    description: `${DESCRIPTION} Here each stage first runs 5e5 iterations of a multiply-add loop (about 2 ms here): 3 CPU-bound stages on 2 cores, where gocsp runs each stage with \`concurrency: 2\` (goroutines do not move between threads once started; the OS moves the 3 hand-wired threads); goal: equal (within 5%). The raw case runs the same three tasks on 2 plain workers with nothing between them: the machine's rate for the work, which neither pipeline can beat.`,
+    description: `${DESCRIPTION} Here each stage first runs 5e5 iterations of a multiply-add loop (about 2 ms here): 3 CPU-bound stages on 2 cores, where gocsp runs each stage with \`concurrency: 2\` (goroutines do not move between threads once started; the OS moves the 3 hand-wired threads); goal: equal (within 5%). The raw case runs the same three tasks on 2 plain workers with nothing between them: the machine's rate for the work, which neither pipeline can beat. The last two cases (no goal) run the stages with one worker each: fused into one goroutine by default, and apart with \`fuse: false\`.`,
     metric: { kind: 'rate', unit: 'items/s' },
     timeoutMs: 60_000,
     cases: [
       handWiredCase('cpu', 400, 40),
       gocspCase('cpu', 400, 40, '>= 0.95x baseline'),
       capacityCase(400, 40),
+      singleWorkerCase(true, 400, 40),
+      singleWorkerCase(false, 400, 40),
     ],
   };
 }
