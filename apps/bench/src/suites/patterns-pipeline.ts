@@ -5,7 +5,7 @@
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { taskModule } from '@gocsp/core';
-import { pipeline, stage } from '@gocsp/patterns';
+import { pipeline, stage, type StageOptions } from '@gocsp/patterns';
 import type { BenchCase, BenchSuite } from '../harness.js';
 import { expectEqual, perSecond, warmupSize } from '../lib/measure.js';
 import { withWorkers } from '../lib/threads.js';
@@ -128,6 +128,29 @@ function handWiredCase(kind: Kind, n: number, quickN: number): BenchCase {
   };
 }
 
+/**
+ * A gocsp case's run: `kind`'s three stages, each with `opts`, on a fresh
+ * runtime of THREADS Ps, timed as `name` (sum checked).
+ */
+function gocspRun(kind: Kind, name: string, opts: StageOptions): BenchCase['run'] {
+  const [f1, f2, f3] = STAGE_FNS[kind];
+  return ({ n, signal }) =>
+    withGocsp(signal, THREADS, () => {
+      const tasks = taskModule<Tasks>(tasksUrl());
+      return timed(name, n, async (k) => {
+        const out = pipeline(
+          items(k),
+          stage(tasks[f1], opts),
+          stage(tasks[f2], opts),
+          stage(tasks[f3], opts),
+        );
+        let sum = 0;
+        for await (const x of out) sum += x.v;
+        return sum;
+      });
+    });
+}
+
 function gocspCase(kind: Kind, n: number, quickN: number, goal: string): BenchCase {
   // CPU-bound stages get one goroutine per P (the way to use both cores with gocsp:
   // goroutines do not move between Ps once started); small ones one goroutine each.
@@ -140,22 +163,7 @@ function gocspCase(kind: Kind, n: number, quickN: number, goal: string): BenchCa
     quickN,
     goal,
     note: `gomaxprocs(${THREADS}), fresh runtime; pipeline(array, stage(tasks.${f1}), stage(tasks.${f2}), stage(tasks.${f3})) with { concurrency: ${concurrency} } (ordered, default buffers); \`for await\` over the output on the main thread`,
-    run: ({ n, signal }) =>
-      withGocsp(signal, THREADS, () => {
-        const tasks = taskModule<Tasks>(tasksUrl());
-        const opts = { concurrency };
-        return timed(name, n, async (k) => {
-          const out = pipeline(
-            items(k),
-            stage(tasks[f1], opts),
-            stage(tasks[f2], opts),
-            stage(tasks[f3], opts),
-          );
-          let sum = 0;
-          for await (const x of out) sum += x.v;
-          return sum;
-        });
-      }),
+    run: gocspRun(kind, name, { concurrency }),
   };
 }
 
@@ -168,7 +176,6 @@ function gocspCase(kind: Kind, n: number, quickN: number, goal: string): BenchCa
  */
 function singleWorkerCase(fuse: boolean, n: number, quickN: number): BenchCase {
   const name = `gocsp pipeline(items, stage x 3${fuse ? '' : ', fuse: false'}), single workers, ${THREADS} Ps`;
-  const [f1, f2, f3] = STAGE_FNS.cpu;
   return {
     name,
     n,
@@ -176,22 +183,7 @@ function singleWorkerCase(fuse: boolean, n: number, quickN: number): BenchCase {
     note: fuse
       ? `the default options (one worker per stage): the three stages fuse into one goroutine, so one thread does the work; for scale, no goal`
       : `{ fuse: false } on each stage: three goroutines, placed round-robin on the ${THREADS} Ps; for scale, no goal`,
-    run: ({ n, signal }) =>
-      withGocsp(signal, THREADS, () => {
-        const tasks = taskModule<Tasks>(tasksUrl());
-        const opts = { fuse };
-        return timed(name, n, async (k) => {
-          const out = pipeline(
-            items(k),
-            stage(tasks[f1], opts),
-            stage(tasks[f2], opts),
-            stage(tasks[f3], opts),
-          );
-          let sum = 0;
-          for await (const x of out) sum += x.v;
-          return sum;
-        });
-      }),
+    run: gocspRun('cpu', name, { fuse }),
   };
 }
 
