@@ -80,7 +80,7 @@
  * ## Loads that need not be Atomics on x86 (TSO)
  * Per value, a sender reads R_WAITING after its publish, a receiver reads
  * the head slot's stamp before its CAS and S_WAITING after its release. On
- * x64 / ia32 these are plain typed-array reads (`TSO` below): V8's
+ * x64 / ia32 these are plain typed-array reads (`fastLoad` below): V8's
  * Atomics.load there is itself a plain MOV, sequentially consistent because
  * x86 orders every load after each earlier locked instruction (the XCHG of
  * Atomics.store, the LOCK CMPXCHG of a CAS) and after each earlier load; a
@@ -154,6 +154,15 @@ const RESOLVED = Promise.resolve();
 
 /** x86's memory order (TSO): the per-value flag and stamp loads may be plain (file header). */
 const TSO = process.arch === 'x64' || process.arch === 'ia32';
+
+/**
+ * A per-value load of the fast paths (a waiter flag after a publish or
+ * release, the head stamp before the claim's CAS): plain on x86, else
+ * Atomics.load (file header). Not for spin loops.
+ */
+function fastLoad(w: Int32Array, i: number): number {
+  return TSO ? w[i]! : Atomics.load(w, i);
+}
 
 /**
  * A *Sync operation that finds the ring full / empty polls it RING_POLLS
@@ -295,7 +304,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     let head = w[this.H]!; // a plain read: the CAS checks it
     for (;;) {
       const slot = this.slotOf(head);
-      const stamp = TSO ? w[slot]! : Atomics.load(w, slot);
+      const stamp = fastLoad(w, slot);
       if (stamp === ((head + 1) | 0)) {
         const seen = Atomics.compareExchange(w, this.H, head, this.next(head));
         if (seen === head) {
@@ -458,7 +467,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     if (this.word) {
       w[slot + 1] = p as number;
       Atomics.store(w, slot, (pos + 1) | 0);
-      if ((TSO ? w[this.RW]! : Atomics.load(w, this.RW)) !== 0) this.wakeReceiver();
+      if (fastLoad(w, this.RW) !== 0) this.wakeReceiver();
       return OK;
     }
     try {
@@ -466,7 +475,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     } finally {
       Atomics.store(w, slot, (pos + 1) | 0);
     }
-    if ((TSO ? w[this.RW]! : Atomics.load(w, this.RW)) !== 0) this.wakeReceiver();
+    if (fastLoad(w, this.RW) !== 0) this.wakeReceiver();
     return OK;
   }
 
@@ -480,7 +489,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       if (this.word) {
         const x = w[slot + 1]! as T;
         Atomics.store(w, slot, (pos + this.oneLap) | 0);
-        if ((TSO ? w[this.SW]! : Atomics.load(w, this.SW)) !== 0) this.serveSender();
+        if (fastLoad(w, this.SW) !== 0) this.serveSender();
         return x;
       }
       let v: T | typeof HOLE;
@@ -488,7 +497,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         v = this.carrier.take(slot + 1);
       } finally {
         Atomics.store(w, slot, (pos + this.oneLap) | 0);
-        if ((TSO ? w[this.SW]! : Atomics.load(w, this.SW)) !== 0) this.serveSender();
+        if (fastLoad(w, this.SW) !== 0) this.serveSender();
       }
       if (v !== HOLE) return v;
     }
