@@ -197,8 +197,12 @@ function queueError(ch: SharedChan, a: number | undefined): Error {
 export class ZeroChan<T = unknown> extends SharedChan<T> {
   /** The inline state a spinning inline waiter of this thread waits to leave (spinFor's condition). */
   private spinState = I_RECV;
+  /** IW as leftFn last read it: releaseInline's first CAS expects it (one load fewer per hand-off). */
+  private seenIW = 0;
   private readonly leftFn = (): boolean => {
-    const st = Atomics.load(this.i32, IW) & I_STATE;
+    const s = Atomics.load(this.i32, IW);
+    this.seenIW = s;
+    const st = s & I_STATE;
     return st !== this.spinState && st !== I_CLAIM;
   };
 
@@ -252,12 +256,16 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
 
   /**
    * Hands value word `a` to the inline receiver, with or without LOCK: true
-   * if one took it. An inline receiver of a dead thread is evicted.
+   * if one took it. An inline receiver of a dead thread is evicted. `seen`:
+   * IW as the caller just read it (state RECV), so the first try needs no
+   * load of its own; the CAS checks it. (-1: none; IW is never -1, as no
+   * state is 15.)
    */
-  private handInline(a: number): boolean {
+  private handInline(a: number, seen = -1): boolean {
     const i = this.i32;
     for (;;) {
-      const s = this.settledIW();
+      const s = seen !== -1 ? seen : this.settledIW();
+      seen = -1;
       if ((s & I_STATE) !== I_RECV) return false;
       if (this.evictedDead(s)) continue;
       const handed = withState(s, I_HANDED); // computed first: nothing but stores inside the claim
@@ -279,11 +287,16 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     return true;
   }
 
-  /** Takes the inline sender's value word, with or without LOCK; undefined if none waits. */
-  private takeInline(): number | undefined {
+  /**
+   * Takes the inline sender's value word, with or without LOCK; undefined if
+   * none waits. `seen`: IW as the caller just read it (state SEND), as for
+   * handInline.
+   */
+  private takeInline(seen = -1): number | undefined {
     const i = this.i32;
     for (;;) {
-      const s = this.settledIW();
+      const s = seen !== -1 ? seen : this.settledIW();
+      seen = -1;
       if ((s & I_STATE) !== I_SEND) return undefined;
       if (this.evictedDead(s)) continue;
       const a = i[IW_VAL]!; // stable while SEND: only the claim wrote it
@@ -342,12 +355,14 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
   /**
    * Ends this thread's inline wait after IW left `state` (served or
    * closed): IW goes on to CLOSED, SLOW or EMPTY (file header). Returns the
-   * state it ended with.
+   * state it ended with. The first CAS expects the word the spin last saw
+   * (seenIW): usually still current, as only this waiter moves IW on from
+   * here; if not, the CAS fails and IW is read again.
    */
   private releaseInline(): number {
     const i = this.i32;
-    for (;;) {
-      const s = Atomics.load(i, IW);
+    for (let first = true; ; first = false) {
+      const s = first ? this.seenIW : Atomics.load(i, IW);
       const next = (s & I_CLOSING) !== 0 ? I_CLOSED : (s & I_QUEUED) !== 0 ? I_SLOW : I_EMPTY;
       if (Atomics.compareExchange(i, IW, s, (s & ~I_LOW) | next) === s) return s & I_STATE;
     }
@@ -477,7 +492,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
       return false;
     }
     const a = this.carrier.toNode(p);
-    if ((s & I_STATE) === I_RECV && this.handInline(a)) return true;
+    if ((s & I_STATE) === I_RECV && this.handInline(a, s)) return true;
     this.lock();
     if (this.i32[CLOSED_WORD] !== 0) {
       this.unlock();
@@ -496,7 +511,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
       return this.closed ? CLOSED : EMPTY;
     }
     if ((s & I_STATE) === I_SEND) {
-      const a = this.takeInline();
+      const a = this.takeInline(s);
       if (a !== undefined) return this.carrier.fromNode(a);
     }
     this.lock();
@@ -593,7 +608,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     // Without LOCK: an inline receiver to serve, or nobody at all (go inline).
     const s = this.freshIW();
     const st = s & I_STATE;
-    if (st === I_RECV && this.handInline(a)) return;
+    if (st === I_RECV && this.handInline(a, s)) return;
     if ((s & I_LOW) === I_EMPTY && this.claimInline(s, I_SEND, a)) {
       if (this.waitInline(I_SEND, a) !== DELIVERED) sendClosed(this, a);
       return;
@@ -624,7 +639,7 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     const s = this.freshIW();
     const st = s & I_STATE;
     if (st === I_SEND) {
-      const a = this.takeInline();
+      const a = this.takeInline(s);
       if (a !== undefined) return this.carrier.fromNode(a);
     } else if ((s & I_LOW) === I_EMPTY && this.claimInline(s, I_RECV, 0)) {
       return this.recvInline();
