@@ -1,0 +1,3 @@
+module gocsp.local/chanref
+
+go 1.19
