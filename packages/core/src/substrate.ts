@@ -129,6 +129,7 @@ export {
   decodeError,
 } from './internal/wire.js';
 export { runM } from './runtime/m.js';
+export { goElsewhere } from './runtime/api.js';
 export { parkHooks } from './internal/park.js';
 export { keyOf as taskKey, compile as compileTask, explainCapture } from './runtime/funcs.js';
 export type { Compiled as CompiledTask } from './runtime/funcs.js';

@@ -177,10 +177,13 @@ function goStage(specs: TaskSpec[], o: Required<StageOptions>): Stage<unknown, u
  *   the two Ps (median of 5 alternating runs). Go gets there by scheduling:
  *   a goroutine made ready by a channel send runs next on the sender's P
  *   (runnext), so a pipeline of light stages mostly stays on one thread.
- *   The cost: three CPU-heavy single-worker stages (~3 ms each) ran 107
- *   items/s fused against 162 split (Go would steal them onto idle Ps;
- *   started goroutines here never move). Such a stage gets a thread of its
- *   own with `fuse: false`, or uses the cores with `concurrency`.
+ *   Heavy stages would lose their overlap (three CPU-heavy single-worker
+ *   stages, ~3 ms each: 107 items/s fused against 162 apart; Go would
+ *   steal them onto idle Ps, and started goroutines here never move), so
+ *   the fused worker splits while it runs once its tasks prove heavy
+ *   (routines.ts, workFused: the later tasks move to a goroutine on
+ *   another P): the same three stages then ran 160 items/s. `fuse: false`
+ *   keeps a stage apart from the start, `concurrency` uses the cores.
  * What stays: the order, the first error failing the pipeline (explained
  * against its own task), cancellation between values, back-pressure (each
  * fused stage's output has the last stage's buffer; the links that went away

@@ -192,15 +192,27 @@ function encodeArgs(args: unknown[], what: string): Uint8Array {
   }
 }
 
-/** Makes G runnable (newproc's runqput + wakep). */
-function ready(sc: Sched, g: number): void {
+/**
+ * Makes G runnable (newproc's runqput + wakep). `here`: on an M, G goes to
+ * this P's runnext (it runs when the spawner yields, and no other P steals
+ * it while this one is not stuck); else to the global queue, where the idle
+ * P that wakep wakes takes it.
+ */
+function ready(sc: Sched, g: number, here = true): void {
   const r = role();
   const m = r.m;
   const rec = m ?? r.host;
   if (rec?.trace) traceEvent(rec, 'spawn', { goid: sc.i32[g + G_ID] });
   if (m !== undefined && m.sc === sc && m.active()) {
-    sc.runqput(m.p, g, true);
     sc.i32[m.p + P_N_SPAWNED] = sc.i32[m.p + P_N_SPAWNED]! + 1;
+    if (!here) {
+      // For another P: wake one, never this one (its M loop, parked idle
+      // while this goroutine runs, would take G at this goroutine's next await).
+      sc.globput1(g);
+      wakep(sc, m.p);
+      return;
+    }
+    sc.runqput(m.p, g, true);
     // A goroutine of ours runs, so our P is busy even if its M loop is still
     // parked idle (the goroutine resumed from an await): leave the idle set
     // now, so that wakep below wakes another P, not this one, and the monitor
@@ -232,6 +244,23 @@ function ready(sc: Sched, g: number): void {
 export function go<F extends AnyFn>(fn: F | TaskRef<F>, ...args: Parameters<F>): void {
   const sc = sched();
   ready(sc, newG(sc, fn, args, 0, 'go'));
+}
+
+/**
+ * @internal `go` for a goroutine meant to run beside its spawner, on another
+ * P: it is queued where any P may take it (the global queue) instead of
+ * this P's runnext, and an idle P is woken for it. With no idle P it waits
+ * there until a P looks, possibly this one. (Used by @gocsp/patterns to split
+ * a fused pipeline stage.)
+ *
+ * @example
+ * ```ts
+ * goElsewhere(trampoline, 'worker', ...args);
+ * ```
+ */
+export function goElsewhere<F extends AnyFn>(fn: F | TaskRef<F>, ...args: Parameters<F>): void {
+  const sc = sched();
+  ready(sc, newG(sc, fn, args, 0, 'go'), false);
 }
 
 /**

@@ -8,6 +8,8 @@
  * P_IDLE: 0 = running, 1 = parked idle, 2 = parked and claimed by a waker
  * (the waker decremented SC_NPIDLE and transferred one count of
  * SC_NMSPINNING to it).
+ *
+ * `skip`: a P record not to wake (goElsewhere's own P).
  */
 import { role } from './role.js';
 import {
@@ -24,13 +26,13 @@ export const IDLE_NO = 0;
 export const IDLE_PARKED = 1;
 export const IDLE_CLAIMED = 2;
 
-export function wakep(sc: Sched): void {
+export function wakep(sc: Sched, skip = -1): void {
   const i32 = sc.i32;
   if (Atomics.load(i32, sc.s + SC_NPIDLE) <= 0) return;
   if (Atomics.compareExchange(i32, sc.s + SC_NMSPINNING, 0, 1) !== 0) return;
   for (const i of sc.pindexes()) {
     const p = sc.p(i);
-    if (Atomics.load(i32, p + P_STATUS) !== P_ACTIVE) continue;
+    if (p === skip || Atomics.load(i32, p + P_STATUS) !== P_ACTIVE) continue;
     if (Atomics.compareExchange(i32, p + P_IDLE, IDLE_PARKED, IDLE_CLAIMED) === IDLE_PARKED) {
       Atomics.sub(i32, sc.s + SC_NPIDLE, 1);
       notifyP(sc, p);

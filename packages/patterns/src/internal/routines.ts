@@ -36,6 +36,7 @@
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
+import { chan } from '@gocsp/channels';
 import { go, gomaxprocs } from '@gocsp/core';
 import * as substrate from '@gocsp/core/internal';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
@@ -180,29 +181,185 @@ export async function work(
  * that task, as its own worker would have.
  */
 function chain(cs: substrate.CompiledTask[]): TaskFn {
-  const step = (from: number, v: unknown): unknown => {
-    let x = v;
-    for (let i = from; i < cs.length; i++) {
-      const c = cs[i]!;
-      let y: unknown;
-      try {
-        y = c.fn(x);
-      } catch (e) {
-        throw explainCapture(e, c);
-      }
-      if (isThenable(y)) {
-        return Promise.resolve(y).then(
-          (r) => step(i + 1, r),
-          (e: unknown) => {
-            throw explainCapture(e, c);
-          },
-        );
-      }
-      x = y;
+  return (v: unknown) => step(cs, 0, v, undefined);
+}
+
+/**
+ * Runs tasks `cs[from..]` on `v` in turn (see chain). `spent`: if given,
+ * each task's synchronous run time (ms) is added to its entry - the part
+ * before a task's promise, if it returns one, and not the tasks after it.
+ */
+function step(
+  cs: substrate.CompiledTask[],
+  from: number,
+  v: unknown,
+  spent: Float64Array | undefined,
+): unknown {
+  let x = v;
+  for (let i = from; i < cs.length; i++) {
+    const c = cs[i]!;
+    let y: unknown;
+    const t0 = spent === undefined ? 0 : performance.now();
+    try {
+      y = c.fn(x);
+    } catch (e) {
+      throw explainCapture(e, c);
     }
-    return x;
-  };
-  return (v: unknown) => step(0, v);
+    if (spent !== undefined) spent[i] = spent[i]! + (performance.now() - t0);
+    if (isThenable(y)) {
+      return Promise.resolve(y).then(
+        (r) => step(cs, i + 1, r, undefined),
+        (e: unknown) => {
+          throw explainCapture(e, c);
+        },
+      );
+    }
+    x = y;
+  }
+  return x;
+}
+
+/**
+ * A fused run of single-worker stages splits in two once its tasks prove
+ * heavy: when the synchronous task time per value reaches SPLIT_MS (a
+ * cross-thread link then costs a few percent of a value's work, and the
+ * halves can run on two Ps) in HEAVY_VERDICTS verdicts in a row, as long as
+ * `splits` allows (pipeline Ps minus one in all). See pipeline.ts, `fuse`.
+ * A verdict takes each task's median over SAMPLES timed values: a garbage
+ * collection or a compile inside one timed task must not split a light run
+ * (measured: one 2.4 ms outlier among 8 samples of ~1 us tasks).
+ */
+const SPLIT_MS = 0.025;
+/** One value in SAMPLE_EVERY is timed task by task (the clock costs ~50 ns a read). */
+const SAMPLE_EVERY = 8;
+/** Timed values that make one verdict. */
+const SAMPLES = 8;
+/** Heavy verdicts in a row that split the run. */
+const HEAVY_VERDICTS = 2;
+/** Messages (batches of up to MAX_BATCH values) a split's new link holds. */
+const SPLIT_LINK_CAP = 4;
+
+/** Per task (k of them), the median of its times in `samples` (SAMPLES rows of k). */
+function taskMedians(samples: Float64Array, k: number): Float64Array {
+  const med = new Float64Array(k);
+  const col = new Float64Array(SAMPLES);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < SAMPLES; j++) col[j] = samples[j * k + i]!;
+    col.sort();
+    med[i] = col[SAMPLES >> 1]!;
+  }
+  return med;
+}
+
+/** Where `j` in [1, k) cuts per-task times `t[0..k)` into the two most even halves. */
+function evenCut(t: ArrayLike<number>, k: number): number {
+  let total = 0;
+  for (let i = 0; i < k; i++) total += t[i]!;
+  let best = 1;
+  let bestMax = Infinity;
+  let acc = 0;
+  for (let j = 1; j < k; j++) {
+    acc += t[j - 1]!;
+    const m = Math.max(acc, total - acc);
+    if (m < bestMax) {
+      bestMax = m;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/**
+ * The loop of a fused run of single-worker stages (pipelines; `work` in
+ * stage mode, plus splitting). On a split it flushes what it has for its
+ * output, starts a worker goroutine for the later tasks (`specs[cut..]`)
+ * that reads a new link and writes the output, and goes on with the earlier
+ * tasks into the new link: the values keep their order (one path, the
+ * output's earlier values sent before the new worker exists), the Reader
+ * keeps its place in the input, and `out.link` says which link this worker
+ * closes when it ends (the new worker closes the output).
+ */
+async function workFused(
+  cs: substrate.CompiledTask[],
+  specs: TaskSpec[],
+  input: Link,
+  out: { link: Link },
+  ctx: Context,
+  wg: WaitGroup,
+  splits: number,
+): Promise<void> {
+  const done = ctx.done();
+  const r = new Reader(input, done);
+  let w = new Writer(out.link, done);
+  const slice = new Slice();
+  let tasks = cs;
+  const samples = new Float64Array(SAMPLES * cs.length);
+  let n = 0;
+  let timed = 0;
+  let heavy = 0;
+  for (;;) {
+    if (ctx.err() !== undefined) return;
+    let v = r.poll();
+    if (v === WAIT) {
+      let f = w.flush();
+      if (f instanceof Promise) f = await f;
+      if (!f || (await r.wait()) === END) return;
+      v = r.poll();
+    }
+    if (v === END) break;
+    const timing = splits > 0 && ++n % SAMPLE_EVERY === 0;
+    let res: unknown;
+    try {
+      const k = tasks.length;
+      res = step(tasks, 0, v, timing ? samples.subarray(timed * k, timed * k + k) : undefined);
+      if (isThenable(res)) res = await res;
+    } catch (e) {
+      cancelWithCause(ctx, e); // explained by step
+      return;
+    }
+    let ok = w.push(res);
+    if (ok instanceof Promise) ok = await ok;
+    if (!ok) return;
+    if (timing && ++timed === SAMPLES) {
+      timed = 0;
+      const med = taskMedians(samples, tasks.length);
+      samples.fill(0);
+      let total = 0;
+      for (let i = 0; i < tasks.length; i++) total += med[i]!;
+      heavy = total >= SPLIT_MS ? heavy + 1 : 0;
+      if (heavy === HEAVY_VERDICTS) {
+        const cut = evenCut(med, tasks.length);
+        let f = w.flush();
+        if (f instanceof Promise) f = await f;
+        if (!f) return;
+        const link: Link = { ch: chan<unknown>(SPLIT_LINK_CAP), batch: MAX_BATCH, remote: true };
+        wg.add(1);
+        // On another P: `go` would put it in this P's runnext, which it runs
+        // only when this worker yields (and which idle Ps do not steal).
+        substrate.goElsewhere(
+          trampoline,
+          'worker',
+          specs.slice(cut),
+          STAGE,
+          link,
+          out.link,
+          ctx,
+          wg,
+          null,
+          false,
+          splits - 1,
+        );
+        out.link = link;
+        w = new Writer(link, done);
+        tasks = tasks.slice(0, cut);
+        specs = specs.slice(0, cut);
+        splits = 0; // the new worker has the rest of the budget
+      }
+    }
+    if (slice.due()) await yieldNow();
+  }
+  const f = w.flush();
+  if (f instanceof Promise) await f;
 }
 
 async function worker(
@@ -214,20 +371,28 @@ async function worker(
   wg: WaitGroup,
   left: AtomicInt32 | null,
   aligned: boolean,
+  splits = gomaxprocs() - 1,
 ): Promise<void> {
+  // The link this worker closes when it ends (a fused run that split hands the output on).
+  const out = { link: output };
   try {
+    const specs = Array.isArray(spec) ? spec : [spec];
     const cs: substrate.CompiledTask[] = [];
-    for (const s of Array.isArray(spec) ? spec : [spec]) {
+    for (const s of specs) {
       const c = resolveTask(s);
       cs.push(c instanceof Promise ? await c : c);
     }
-    // Fused stages (several tasks): one after the other on each value.
     if (cs.length === 1) await work(cs[0]!.fn, cs[0], mode, input, output, ctx, aligned);
+    // A fused run of single-worker stages: may split once its tasks prove heavy.
+    else if (mode === STAGE && left === null && !aligned && splits > 0) {
+      await workFused(cs, specs, input, out, ctx, wg, splits);
+    }
+    // Other fused stages (several tasks): one after the other on each value.
     else await work(chain(cs), undefined, mode, input, output, ctx, aligned);
   } catch (e) {
     cancelWithCause(ctx, e);
   } finally {
-    if (left === null || left.sub(1) === 0) closeQuietly(output.ch);
+    if (left === null || left.sub(1) === 0) closeQuietly(out.link.ch);
     wg.done();
   }
 }
