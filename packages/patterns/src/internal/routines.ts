@@ -224,7 +224,8 @@ function step(
  * heavy: when the synchronous task time per value reaches SPLIT_MS (a
  * cross-thread link then costs a few percent of a value's work, and the
  * halves can run on two Ps) in HEAVY_VERDICTS verdicts in a row, as long as
- * `splits` allows (pipeline Ps minus one in all). See pipeline.ts, `fuse`.
+ * `splits` allows: gomaxprocs() - 1 per fused run, all of it handed to the
+ * later half (the earlier half splits no more). See pipeline.ts, `fuse`.
  * A verdict takes each task's median over SAMPLES timed values: a garbage
  * collection or a compile inside one timed task must not split a light run
  * (measured: one 2.4 ms outlier among 8 samples of ~1 us tasks).
@@ -332,23 +333,31 @@ async function workFused(
         let f = w.flush();
         if (f instanceof Promise) f = await f;
         if (!f) return;
-        const link: Link = { ch: chan<unknown>(SPLIT_LINK_CAP), batch: MAX_BATCH, remote: true };
+        // Not `remote`: if this P takes the new worker after all (its M can
+        // come first), a consumer spinning on an empty link would hold the
+        // very thread its producer needs; heavy values keep it fed anyway.
+        const link: Link = { ch: chan<unknown>(SPLIT_LINK_CAP), batch: MAX_BATCH };
         wg.add(1);
-        // On another P: `go` would put it in this P's runnext, which it runs
-        // only when this worker yields (and which idle Ps do not steal).
-        substrate.goElsewhere(
-          trampoline,
-          'worker',
-          specs.slice(cut),
-          STAGE,
-          link,
-          out.link,
-          ctx,
-          wg,
-          null,
-          false,
-          splits - 1,
-        );
+        try {
+          // On another P: `go` would put it in this P's runnext, which it runs
+          // only when this worker yields (and which idle Ps do not steal).
+          substrate.goElsewhere(
+            trampoline,
+            'worker',
+            specs.slice(cut),
+            STAGE,
+            link,
+            out.link,
+            ctx,
+            wg,
+            null,
+            false,
+            splits - 1,
+          );
+        } catch (e) {
+          wg.done(); // it never started: this worker still owns the output
+          throw e;
+        }
         out.link = link;
         w = new Writer(link, done);
         tasks = tasks.slice(0, cut);
