@@ -21,7 +21,7 @@ import { AtomicInt32, WaitGroup } from '@gocsp/sync';
 import { Context, background, cancelWithCause, cause, withCancel } from './context.js';
 import { errors } from './errors.js';
 import { closeQuietly } from './internal/flow.js';
-import { END, MAX_BATCH, Reader, WAIT, Writer, type Link } from './internal/link.js';
+import { END, MAX_BATCH, Reader, STOP, WAIT, Writer, type Link } from './internal/link.js';
 import {
   STAGE,
   launchAll,
@@ -330,12 +330,8 @@ async function orderedLocal(
   for (;;) {
     if (ctx.err() !== undefined) return;
     let v = r.poll();
-    if (v === WAIT) {
-      let f = w.flush();
-      if (f instanceof Promise) f = await f;
-      if (!f || (await r.wait()) === END) return;
-      v = r.poll();
-    }
+    if (v === WAIT) v = await r.flushAndWait(w);
+    if (v === STOP) return;
     if (v === END) break;
     window.push(call(v));
     if (window.length >= n && !(await emit())) return;

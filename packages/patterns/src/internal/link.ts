@@ -45,6 +45,8 @@ export interface Link {
 
 /** Returned by `Reader.poll` when the next value is not there yet. */
 export const WAIT: unique symbol = Symbol('gocsp.patterns.wait');
+/** Returned by `Reader.flushAndWait` when the loop must end at once. */
+export const STOP: unique symbol = Symbol('gocsp.patterns.stop');
 
 /** Largest batch a pipeline sends between its parts. */
 export const MAX_BATCH = 64;
@@ -125,6 +127,20 @@ export class Reader {
     this.#unpack(m.v);
     this.#i = 0;
     return undefined;
+  }
+
+  /**
+   * For a loop whose `poll` said WAIT: sends what `w` holds first, so that
+   * nothing downstream waits on values held back here, then waits for the
+   * next message (`wait`) and polls again. The next value, or STOP if `w`
+   * could not send or the wait ended (closed and drained, or `done`): the
+   * loop ends at once, with nothing left to flush.
+   */
+  async flushAndWait(w: Writer): Promise<unknown> {
+    let f = w.flush();
+    if (f instanceof Promise) f = await f;
+    if (!f || (await this.wait()) === END) return STOP;
+    return this.poll();
   }
 
   #unpack(v: unknown): unknown {

@@ -42,7 +42,7 @@ import * as substrate from '@gocsp/core/internal';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
 import { cancelWithCause, type Context } from '../context.js';
 import { closeQuietly, put, take } from './flow.js';
-import { END, MAX_AGE_MS, MAX_BATCH, Reader, WAIT, Writer, type Link } from './link.js';
+import { END, MAX_AGE_MS, MAX_BATCH, Reader, STOP, WAIT, Writer, type Link } from './link.js';
 import { explainCapture, resolveTask, type TaskFn, type TaskSpec } from './task.js';
 
 /** Worker mode: a task error cancels the context (pipelines). */
@@ -146,13 +146,8 @@ export async function work(
   for (;;) {
     if (ctx.err() !== undefined) return;
     let v = r.poll();
-    if (v === WAIT) {
-      // About to block: send what we have first, so nothing waits on us.
-      let f = w.flush();
-      if (f instanceof Promise) f = await f;
-      if (!f || (await r.wait()) === END) return;
-      v = r.poll();
-    }
+    if (v === WAIT) v = await r.flushAndWait(w);
+    if (v === STOP) return;
     if (v === END) break;
     if (mode === STAGE) {
       let out: unknown;
@@ -301,12 +296,8 @@ async function workFused(
   for (;;) {
     if (ctx.err() !== undefined) return;
     let v = r.poll();
-    if (v === WAIT) {
-      let f = w.flush();
-      if (f instanceof Promise) f = await f;
-      if (!f || (await r.wait()) === END) return;
-      v = r.poll();
-    }
+    if (v === WAIT) v = await r.flushAndWait(w);
+    if (v === STOP) return;
     if (v === END) break;
     const timing = splits > 0 && ++n % SAMPLE_EVERY === 0;
     let res: unknown;
