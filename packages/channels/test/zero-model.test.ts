@@ -96,6 +96,14 @@ interface Bugs {
   closeSkipsRecv?: boolean;
   /** select parks without its `ready` re-check. */
   noReadyRecheck?: boolean;
+  /** A receiver's claim takes its one-CAS form whoever IW_OWNER names. */
+  ownerUnchecked?: boolean;
+  /**
+   * Not a bug but a starting state: the thread IW_OWNER names at the start,
+   * as if it had gone inline in an earlier episode (so that its receive
+   * takes the one-CAS claim of zero.ts' "A receiver's claim").
+   */
+  lastInline?: number;
 }
 
 type Op = 'sendSync' | 'recvSync' | 'send' | 'recv' | 'trySend' | 'tryRecv' | 'selRecv' | 'close';
@@ -163,7 +171,9 @@ class Model {
   killedAt = new Map<number, number>();
   partner = new Map<number, number>();
 
-  constructor(readonly bugs: Bugs) {}
+  constructor(readonly bugs: Bugs) {
+    this.iwOwner = bugs.lastInline ?? -1;
+  }
 
   cas(old: number, next: number): boolean {
     if (this.iw !== old) return false;
@@ -300,6 +310,15 @@ class Chan {
   *claimInline(s: number, state: number, a: number): Proc<boolean> {
     const m = this.m;
     const next = (s & ~I_LOW) + I_EPISODE;
+    if (state === I_RECV) {
+      yield;
+      if (m.iwOwner === this.t || m.bugs.ownerUnchecked) {
+        yield;
+        if (!m.cas(s, next | I_RECV)) return false;
+        m.commit(this.t, 'r');
+        return true;
+      }
+    }
     yield;
     if (!m.cas(s, next | I_CLAIM)) return false;
     m.claimer = this.t;
@@ -1022,6 +1041,20 @@ const BIG_SCENARIOS: [string, ThreadSpec[]][] = [
   ['receiver killed, close', [rs(), kill(0), rs(), ss(1), close]],
 ];
 
+/**
+ * Thread 0 was the last to go inline (IW_OWNER names it), so its receive
+ * claims with one CAS; the others race it, and one of them may claim, and
+ * write IW_OWNER, between thread 0's reads of IW and of IW_OWNER.
+ */
+const OWNER_SCENARIOS: [string, ThreadSpec[]][] = [
+  ['recvSync / sendSync', [rs(), ss(1)]],
+  ['spinning recvSync / spinning sendSync', [rs(false), ss(1, false)]],
+  ['two recvSyncs / sendSync', [rs(), rs(false), ss(1)]],
+  ['recvSync / two sendSyncs', [rs(), ss(1), ss(2, false)]],
+  ['recvSync / select / sendSync', [rs(), sel, ss(1)]],
+  ['recvSync / sendSync / close', [rs(false), ss(1), close]],
+];
+
 /** Preemption bounds (see the header). */
 const STRESSED = STRESS > 1;
 const BOUND = STRESSED ? 4 : 3;
@@ -1040,6 +1073,18 @@ describe("zero flavor's inline slot: every schedule with a few preemptions", () 
       });
     }
   }
+  for (const [name, spec] of OWNER_SCENARIOS) {
+    it(`${name}, thread 0 the last inline (at most ${BOUND} preemptions)`, () => {
+      const r = explore(spec, BOUND, { lastInline: 0 });
+      expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
+      expect(r.runs).toBeGreaterThan(100);
+    });
+  }
+  it(`inline receiver killed, thread 0 the last inline (at most ${BIG_BOUND} preemptions)`, () => {
+    const r = explore([rs(), kill(0), ss(1), rs()], BIG_BOUND, { lastInline: 0 });
+    expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
+    expect(r.runs).toBeGreaterThan(100);
+  });
 
   // The search bites: each planted bug is found.
   it('finds a trySend missing a receiver that converts (convert counting after its CAS)', () => {
@@ -1064,6 +1109,11 @@ describe("zero flavor's inline slot: every schedule with a few preemptions", () 
   it('finds an inline receiver left blocked by close (closeInline skipping RECV)', () => {
     const r = explore([rs(false), close], 1, { closeSkipsRecv: true });
     expect(r.error).toMatch(/after close/);
+  });
+
+  it("finds a receiver's one-CAS claim that does not check IW_OWNER", () => {
+    const r = explore([rs(false), ss(1, false)], 1, { lastInline: 1, ownerUnchecked: true });
+    expect(r.error).toMatch(/received 1, paired with nobody/);
   });
 
   it('finds a select stranded beside an inline sender (no `ready` re-check)', () => {

@@ -24,7 +24,7 @@
  * | 6 | H_MAX_WORDS | limit of the buffer (GOCSP_MAX_MEMORY) | immutable |
  * | 8 | H_RUNNING | registered threads not parked in Atomics.wait | atomic, approximate |
  * | 9 | H_SPINNING | threads spinning before they park | atomic |
- * | 10 | H_DEATH_EPOCH | bumped each time a thread is declared dead | atomic |
+ * | 10 | - | unused (the death epoch's old place: see H_DEATH_EPOCH) | - |
  * | 11 | H_NCPU | os.availableParallelism() of the creator | immutable |
  * | 12 | H_SCHED | address of the goroutine scheduler's block (runtime/sched.ts), 0 = not started | CAS by the thread that starts it |
  * | 13 | H_TYPES | address of the shared-type table (internal/types.ts), 0 = none yet | CAS by the thread that creates it |
@@ -36,6 +36,7 @@
  * | 50 | H_DIAG_LOCK | token of the thread taking a goroutine dump, 0 = none | CAS |
  * | 51 | H_DIAG_ACKS | dump answers published (any request) | atomic add |
  * | 52 | H_PROBE | deadlock probe epoch of threads that are not Ms (runtime/monitor.ts) | the monitor |
+ * | 53 | H_DEATH_EPOCH | bumped each time a thread is declared dead, after its slot left ALIVE | atomic |
  * | SLOTS_BASE.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
  * | HEAP_BASE.. | heap | blocks of 8 << k words (heap.ts): waiter nodes and shared objects | see heap.ts |
  *
@@ -84,8 +85,11 @@ import { threadId } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { CapacityError, SharedHandleError } from '../errors.js';
 
+/** x86's memory order (TSO): isAlive's epoch load may be plain. */
+const TSO = process.arch === 'x64' || process.arch === 'ia32';
+
 export const MAGIC = 0x67637370;
-export const VERSION = 3;
+export const VERSION = 4;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
@@ -96,7 +100,6 @@ export const H_HEAP_END = 5;
 export const H_MAX_WORDS = 6;
 export const H_RUNNING = 8;
 export const H_SPINNING = 9;
-export const H_DEATH_EPOCH = 10;
 export const H_NCPU = 11;
 export const H_SCHED = 12;
 export const H_TYPES = 13;
@@ -109,6 +112,12 @@ export const H_DIAG_EPOCH = 49;
 export const H_DIAG_LOCK = 50;
 export const H_DIAG_ACKS = 51;
 export const H_PROBE = 52;
+/**
+ * On the diagnostics' line (words 48..63, written a few times a second at
+ * most), not the first one (H_LOCK, H_RUNNING, H_SPINNING change all the
+ * time): `isAlive` reads it on every call, and parked threads on every drain.
+ */
+export const H_DEATH_EPOCH = 53;
 export const HEADER_WORDS = 64;
 /** Size classes 0..CACHED_CLASSES-1 (up to 128 bytes) go through per-thread caches (heap.ts). */
 export const CACHED_CLASSES = 3;
@@ -237,21 +246,54 @@ export class World {
   }
 
   /**
+   * The last other thread `isAlive` found alive, and H_DEATH_EPOCH as read
+   * just before that check (-1: none; no token is negative).
+   */
+  private liveToken: Token = -1;
+  private liveEpoch = 0;
+
+  /**
    * True iff `token` names a thread that is registered and has not died.
-   * One builtin call (wait queues check every popped waiter's owner): S_STATE
-   * is read with Atomics.load, and a claimer writes S_GEN before its
-   * Atomics.store of ALIVE, so a load that sees that ALIVE synchronizes with
-   * it and the plain read of S_GEN after it sees the new generation. (Both
-   * read plainly could pair a new thread's ALIVE with a dead one's
-   * generation: a value handed to a dead waiter.) S_GEN is only written
-   * while the slot is not ALIVE.
+   *
+   * The full check reads the thread's slot: S_STATE with Atomics.load, and a
+   * claimer writes S_GEN before its Atomics.store of ALIVE, so a load that
+   * sees that ALIVE synchronizes with it and the plain read of S_GEN after it
+   * sees the new generation. (Both read plainly could pair a new thread's
+   * ALIVE with a dead one's generation: a value handed to a dead waiter.)
+   * S_GEN is only written while the slot is not ALIVE.
+   *
+   * Most calls skip it: the last thread found alive stays alive until the
+   * death epoch moves, and markThreadDead moves it after the slot left
+   * ALIVE. The epoch was read before that slot's check, so a death whose
+   * state change the check missed bumps the epoch after that read. What
+   * the shortcut can report alive is a thread between its slot's change and
+   * the bump that follows a few instructions later: a death that has just
+   * happened, as the full check may report alive a thread that dies right
+   * after it. (The unbuffered channel's hand-off calls this once per value:
+   * the full check, a builtin call and a load of the partner's slot line,
+   * cost a cross-thread ping-pong ~10% of its round trip; the epoch's line
+   * is written a few times a second at most.)
+   *
+   * @example
+   * ```ts
+   * if (!world.isAlive(owner)) evict(owner);
+   * ```
    */
   isAlive(token: Token): boolean {
     if (token === this.token) return true; // ourselves: we are running this
+    const i32 = this.i32;
+    // Plain on x86: loads are not reordered with loads, and V8 keeps it
+    // before the Atomics.load below (array.ts in @gocsp/channels, "Loads
+    // that need not be Atomics on x86").
+    const epoch = TSO ? i32[H_DEATH_EPOCH]! : Atomics.load(i32, H_DEATH_EPOCH);
+    if (token === this.liveToken && epoch === this.liveEpoch) return true;
     const b = this.slotBase(slotOf(token));
-    return (
-      Atomics.load(this.i32, b + S_STATE) === SLOT_ALIVE && this.i32[b + S_GEN] === genOf(token)
-    );
+    if (Atomics.load(i32, b + S_STATE) !== SLOT_ALIVE || i32[b + S_GEN] !== genOf(token)) {
+      return false;
+    }
+    this.liveToken = token;
+    this.liveEpoch = epoch;
+    return true;
   }
 
   /** Thread id (worker_threads.threadId) behind a token, or -1. */

@@ -37,6 +37,15 @@
  * so select's probes (VERSION and IW, under LOCK) see any episode that began
  * and ended between two collects.
  *
+ * A receiver's claim: a receiver that finds IW_OWNER already holding its
+ * own token (it was the last thread to go inline here, as either side of a
+ * ping-pong is) goes inline with one CAS, EMPTY -> RECV with the episode
+ * moved, and no CLAIM: it has no value to write, and IW_OWNER is right. That
+ * is safe because IW_OWNER is written only inside a CLAIM out of EMPTY or
+ * SLOW, and each of those moves the episode: the receiver read IW before
+ * IW_OWNER, so a CAS from the IW it read succeeds only if no claim came in
+ * between, and IW_OWNER still names it.
+ *
  * ## Invariants
  * - A value is in exactly one place: its sender's call, its sender's node
  *   (N_A, queued in SENDQ) or IW_VAL (state SEND), or the node or IW_VAL of
@@ -182,6 +191,9 @@ const INLINE_POLLS = 2000;
 
 const RESOLVED = Promise.resolve();
 
+/** x86's memory order (TSO): freshIW's first read may be plain. */
+const TSO = process.arch === 'x64' || process.arch === 'ia32';
+
 /** The allocation error of the last failed `queueOrUnlock`. */
 let lastQueueError: unknown;
 
@@ -246,7 +258,10 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
    */
   private freshIW(): number {
     const i = this.i32;
-    let s = Atomics.load(i, IW);
+    // The first read may be plain on x86 (array.ts, "Loads that need not be
+    // Atomics on x86"): whatever it sees, a CAS checks before anything is
+    // written. The polls after it stay Atomics.load.
+    let s = TSO ? i[IW]! : Atomics.load(i, IW);
     for (let k = 0; k < SETTLE_POLLS && (s & I_STATE) >= I_CLAIM; k++) {
       relax();
       s = Atomics.load(i, IW);
@@ -312,6 +327,11 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
     const i = this.i32;
     const next = ((s & ~I_LOW) + I_EPISODE) | 0;
     const token = this.world.token; // read first: nothing but stores inside the claim
+    // A receiver whose token IW_OWNER still holds has nothing to write:
+    // one CAS, no CLAIM (file header, "A receiver's claim").
+    if (state === I_RECV && i[IW_OWNER] === token) {
+      return Atomics.compareExchange(i, IW, s, next | I_RECV) === s;
+    }
     if (Atomics.compareExchange(i, IW, s, next | I_CLAIM) !== s) return false;
     i[IW_OWNER] = token;
     i[IW_VAL] = a;
