@@ -51,8 +51,8 @@
  *     1, and a later operation may take it before that older waiter).
  * Deliberately broken variants (the unfixed `convert`, among others) must be
  * caught, so the search is known to bite. Scenarios of up to three threads
- * run with 3 preemptions, bigger ones with 2 (about 12 s in all);
- * GOCSP_STRESS > 1 makes that 4 and 3 (about 90 s).
+ * run with 3 preemptions, bigger ones with 2 (about 20 s in all);
+ * GOCSP_STRESS > 1 makes that 4 and 3 (about 4 min).
  */
 import { describe, expect, it } from 'vitest';
 import { STRESS } from './util.js';
@@ -98,6 +98,8 @@ interface Bugs {
   noReadyRecheck?: boolean;
   /** A receiver's claim takes its one-CAS form whoever IW_OWNER names. */
   ownerUnchecked?: boolean;
+  /** recvSync reads IW_OWNER before IW (the order the one-CAS claim relies on, reversed). */
+  ownerReadFirst?: boolean;
   /**
    * Not a bug but a starting state: the thread IW_OWNER names at the start,
    * as if it had gone inline in an earlier episode (so that its receive
@@ -228,6 +230,8 @@ class Model {
 class Chan {
   /** The value word an inline receive got (zero.ts: `got`). */
   got = 0;
+  /** IW_OWNER as read before IW (the planted bug ownerReadFirst only). */
+  earlyOwner: number | undefined;
 
   constructor(
     readonly m: Model,
@@ -311,8 +315,12 @@ class Chan {
     const m = this.m;
     const next = (s & ~I_LOW) + I_EPISODE;
     if (state === I_RECV) {
-      yield;
-      if (m.iwOwner === this.t || m.bugs.ownerUnchecked) {
+      let owner = this.earlyOwner;
+      if (owner === undefined) {
+        yield;
+        owner = m.iwOwner;
+      }
+      if (owner === this.t || m.bugs.ownerUnchecked) {
         yield;
         if (!m.cas(s, next | I_RECV)) return false;
         m.commit(this.t, 'r');
@@ -634,6 +642,10 @@ class Chan {
 
   *recvSync(): Proc<Result> {
     const m = this.m;
+    if (m.bugs.ownerReadFirst) {
+      yield;
+      this.earlyOwner = m.iwOwner;
+    }
     yield;
     const s = m.iw;
     if ((s & I_STATE) === I_SEND) {
@@ -1055,6 +1067,17 @@ const OWNER_SCENARIOS: [string, ThreadSpec[]][] = [
   ['recvSync / sendSync / close', [rs(false), ss(1), close]],
 ];
 
+/**
+ * The same with four threads: here a whole other episode (a claim, a hand-off
+ * and its release) fits between thread 0's reads of IW and of IW_OWNER,
+ * which is what reading them in the wrong order would get wrong.
+ */
+const BIG_OWNER_SCENARIOS: [string, ThreadSpec[]][] = [
+  ['inline receiver killed', [rs(), kill(0), ss(1), rs()]],
+  ['two recvSyncs / two sendSyncs', [rs(), rs(), ss(1), ss(2)]],
+  ['recvSync / select / two sendSyncs', [rs(), sel, ss(1), ss(2)]],
+];
+
 /** Preemption bounds (see the header). */
 const STRESSED = STRESS > 1;
 const BOUND = STRESSED ? 4 : 3;
@@ -1080,11 +1103,13 @@ describe("zero flavor's inline slot: every schedule with a few preemptions", () 
       expect(r.runs).toBeGreaterThan(100);
     });
   }
-  it(`inline receiver killed, thread 0 the last inline (at most ${BIG_BOUND} preemptions)`, () => {
-    const r = explore([rs(), kill(0), ss(1), rs()], BIG_BOUND, { lastInline: 0 });
-    expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
-    expect(r.runs).toBeGreaterThan(100);
-  });
+  for (const [name, spec] of BIG_OWNER_SCENARIOS) {
+    it(`${name}, thread 0 the last inline (at most ${BIG_BOUND} preemptions)`, () => {
+      const r = explore(spec, BIG_BOUND, { lastInline: 0 });
+      expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
+      expect(r.runs).toBeGreaterThan(100);
+    });
+  }
 
   // The search bites: each planted bug is found.
   it('finds a trySend missing a receiver that converts (convert counting after its CAS)', () => {
@@ -1114,6 +1139,11 @@ describe("zero flavor's inline slot: every schedule with a few preemptions", () 
   it("finds a receiver's one-CAS claim that does not check IW_OWNER", () => {
     const r = explore([rs(false), ss(1, false)], 1, { lastInline: 1, ownerUnchecked: true });
     expect(r.error).toMatch(/received 1, paired with nobody/);
+  });
+
+  it("finds a receiver's one-CAS claim that reads IW_OWNER before IW", () => {
+    const r = explore([rs(), rs(), ss(1), ss(2)], 2, { lastInline: 0, ownerReadFirst: true });
+    expect(r.error).toMatch(/served twice/);
   });
 
   it('finds a select stranded beside an inline sender (no `ready` re-check)', () => {

@@ -36,7 +36,7 @@
  * | 50 | H_DIAG_LOCK | token of the thread taking a goroutine dump, 0 = none | CAS |
  * | 51 | H_DIAG_ACKS | dump answers published (any request) | atomic add |
  * | 52 | H_PROBE | deadlock probe epoch of threads that are not Ms (runtime/monitor.ts) | the monitor |
- * | 53 | H_DEATH_EPOCH | bumped each time a thread is declared dead, after its slot left ALIVE | atomic |
+ * | 53 | H_DEATH_EPOCH | bumped each time a thread is declared dead, after its slot left ALIVE and before it is freed | atomic |
  * | SLOTS_BASE.. | slots | MAX_SLOTS x SLOT_WORDS | see below |
  * | HEAP_BASE.. | heap | blocks of 8 << k words (heap.ts): waiter nodes and shared objects | see heap.ts |
  *
@@ -263,16 +263,16 @@ export class World {
    * S_GEN is only written while the slot is not ALIVE.
    *
    * Most calls skip it: the last thread found alive stays alive until the
-   * death epoch moves, and markThreadDead moves it after the slot left
-   * ALIVE. The epoch was read before that slot's check, so a death whose
-   * state change the check missed bumps the epoch after that read. What
-   * the shortcut can report alive is a thread between its slot's change and
-   * the bump that follows a few instructions later: a death that has just
-   * happened, as the full check may report alive a thread that dies right
-   * after it. (The unbuffered channel's hand-off calls this once per value:
-   * the full check, a builtin call and a load of the partner's slot line,
-   * cost a cross-thread ping-pong ~10% of its round trip; the epoch's line
-   * is written a few times a second at most.)
+   * death epoch moves, and markThreadDead moves it right after the slot left
+   * ALIVE and before the slot can be claimed again. The epoch was read
+   * before that slot's check, so a death whose state change the check missed
+   * bumps the epoch after that read. What the shortcut can report alive is a
+   * thread between its slot's CAS to DEAD and the bump, the next statement:
+   * a death that has just happened, as the full check may report alive a
+   * thread that dies right after it. (The unbuffered channel's hand-off
+   * calls this once per value: the full check, a builtin call and a load of
+   * the partner's slot line, cost a cross-thread ping-pong ~10% of its round
+   * trip; the epoch's line is written a few times a second at most.)
    *
    * @example
    * ```ts
@@ -341,6 +341,15 @@ export function claimSlot(world: World): void {
  * Declares every slot held by `deadThreadId` dead, then wakes every live
  * thread so that waiters blocked on something the dead thread held can notice
  * (they re-check liveness when the death epoch moves). Idempotent.
+ *
+ * Per slot, by the call whose CAS takes it from ALIVE to DEAD: the death
+ * epoch moves at once, then DEAD -> FREE. The epoch moves after the slot left
+ * ALIVE (so `isAlive`'s cache, which read the epoch before it found the slot
+ * ALIVE, is dropped) and before the slot can be claimed again (so no cached
+ * token can stand for a new thread in it). The steps from the CAS to FREE
+ * are builtin calls only, with no function entry or loop back-edge between
+ * them where a `worker.terminate()` could stop the thread running them (the
+ * thread marking itself on exit while its parent terminates it).
  */
 export function markThreadDead(world: World, deadThreadId: number): void {
   const i32 = world.i32;
@@ -349,6 +358,7 @@ export function markThreadDead(world: World, deadThreadId: number): void {
     const b = world.slotBase(s);
     if (Atomics.load(i32, b + S_THREAD) !== deadThreadId + 1) continue;
     if (Atomics.compareExchange(i32, b + S_STATE, SLOT_ALIVE, SLOT_DEAD) !== SLOT_ALIVE) continue;
+    Atomics.add(i32, H_DEATH_EPOCH, 1);
     found = true;
     if (Atomics.load(i32, b + S_BLOCKED) === 0) Atomics.sub(i32, H_RUNNING, 1);
     // A thread terminated in the middle of a spin never ran its spinEnd: give
@@ -359,7 +369,6 @@ export function markThreadDead(world: World, deadThreadId: number): void {
     Atomics.store(i32, b + S_STATE, SLOT_FREE);
   }
   if (!found) return;
-  Atomics.add(i32, H_DEATH_EPOCH, 1);
   for (let s = 0; s < MAX_SLOTS; s++) {
     const b = world.slotBase(s);
     if (Atomics.load(i32, b + S_STATE) !== SLOT_ALIVE) continue;
