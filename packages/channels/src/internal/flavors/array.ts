@@ -34,10 +34,7 @@
  * operation treats it as full / empty (the owner's own flag check, below,
  * wakes it); a non-blocking one waits the few instructions until it is done.
  * A send that fails after its reservation (carrier.ts) publishes a HOLE,
- * which receivers skip. A thread terminated between its CAS and its store
- * leaves its slot BUSY for good: a non-blocking operation that waits on it
- * for BUSY_GIVE_UP_MS throws OwnerDiedError (a blocking one stays parked,
- * as it would for a partner that never comes).
+ * which receivers skip.
  *
  * ## Invariants
  * - HEAD <= TAIL (as positions); TAIL - HEAD <= CAP; values leave in position
@@ -108,7 +105,6 @@
  * publish (DESIGN.md: 3x slower than a flag).
  */
 import * as substrate from '@gocsp/core/internal';
-import { OwnerDiedError } from '@gocsp/core';
 import { errors, rejected } from '../../errors.js';
 import { HOLE, W32 } from '../carrier.js';
 import {
@@ -541,24 +537,10 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     if (outcome === DELIVERED && Atomics.load(this.w, this.RW) !== 0) this.wakeReceiver();
   }
 
-  /** When the current busyWait began sleeping (Date.now()). */
-  private busySince = 0;
-
-  /**
-   * Waits out a BUSY slot (its owner is a few instructions from done):
-   * `spins` counts the caller's tries so far. A slot BUSY for
-   * BUSY_GIVE_UP_MS means its owner's thread was terminated between its CAS
-   * and its store: nothing can release that slot, so the channel is
-   * unusable and this throws OwnerDiedError instead of waiting for ever.
-   */
+  /** Waits out a BUSY slot (its owner is a few instructions from done). */
   private busyWait(spins: number): void {
-    if (spins < BUSY_SPINS) relax();
-    else {
-      const now = Date.now();
-      if (spins === BUSY_SPINS) this.busySince = now;
-      else if (now - this.busySince > BUSY_GIVE_UP_MS) throw busyDied();
-      Atomics.wait(pauseCell, 0, 0, 1); // a descheduled owner: let it run
-    }
+    if (spins < 1000) relax();
+    else Atomics.wait(pauseCell, 0, 0, 1); // a descheduled owner: let it run
   }
 
   // ---- the facade's operations -----------------------------------------------
@@ -946,21 +928,6 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       head = this.next(head);
     }
   }
-}
-
-/** busyWait's polls before it sleeps 1 ms between tries. */
-const BUSY_SPINS = 1000;
-
-/**
- * How long a non-blocking operation waits out one BUSY slot before it calls
- * the slot's owner dead (zero.ts gives a CLAIM as long).
- */
-const BUSY_GIVE_UP_MS = 10_000;
-
-function busyDied(): Error {
-  return new OwnerDiedError(
-    `a slot of this buffered channel stayed reserved for ${BUSY_GIVE_UP_MS / 1000} s: the thread that reserved it to send or receive was terminated in between, and nothing can release it; the channel is unusable: recreate it`,
-  );
 }
 
 /** A cell nobody notifies: Atomics.wait on it is a sleep. */
