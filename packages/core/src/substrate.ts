@@ -21,6 +21,7 @@ export {
   N_D,
   H_SPINNING,
 } from './internal/world.js';
+export { fastLoad } from './internal/world.js';
 export type { Token } from './internal/world.js';
 export { defaultWorld, adoptWorld, knownWorlds } from './internal/worlds.js';
 export { ilock, itryLock, iunlock } from './internal/ilock.js';

@@ -80,7 +80,7 @@
  * ## Loads that need not be Atomics on x86 (TSO)
  * Per value, a sender reads R_WAITING after its publish, a receiver reads
  * the head slot's stamp before its CAS and S_WAITING after its release. On
- * x64 / ia32 these are plain typed-array reads (`fastLoad` below): V8's
+ * x64 / ia32 these are plain typed-array reads (core's `fastLoad`): V8's
  * Atomics.load there is itself a plain MOV, sequentially consistent because
  * x86 orders every load after each earlier locked instruction (the XCHG of
  * Atomics.store, the LOCK CMPXCHG of a CAS) and after each earlier load; a
@@ -134,7 +134,7 @@ import {
 } from './shared.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
-const { spinUntil, freeNode, wakeNode, relax, wakeAll } = substrate;
+const { spinUntil, freeNode, wakeNode, relax, wakeAll, fastLoad } = substrate;
 
 export const HEAD = HEADER_WORDS;
 export const TAIL = HEADER_WORDS + 16;
@@ -151,18 +151,6 @@ const OK = 0;
 const BUSY: unique symbol = Symbol('busy');
 
 const RESOLVED = Promise.resolve();
-
-/** x86's memory order (TSO): the per-value flag and stamp loads may be plain (file header). */
-const TSO = process.arch === 'x64' || process.arch === 'ia32';
-
-/**
- * A per-value load of the fast paths (a waiter flag after a publish or
- * release, the head stamp before the claim's CAS): plain on x86, else
- * Atomics.load (file header). Not for spin loops.
- */
-function fastLoad(w: Int32Array, i: number): number {
-  return TSO ? w[i]! : Atomics.load(w, i);
-}
 
 /**
  * A *Sync operation that finds the ring full / empty polls it RING_POLLS

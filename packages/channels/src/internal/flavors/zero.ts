@@ -139,7 +139,7 @@ import {
 } from './shared.js';
 
 // Bound once: the package's CommonJS namespace reads every export through a getter.
-const { wakeNode, freeNode, wakeAll, relax, spinFor } = substrate;
+const { wakeNode, freeNode, wakeAll, relax, spinFor, fastLoad } = substrate;
 
 /** The inline slot (file header). */
 export const IW = HEADER_WORDS;
@@ -190,9 +190,6 @@ function claimDied(): Error {
 const INLINE_POLLS = 2000;
 
 const RESOLVED = Promise.resolve();
-
-/** x86's memory order (TSO): freshIW's first read may be plain. */
-const TSO = process.arch === 'x64' || process.arch === 'ia32';
 
 /** The allocation error of the last failed `queueOrUnlock`. */
 let lastQueueError: unknown;
@@ -258,10 +255,9 @@ export class ZeroChan<T = unknown> extends SharedChan<T> {
    */
   private freshIW(): number {
     const i = this.i32;
-    // The first read may be plain on x86 (array.ts, "Loads that need not be
-    // Atomics on x86"): whatever it sees, a CAS checks before anything is
-    // written. The polls after it stay Atomics.load.
-    let s = TSO ? i[IW]! : Atomics.load(i, IW);
+    // Whatever the first read sees, a CAS checks before anything is
+    // written; the polls after it stay Atomics.load (a spin loop).
+    let s = fastLoad(i, IW);
     for (let k = 0; k < SETTLE_POLLS && (s & I_STATE) >= I_CLAIM; k++) {
       relax();
       s = Atomics.load(i, IW);
