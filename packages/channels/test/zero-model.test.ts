@@ -1084,31 +1084,20 @@ const BOUND = STRESSED ? 4 : 3;
 const BIG_BOUND = STRESSED ? 3 : 2;
 
 describe("zero flavor's inline slot: every schedule with a few preemptions", () => {
-  for (const [bound, list] of [
-    [BOUND, SCENARIOS],
-    [BIG_BOUND, BIG_SCENARIOS],
+  // OWNER_*: thread 0 starts named in IW_OWNER (the one-CAS claim).
+  for (const [bound, list, setup, how] of [
+    [BOUND, SCENARIOS, {}, ''],
+    [BIG_BOUND, BIG_SCENARIOS, {}, ''],
+    [BOUND, OWNER_SCENARIOS, { lastInline: 0 }, ', thread 0 the last inline'],
+    [BIG_BOUND, BIG_OWNER_SCENARIOS, { lastInline: 0 }, ', thread 0 the last inline'],
   ] as const) {
     for (const [name, spec] of list) {
-      it(`${name} (at most ${bound} preemptions)`, () => {
-        const r = explore(spec, bound);
+      it(`${name}${how} (at most ${bound} preemptions)`, () => {
+        const r = explore(spec, bound, setup);
         expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
         expect(r.runs).toBeGreaterThan(100);
       });
     }
-  }
-  for (const [name, spec] of OWNER_SCENARIOS) {
-    it(`${name}, thread 0 the last inline (at most ${BOUND} preemptions)`, () => {
-      const r = explore(spec, BOUND, { lastInline: 0 });
-      expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
-      expect(r.runs).toBeGreaterThan(100);
-    });
-  }
-  for (const [name, spec] of BIG_OWNER_SCENARIOS) {
-    it(`${name}, thread 0 the last inline (at most ${BIG_BOUND} preemptions)`, () => {
-      const r = explore(spec, BIG_BOUND, { lastInline: 0 });
-      expect(r.error, r.trace?.slice(-40).join('\n')).toBeUndefined();
-      expect(r.runs).toBeGreaterThan(100);
-    });
   }
 
   // The search bites: each planted bug is found.
