@@ -27,6 +27,10 @@ const CONTENDED = 1 << 31;
 const OWNER_MASK = ~CONTENDED;
 const SPINS = 400;
 const WAIT_MS = 20;
+/** primeLockFeedback's calls: V8 gives a function its feedback vector after a few calls. */
+const PRIME_CALLS = 16;
+/** The word of primeLockFeedback(), private to each thread. */
+const primeWord = new Int32Array(new SharedArrayBuffer(4));
 
 /** Takes the lock at `i32[idx]` for the calling thread (`world.token`). */
 export function ilock(world: World, i32: Int32Array, idx: number): void {
@@ -44,6 +48,7 @@ export function iunlock(i32: Int32Array, idx: number): void {
 }
 
 function ilockSlow(world: World, i32: Int32Array, idx: number): void {
+  if (i32 === primeWord) return; // primeLockFeedback(): nothing to take
   const me = world.token;
   // Critical sections are short: poll (paced) for a while before sleeping,
   // since a sleep and its wake-up cost ~30 us here (measured: with 200 tight
@@ -77,5 +82,31 @@ function ilockSlow(world: World, i32: Int32Array, idx: number): void {
         );
       }
     }
+  }
+}
+
+/**
+ * Takes ilock's slow call and iunlock's notify on a private word, once a
+ * thread has its token in a world (claimSlot).
+ *
+ * V8 records type feedback only for code that ran, and TurboFan compiles a
+ * branch without feedback as a deoptimization. ilock and iunlock are inlined
+ * into the scheduler's and the heap's hot functions, so without this the
+ * first contended lock after those were optimized throws each one's code
+ * away, and a busy process pays the recompiles on the cores its threads
+ * need (measured: the first timed pass of sched-spawn-tiny-pm recompiled a
+ * dozen functions for it).
+ *
+ * @example
+ * ```ts
+ * claimSlot(world); // calls primeLockFeedback(world) once the token is set
+ * ```
+ */
+export function primeLockFeedback(world: World): void {
+  for (let i = 0; i < PRIME_CALLS; i++) {
+    primeWord[0] = 1;
+    ilock(world, primeWord, 0); // ilockSlow returns at once for primeWord
+    primeWord[0] = CONTENDED;
+    iunlock(primeWord, 0); // notifies nobody
   }
 }

@@ -84,6 +84,7 @@
 import { threadId } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { CapacityError, SharedHandleError } from '../errors.js';
+import { primeLockFeedback } from './ilock.js';
 
 /**
  * x86's memory order (TSO): a load is not reordered with other loads, nor
@@ -348,6 +349,7 @@ export function claimSlot(world: World): void {
     Atomics.add(i32, H_JOINS, 1);
     world.slot = s;
     world.token = (gen << 8) | s;
+    primeLockFeedback(world);
     return;
   }
   throw new CapacityError(

@@ -130,7 +130,10 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number, what: strin
   for (let k = 0; inline && k < n; k++) {
     const a = args[k];
     if (typeof a === 'number') {
-      if ((a | 0) === a && (a !== 0 || 1 / a > 0)) continue; // ARG_INT (-0 is not one)
+      // ARG_INT, but not -0. The division runs for every int, not only for
+      // 0: code that ran has type feedback, and a 0 (each loop's first
+      // i) would otherwise throw away newG's optimized code.
+      if ((a | 0) === a && 1 / a !== -Infinity) continue;
       if (n === 1) kinds = ARG_F64;
       else inline = false;
     } else if (

@@ -169,13 +169,14 @@ class M implements MRole {
       answerIfAsked(); // a goroutine dump request (runtime/diag.ts): one load when there is none
       if (Atomics.load(i32, p + P_STATUS) === P_RETIRING) return this.retire();
       let g = this.findRunnable();
+      if (g === 0 && (this.spinning || this.startSpinning())) g = this.spin();
       if (g === 0) {
-        g = await this.idle();
+        g = await this.park();
         if (g === 0) continue;
       }
       // Go's resetspinning: a waker may have handed us a spinning count
       // (IDLE_CLAIMED, see unidle) and we found work on the first look, not in
-      // idle()'s spin loop. Give the count back now (waking another M if work
+      // spin()'s loop. Give the count back now (waking another M if work
       // is left): an M keeping it while it runs a long goroutine makes every
       // wakep (spawns, sysmon's stuck-P rescue) a no-op, and the Gs queued
       // behind that goroutine would never be stolen.
@@ -269,26 +270,33 @@ class M implements MRole {
     if (left === 0 && this.sc.anyRunnable()) wakep(this.sc);
   }
 
-  /** Nothing to run: spin for a moment, then park until woken. Returns a G or 0. */
-  private async idle(): Promise<number> {
-    const { sc, p, i32 } = this;
-    if (this.spinning || this.startSpinning()) {
-      i32[p + P_N_SPINS] = i32[p + P_N_SPINS]! + 1;
-      const end = performance.now() + SPIN_MS;
-      for (let polls = 1; ; polls++) {
-        const g = this.findRunnable();
-        if (g !== 0) {
-          this.stopSpinning();
-          return g;
-        }
-        if ((polls & 7) === 0 && performance.now() > end) break;
-        for (let k = 0; k < 20; k++) relax();
-      }
-      this.stopSpinning();
-      const g = this.findRunnable();
-      if (g !== 0) return g;
+  /**
+   * Nothing to run and this M holds a spinning count: polls the queues for
+   * SPIN_MS, then gives the count back. Returns a G or 0. Kept apart from
+   * park() and synchronous: the loop is what gets hot, and TurboFan compiles
+   * it on every M without park()'s cold code (whose paths, first taken after
+   * the compile, would throw the code away for lack of type feedback).
+   */
+  private spin(): number {
+    const { p, i32 } = this;
+    i32[p + P_N_SPINS] = i32[p + P_N_SPINS]! + 1;
+    const end = performance.now() + SPIN_MS;
+    let g: number;
+    for (let polls = 1; ; polls++) {
+      g = this.findRunnable();
+      if (g !== 0 || ((polls & 7) === 0 && performance.now() > end)) break;
+      for (let k = 0; k < 20; k++) relax();
     }
-    // Park.
+    // One way out for both endings: the loop is compiled on stack (OSR)
+    // while it spins, and an exit path of its own that had not run yet would
+    // be compiled without feedback, to be thrown away when first taken.
+    this.stopSpinning();
+    return g !== 0 ? g : this.findRunnable();
+  }
+
+  /** Nothing to run: parks until woken. Returns 0 (the caller looks for work again). */
+  private async park(): Promise<number> {
+    const { sc, p, i32 } = this;
     i32[p + P_N_PARKS] = i32[p + P_N_PARKS]! + 1;
     const v = Atomics.load(i32, p + P_WAKE);
     Atomics.store(i32, p + P_IDLE, IDLE_PARKED);

@@ -449,22 +449,23 @@ export class Sched {
     const s = this.s;
     if (Atomics.load(i32, s + SC_GQ_SIZE) === 0) return 0;
     this.lock();
+    // One way out of the lock: the queue emptied since the check above is
+    // rare, and a return of its own would be code that TurboFan compiled
+    // without type feedback (it throws the whole function away when taken).
     const size = i32[s + SC_GQ_SIZE]!;
-    if (size === 0) {
-      this.unlock();
-      return 0;
-    }
-    const np = Math.max(1, i32[s + SC_NP]!);
-    let n = Math.min(size, Math.floor(size / np) + 1, RUNQ_SIZE / 2);
+    let n = Math.min(size, Math.floor(size / Math.max(1, i32[s + SC_NP]!)) + 1, RUNQ_SIZE / 2);
     if (max > 0) n = Math.min(n, max);
-    const first = i32[s + SC_GQ_HEAD]!;
-    let last = first;
-    for (let i = 1; i < n; i++) last = i32[last + G_LINK]!;
-    const rest = i32[last + G_LINK]!;
-    i32[s + SC_GQ_HEAD] = rest;
-    if (rest === 0) i32[s + SC_GQ_TAIL] = 0;
-    Atomics.sub(i32, s + SC_GQ_SIZE, n);
+    const first = n > 0 ? i32[s + SC_GQ_HEAD]! : 0;
+    if (n > 0) {
+      let last = first;
+      for (let i = 1; i < n; i++) last = i32[last + G_LINK]!;
+      const rest = i32[last + G_LINK]!;
+      i32[s + SC_GQ_HEAD] = rest;
+      if (rest === 0) i32[s + SC_GQ_TAIL] = 0;
+      Atomics.sub(i32, s + SC_GQ_SIZE, n);
+    }
     this.unlock();
+    if (n === 0) return 0;
     i32[p + P_N_GLOBAL] = i32[p + P_N_GLOBAL]! + n;
     let g = i32[first + G_LINK]!;
     for (let i = 1; i < n; i++) {
