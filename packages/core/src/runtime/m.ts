@@ -171,8 +171,8 @@ class M implements MRole {
       let g = this.findRunnable();
       if (g === 0 && (this.spinning || this.startSpinning())) g = this.spin();
       if (g === 0) {
-        g = await this.park();
-        if (g === 0) continue;
+        await this.park();
+        continue;
       }
       // Go's resetspinning: a waker may have handed us a spinning count
       // (IDLE_CLAIMED, see unidle) and we found work on the first look, not in
@@ -294,8 +294,8 @@ class M implements MRole {
     return g !== 0 ? g : this.findRunnable();
   }
 
-  /** Nothing to run: parks until woken. Returns 0 (the caller looks for work again). */
-  private async park(): Promise<number> {
+  /** Nothing to run: parks until woken (the caller then looks for work again). */
+  private async park(): Promise<void> {
     const { sc, p, i32 } = this;
     i32[p + P_N_PARKS] = i32[p + P_N_PARKS]! + 1;
     const v = Atomics.load(i32, p + P_WAKE);
@@ -311,7 +311,7 @@ class M implements MRole {
       this.unidle();
       if (Atomics.load(i32, p + P_ACK) !== sc.get(SC_PROBE)) this.answerProbe();
       answerIfAsked();
-      return 0;
+      return;
     }
     if (this.trace) traceEvent(this, 'park', {});
     quiet();
@@ -335,7 +335,6 @@ class M implements MRole {
     this.wakeUp = undefined;
     Atomics.add(i32, H_RUNNING, 1);
     this.unidle();
-    return 0;
   }
 
   /** Leaves the idle state after a wake (taking over a spinning count if a waker handed one). */
