@@ -99,6 +99,25 @@ describe('toShared / fromShared', () => {
   });
 });
 
+describe('reviveRef', () => {
+  it('gives back the references handed over in one job together, when its microtasks run', async () => {
+    const c = new Cell();
+    const { world, ref } = c[substrate.kShared];
+    expect(substrate.refsOf(world, ref)).toBe(1);
+    for (let i = 0; i < 100; i++) substrate.retain(world, ref); // 100 copies in flight
+    for (let i = 0; i < 100; i++) expect(substrate.reviveRef(world, ref, true)).toBe(c);
+    // The first is given back at once; the 99 others are owed until the job ends.
+    expect(substrate.refsOf(world, ref)).toBe(100);
+    expect(substrate.reviveRef(world, ref, false)).toBe(c); // takes nothing: this thread holds one
+    await Promise.resolve();
+    expect(substrate.refsOf(world, ref)).toBe(1);
+    // A new job starts from the weak table again.
+    substrate.retain(world, ref);
+    expect(substrate.reviveRef(world, ref, true)).toBe(c);
+    expect(substrate.refsOf(world, ref)).toBe(1);
+  });
+});
+
 describe('core knows no type by name', () => {
   it("no source file of core names a type of the packages above it ('chan.Channel', 'sync.Mutex', ...)", () => {
     const src = fileURLToPath(new URL('../src/', import.meta.url));

@@ -69,10 +69,15 @@ export function retain(world: World, p: number): void {
 
 /** Gives back one reference; frees the block (and releases its child) at zero. */
 export function release(world: World, p: number): void {
+  releaseN(world, p, 1);
+}
+
+/** Gives back `n` references at once; frees the block (and releases its child) at zero. */
+export function releaseN(world: World, p: number, n: number): void {
   const i32 = world.i32;
-  const before = Atomics.sub(i32, p + O_REFS, 1);
-  if (before > 1) return;
-  if (before < 1)
+  const before = Atomics.sub(i32, p + O_REFS, n);
+  if (before > n) return;
+  if (before < n)
     throw new Error(`gocsp object ${p} released more often than retained: a bug in gocsp`);
   const meta = Atomics.load(i32, p + O_META);
   const child = i32[p + O_CHILD]!;

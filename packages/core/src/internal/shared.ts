@@ -12,7 +12,7 @@
  */
 import { SharedHandleError } from '../errors.js';
 import { threadState } from './env.js';
-import { pin, release, retain, typeIdOf } from './object.js';
+import { pin, release, releaseN, retain, typeIdOf } from './object.js';
 import { adoptWorld, knownWorlds } from './worlds.js';
 import { loadTypeModule, noteTypeModule } from './types.js';
 import type { World } from './world.js';
@@ -123,9 +123,17 @@ export function rememberObject(world: World, ref: number, obj: object): void {
  * without, a reference is taken if a new JS object has to be made.
  */
 export function reviveRef(world: World, ref: number, consume: boolean): object {
+  if (world === hotWorld) {
+    const obj = hot.get(ref);
+    if (obj !== undefined) {
+      if (consume) owed.set(ref, (owed.get(ref) ?? 0) + 1);
+      return obj;
+    }
+  }
   const live = revivedIn(world).get(ref)?.deref();
   if (live !== undefined) {
     if (consume) release(world, ref);
+    noteHot(world, ref, live);
     return live;
   }
   const typeId = typeIdOf(world, ref);
@@ -134,6 +142,38 @@ export function reviveRef(world: World, ref: number, consume: boolean): object {
   const obj = t.revive(world, ref);
   rememberObject(world, ref, obj);
   return obj;
+}
+
+/**
+ * The objects revived in this job, held strongly until its microtasks run
+ * (WeakRef.deref keeps its target until then anyway), and the references
+ * handed over for them meanwhile, given back together at that point: a
+ * thread that starts many goroutines with the same shared argument (a
+ * channel, a WaitGroup) then makes one weak lookup and one atomic
+ * subtraction per object and job, instead of one each per goroutine on a
+ * counter the spawning thread keeps adding to.
+ */
+let hotWorld: World | undefined;
+const hot = new Map<number, object>();
+const owed = new Map<number, number>();
+
+function noteHot(world: World, ref: number, obj: object): void {
+  if (world !== hotWorld) {
+    if (hotWorld !== undefined) flushHot();
+    else queueMicrotask(flushHot);
+    hotWorld = world;
+  }
+  hot.set(ref, obj);
+}
+
+function flushHot(): void {
+  const world = hotWorld;
+  hotWorld = undefined;
+  hot.clear();
+  if (world === undefined || owed.size === 0) return;
+  const due = [...owed];
+  owed.clear();
+  for (const [ref, n] of due) releaseN(world, ref, n);
 }
 
 /** The reviver of `typeId`, loading the package that defines it if this thread has not (types.ts). */
