@@ -116,6 +116,20 @@ describe('reviveRef', () => {
     expect(substrate.reviveRef(world, ref, true)).toBe(c);
     expect(substrate.refsOf(world, ref)).toBe(1);
   });
+
+  it('owes a bounded number of references in a job that does not end (a loop of recvSync)', async () => {
+    const c = new Cell();
+    const { world, ref } = c[substrate.kShared];
+    let most = 0;
+    for (let i = 0; i < 100_000; i++) {
+      substrate.retain(world, ref);
+      substrate.reviveRef(world, ref, true);
+      most = Math.max(most, substrate.refsOf(world, ref));
+    }
+    expect(most).toBeLessThanOrEqual(1025); // this thread's own reference and at most 1024 owed
+    await Promise.resolve();
+    expect(substrate.refsOf(world, ref)).toBe(1);
+  });
 });
 
 describe('core knows no type by name', () => {

@@ -126,7 +126,15 @@ export function reviveRef(world: World, ref: number, consume: boolean): object {
   if (world === hotWorld) {
     const obj = hot.get(ref);
     if (obj !== undefined) {
-      if (consume) owed.set(ref, (owed.get(ref) ?? 0) + 1);
+      if (consume) {
+        const n = (owed.get(ref) ?? 0) + 1;
+        // A thread that never returns to its event loop (a loop of
+        // recvSync) would owe without limit, and the count is an Int32.
+        if (n >= OWED_MAX) {
+          owed.delete(ref);
+          releaseN(world, ref, n);
+        } else owed.set(ref, n);
+      }
       return obj;
     }
   }
@@ -154,6 +162,8 @@ export function reviveRef(world: World, ref: number, consume: boolean): object {
  * counter the spawning thread keeps adding to.
  */
 let hotWorld: World | undefined;
+/** References owed for one object that are given back at once, job or not. */
+const OWED_MAX = 1024;
 const hot = new Map<number, object>();
 const owed = new Map<number, number>();
 
