@@ -157,9 +157,10 @@ export function reviveRef(world: World, ref: number, consume: boolean): object {
  * (WeakRef.deref keeps its target until then anyway), and the references
  * handed over for them meanwhile, given back together at that point: a
  * thread that starts many goroutines with the same shared argument (a
- * channel, a WaitGroup) then makes one weak lookup and one atomic
- * subtraction per object and job, instead of one each per goroutine on a
- * counter the spawning thread keeps adding to.
+ * channel, a WaitGroup) then makes one weak lookup and two atomic
+ * subtractions per object and job (the first revival's, then the owed ones
+ * together), instead of one each per goroutine on a counter the spawning
+ * thread keeps adding to.
  */
 let hotWorld: World | undefined;
 /** References owed for one object that are given back at once, job or not. */

@@ -35,6 +35,7 @@ import { role, type HostRole } from './role.js';
 import { traceEvent } from './trace.js';
 import {
   ARG_F64,
+  isInt32,
   ARG_REF,
   G_ARGS,
   G_CLASS,
@@ -130,10 +131,7 @@ function newG(sc: Sched, fn: unknown, args: unknown[], done: number, what: strin
   for (let k = 0; inline && k < n; k++) {
     const a = args[k];
     if (typeof a === 'number') {
-      // ARG_INT, but not -0. The division runs for every int, not only for
-      // 0: code that ran has type feedback, and a 0 (each loop's first
-      // i) would otherwise throw away newG's optimized code.
-      if ((a | 0) === a && 1 / a !== -Infinity) continue;
+      if (isInt32(a)) continue; // ARG_INT
       if (n === 1) kinds = ARG_F64;
       else inline = false;
     } else if (

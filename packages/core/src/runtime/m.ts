@@ -49,6 +49,7 @@ import { inheritLoaders } from './loaders.js';
 import { role, type MRole } from './role.js';
 import {
   ARG_INT,
+  isInt32,
   ARG_REF,
   G_ARGS,
   G_CLASS,
@@ -655,7 +656,7 @@ function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
  * run at full speed instead of on doubles, measured 4x). -0 stays -0.
  */
 function smallest(x: number): number {
-  return (x | 0) === x && (x !== 0 || 1 / x > 0) ? x | 0 : x;
+  return isInt32(x) ? x | 0 : x;
 }
 
 /** Entry of an M worker (worker.ts). */

@@ -192,6 +192,21 @@ export const ARG_INT = 0;
 export const ARG_REF = 1;
 export const ARG_F64 = 2;
 
+/**
+ * True for an int32 that is not -0: what travels as ARG_INT and what a
+ * float64 slot reads back as a small integer. The division runs for every
+ * int, not only for 0: code that ran has type feedback, and a 0 (a spawn
+ * loop's first i) would otherwise throw away its caller's optimized code.
+ *
+ * @example
+ * ```ts
+ * isInt32(5); // true; isInt32(-0), isInt32(0.5), isInt32(2 ** 31): false
+ * ```
+ */
+export function isInt32(x: number): boolean {
+  return (x | 0) === x && 1 / x !== -Infinity;
+}
+
 /** G_META of a queued G holding `n` inline arguments of kinds `kinds` (2 bits each). */
 export function queuedMeta(n: number, kinds: number): number {
   return (n << 8) | (kinds << 10);
@@ -455,8 +470,9 @@ export class Sched {
     const size = i32[s + SC_GQ_SIZE]!;
     let n = Math.min(size, Math.floor(size / Math.max(1, i32[s + SC_NP]!)) + 1, RUNQ_SIZE / 2);
     if (max > 0) n = Math.min(n, max);
-    const first = n > 0 ? i32[s + SC_GQ_HEAD]! : 0;
+    let first = 0;
     if (n > 0) {
+      first = i32[s + SC_GQ_HEAD]!;
       let last = first;
       for (let i = 1; i < n; i++) last = i32[last + G_LINK]!;
       const rest = i32[last + G_LINK]!;
