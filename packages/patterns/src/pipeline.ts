@@ -16,13 +16,14 @@
  * when its last worker has taken the last value.
  */
 import { gomaxprocs, type AnyFn, type TaskRef } from '@gocsp/core';
-import { chan, Channel } from '@gocsp/channels';
+import { chan, Channel, codecs } from '@gocsp/channels';
 import { AtomicInt32, WaitGroup } from '@gocsp/sync';
 import { Context, background, cancelWithCause, cause, withCancel } from './context.js';
 import { errors } from './errors.js';
 import { closeQuietly } from './internal/flow.js';
 import { END, MAX_BATCH, Reader, STOP, WAIT, Writer, type Link } from './internal/link.js';
 import {
+  MAX_PIECE,
   STAGE,
   launchAll,
   linksOf,
@@ -237,17 +238,32 @@ function startGoStage(spec: TaskSpec | TaskSpec[], o: Required<StageOptions>, ru
     }
     return;
   }
-  // Ordered with n workers: input -> dispatcher -> ins[k] -> worker k -> outs[k] -> collector -> output.
+  // Ordered with n workers: input -> dispatcher -> ins[k] -> worker k -> outs[k] -> collector -> output,
+  // and dispatcher -> order -> collector: which worker has each piece (routines.ts).
+  // A worker's input holds a few pieces, so that a faster worker is handed
+  // more of them as it makes room. Its output holds `buffer` values across
+  // the workers: a piece of slow values comes out a value per message (work,
+  // aligned), and with room for a few only, a faster worker would wait for
+  // the collector, which waits for the slower one's piece, at every piece.
   const cap = Math.max(2, Math.ceil(o.buffer / (MAX_BATCH * n)));
+  const outCap = Math.max(2, Math.ceil(o.buffer / (MAX_PIECE * n)));
   const ins: Link[] = Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
-  const outs: Link[] = Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
+  const outs: Link[] = Array.from({ length: n }, () => ({
+    ch: chan<unknown>(outCap),
+    batch: PIECE,
+  }));
+  // Room for every piece that can be in flight (queued, in hand, or with results waiting).
+  const order: Link = {
+    ch: chan<number>(n * (cap + 1 + outCap) + 1, { codec: codecs.int32 }),
+    batch: 0,
+  };
   wg.add(n + 2);
   // Workers first, so that the round-robin over the Ps spreads them.
   for (let k = 0; k < n; k++) {
     launches.push(routine('worker', spec, STAGE, ins[k]!, outs[k]!, ctx, wg, null, true));
   }
-  launches.push(routine('dispatcher', input, ins, ctx, wg));
-  launches.push(routine('collector', outs, output, ctx, wg, true));
+  launches.push(routine('dispatcher', input, ins, order, ctx, wg));
+  launches.push(routine('collector', outs, output, ctx, wg, true, order));
 }
 
 /**

@@ -25,18 +25,25 @@
  *   Workers sharing one output close it when the last one ends (`left`).
  *   An `aligned` worker (behind a dispatcher) sends each input piece's
  *   results as `[values, last]` messages, the piece's last one flagged, so
- *   that the collector can follow the round-robin.
+ *   that the collector knows when to move on to the next piece.
  * - `dispatcher` / `collector`: order preservation with N workers: the
  *   dispatcher cuts what it takes into pieces (at least N when it can, at
- *   most MAX_PIECE values each) and hands them to the workers round-robin;
- *   the collector reads the workers' outputs in the same round-robin order.
+ *   most MAX_PIECE values each) and hands each to the first worker, from
+ *   the one after the last, whose input has room (if none has, to the
+ *   first that makes room), and tells the collector which one on the
+ *   `order` link; the collector reads the workers' outputs in that order.
  *   Memory stays bounded by the channels' capacities; no reorder buffer.
- *   Small pieces keep the workers evenly loaded and the ordering bubbles
- *   small (a slow piece holds back the pieces after it).
+ *   A faster worker takes more pieces: goroutines never move between
+ *   threads, and the cores of a VM do not run at one speed (two workers
+ *   running the same task on the two Ps here took 2.7 and 3.0 ms a call,
+ *   for seconds at a time, either way round), so a fixed round-robin would
+ *   hold both to the slower one's pace. Small pieces keep the workers
+ *   evenly loaded and the ordering bubbles small (a slow piece holds back
+ *   the pieces after it).
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
-import { chan } from '@gocsp/channels';
+import { chan, onRecv, onSend, select, type Channel } from '@gocsp/channels';
 import { go, gomaxprocs } from '@gocsp/core';
 import * as substrate from '@gocsp/core/internal';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
@@ -398,7 +405,7 @@ async function worker(
 }
 
 /** Largest piece the dispatcher hands one worker (smaller pieces, smaller ordering bubbles). */
-const MAX_PIECE = 4;
+export const MAX_PIECE = 4;
 
 /** Cuts `vs` into pieces of (nearly) equal size, at least `n` of them if it can, each at most MAX_PIECE. */
 function cut(vs: unknown[], n: number): unknown[][] {
@@ -438,10 +445,40 @@ class Slice {
 const SLICE_MS = 2;
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-async function dispatcher(input: Link, outs: Link[], ctx: Context, wg: WaitGroup): Promise<void> {
+/**
+ * Hands `piece` to the first of `outs`, from `k` on, with room for it; if
+ * none has, to whichever makes room first. The index of the one that took
+ * it, or -1 if `done` closed first (then none did).
+ */
+function hand(
+  outs: Link[],
+  piece: unknown[],
+  k: number,
+  done: Channel<void>,
+): number | Promise<number> {
+  const n = outs.length;
+  for (let i = 0; i < n; i++) {
+    const j = (k + i) % n;
+    if (outs[j]!.ch.trySend(piece)) return j;
+  }
+  return select([...outs.map((o, j) => onSend(o.ch, piece, () => j)), onRecv(done, () => -1)]);
+}
+
+/**
+ * Cuts the input into pieces and hands them to the workers `outs`, each to
+ * one with room (`hand`), naming on `order` the worker of each piece for the
+ * collector (see the file header). Exported for its tests (test/dispatch.test.ts).
+ * @internal
+ */
+export async function dispatcher(
+  input: Link,
+  outs: Link[],
+  order: Link,
+  ctx: Context,
+  wg: WaitGroup,
+): Promise<void> {
   const done = ctx.done();
   const r = new Reader(input, done);
-  const ws = outs.map((o) => new Writer(o, done));
   const n = outs.length;
   let k = 0;
   try {
@@ -462,36 +499,65 @@ async function dispatcher(input: Link, outs: Link[], ctx: Context, wg: WaitGroup
         }
       }
       for (const piece of cut(chunk, n)) {
-        if (!(await ws[k]!.pushAll(piece))) return;
-        k = (k + 1) % n;
+        let to = hand(outs, piece, k, done);
+        if (to instanceof Promise) to = await to;
+        if (to < 0) return;
+        // After the piece: every entry the collector reads names a piece
+        // already handed out, so a full `order` only waits for it to catch up.
+        let ok = put(order.ch, to, done);
+        if (ok instanceof Promise) ok = await ok;
+        if (!ok) return;
+        k = (to + 1) % n;
       }
     }
   } catch (e) {
     cancelWithCause(ctx, e);
   } finally {
     for (const o of outs) closeQuietly(o.ch);
+    closeQuietly(order.ch);
     wg.done();
   }
 }
 
 /**
- * Reads the workers' outputs round-robin: `framed`, their [values, last]
- * messages (see `work`, aligned; moving on after each `last`); else one value
- * per message (a pool's ordered results).
+ * Reads the workers' outputs in order: `framed`, their [values, last]
+ * messages (see `work`, aligned), a piece at a time, from the worker that
+ * `order` names for each piece (see `dispatcher`); else one value per
+ * message, round-robin (a pool's ordered results: job i went to worker
+ * i mod N). Exported for its tests (test/dispatch.test.ts).
+ * @internal
  */
-async function collector(
+export async function collector(
   ins: Link[],
   output: Link,
   ctx: Context,
   wg: WaitGroup,
   framed: boolean,
+  order: Link | null = null,
 ): Promise<void> {
   const done = ctx.done();
   const w = new Writer(output, done);
   const n = ins.length;
+  // The next message starts a piece whose worker `order` names.
+  let fresh = order !== null;
   try {
     for (let k = 0; ;) {
       if (ctx.err() !== undefined) return;
+      if (fresh) {
+        const t = order!.ch.tryRecv();
+        let next: unknown;
+        if (t !== undefined) next = t[1] ? t[0] : END;
+        else {
+          let f = w.flush();
+          if (f instanceof Promise) f = await f;
+          if (!f) return;
+          next = take(order!.ch, done);
+          if (next instanceof Promise) next = await next;
+        }
+        if (next === END) break; // every piece handed out was collected
+        k = next as number;
+        fresh = false;
+      }
       const ch = ins[k]!.ch;
       let m = ch.tryRecv();
       if (m === undefined) {
@@ -513,7 +579,10 @@ async function collector(
       }
       const [vs, last] = m[0] as [unknown[], number];
       if (vs.length > 0 && !(await w.pushAll(vs))) return;
-      if (last === 1) k = (k + 1) % n;
+      if (last === 1) {
+        if (order !== null) fresh = true;
+        else k = (k + 1) % n;
+      }
     }
     const f = w.flush();
     if (f instanceof Promise) await f;
@@ -616,9 +685,11 @@ export function linksOf(c: Launch): { reads: Link[]; writes: Link[] } {
     case 'worker':
       return { reads: [a[2] as Link], writes: [a[3] as Link] };
     case 'dispatcher':
-      return { reads: [a[0] as Link], writes: a[1] as Link[] };
-    case 'collector':
-      return { reads: a[0] as Link[], writes: [a[1] as Link] };
+      return { reads: [a[0] as Link], writes: [...(a[1] as Link[]), a[2] as Link] };
+    case 'collector': {
+      const order = a[5] as Link | null | undefined;
+      return { reads: [...(a[0] as Link[]), ...(order ? [order] : [])], writes: [a[1] as Link] };
+    }
   }
 }
 
