@@ -23,11 +23,11 @@ import { errors } from './errors.js';
 import { closeQuietly } from './internal/flow.js';
 import { END, MAX_BATCH, Reader, STOP, WAIT, Writer, type Link } from './internal/link.js';
 import {
-  MAX_PIECE,
   STAGE,
   launchAll,
   linksOf,
   markRemote,
+  orderedCaps,
   placement,
   routine,
   work,
@@ -47,7 +47,9 @@ export interface StageOptions {
    * Values the stage's output holds before the stage waits (default 256).
    * Between goroutine stages values move in batches of up to
    * min(buffer, 64), so a link holds about `buffer` values plus the batch
-   * being filled and the one being read: lower it for large values.
+   * being filled and the one being read: lower it for large values. An
+   * ordered stage with `concurrency` > 1 holds about as many again between
+   * its workers and the collector that restores the order.
    */
   buffer?: number;
   /**
@@ -240,23 +242,12 @@ function startGoStage(spec: TaskSpec | TaskSpec[], o: Required<StageOptions>, ru
   }
   // Ordered with n workers: input -> dispatcher -> ins[k] -> worker k -> outs[k] -> collector -> output,
   // and dispatcher -> order -> collector: which worker has each piece (routines.ts).
-  // A worker's input holds a few pieces, so that a faster worker is handed
-  // more of them as it makes room. Its output holds `buffer` values across
-  // the workers: a piece of slow values comes out a value per message (work,
-  // aligned), and with room for a few only, a faster worker would wait for
-  // the collector, which waits for the slower one's piece, at every piece.
-  const cap = Math.max(2, Math.ceil(o.buffer / (MAX_BATCH * n)));
-  const outCap = Math.max(2, Math.ceil(o.buffer / (MAX_PIECE * n)));
-  const ins: Link[] = Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
-  const outs: Link[] = Array.from({ length: n }, () => ({
-    ch: chan<unknown>(outCap),
-    batch: PIECE,
-  }));
-  // Room for every piece that can be in flight (queued, in hand, or with results waiting).
-  const order: Link = {
-    ch: chan<number>(n * (cap + 1 + outCap) + 1, { codec: codecs.int32 }),
-    batch: 0,
-  };
+  const caps = orderedCaps(o.buffer, n);
+  const links = (cap: number): Link[] =>
+    Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
+  const ins = links(caps.ins);
+  const outs = links(caps.outs);
+  const order: Link = { ch: chan<number>(caps.order, { codec: codecs.int32 }), batch: 0 };
   wg.add(n + 2);
   // Workers first, so that the round-robin over the Ps spreads them.
   for (let k = 0; k < n; k++) {

@@ -2,12 +2,15 @@
 // two workers of unequal speed, all run on this thread: the order is kept,
 // every value comes out once, and the faster worker takes more pieces than a
 // fixed round-robin would give it. Cancellation ends every loop.
+// The one test of this package that imports src rather than the built dist:
+// the loops it drives are internal, and run here without the worker runtime
+// (the same code runs on real threads in pipeline.test.ts).
 import { describe, expect, it } from 'vitest';
 import { chan, codecs, type Channel } from '@gocsp/channels';
 import { WaitGroup } from '@gocsp/sync';
 import { background, withCancel, type Context } from '../src/context.js';
 import type { Link } from '../src/internal/link.js';
-import { STAGE, collector, dispatcher, work } from '../src/internal/routines.js';
+import { STAGE, collector, dispatcher, orderedCaps, work } from '../src/internal/routines.js';
 import { delay, range, rng, scale, within } from './util.js';
 
 /** The batch limit of the links between a dispatcher, its workers and the collector (pipeline.ts). */
@@ -17,8 +20,9 @@ type Fn = (v: unknown) => unknown;
 
 /**
  * Feeds `values` through a dispatcher, one worker per fn and a collector,
- * the way pipeline.ts wires an ordered stage (channel capacities included).
- * The output channel, the group the loops belong to, and the context's cancel.
+ * the way pipeline.ts wires an ordered stage (channel capacities included,
+ * for the default `buffer`). The output channel, and the group the loops
+ * belong to.
  */
 function orderedStage(
   values: number[],
@@ -26,11 +30,11 @@ function orderedStage(
   ctx: Context,
 ): { out: Channel<unknown>; wg: WaitGroup } {
   const n = fns.length;
-  const cap = 2;
+  const caps = orderedCaps(256, n);
   const input: Link = { ch: chan<unknown>(16), batch: 0 };
-  const ins: Link[] = fns.map(() => ({ ch: chan<unknown>(cap), batch: PIECE }));
-  const outs: Link[] = fns.map(() => ({ ch: chan<unknown>(cap), batch: PIECE }));
-  const order: Link = { ch: chan<number>(n * (2 * cap + 2), { codec: codecs.int32 }), batch: 0 };
+  const ins: Link[] = fns.map(() => ({ ch: chan<unknown>(caps.ins), batch: PIECE }));
+  const outs: Link[] = fns.map(() => ({ ch: chan<unknown>(caps.outs), batch: PIECE }));
+  const order: Link = { ch: chan<number>(caps.order, { codec: codecs.int32 }), batch: 0 };
   const output: Link = { ch: chan<unknown>(16), batch: 0 };
   const wg = new WaitGroup();
   wg.add(n + 2);
@@ -79,7 +83,7 @@ describe('ordered stage: dispatcher and collector', () => {
     // ahead of the collector only by what the channels hold (a few pieces
     // per slow piece), so the slow one still takes some.
     expect(took[0]!).toBeGreaterThan(0);
-    expect(took[0]!).toBeLessThan(n * 0.45);
+    expect(took[0]!).toBeLessThan(n * 0.35);
   });
 
   it('workers of random speeds: every value once, in order', async () => {

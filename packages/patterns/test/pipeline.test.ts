@@ -157,7 +157,7 @@ describe('pipeline', () => {
     expect(generated).toBe(g);
     expect(calls1.load()).toBe(c1);
     expect(stage2Calls.load()).toBe(c2);
-    expect(c2).toBeGreaterThan(150); // the worker that failed at 300 did 0, 2, ..., 300
+    expect(c2).toBeGreaterThan(150); // its workers did every value up to 300 but a few pieces
     expect(c2).toBeLessThan(generated);
     expect(generatorClosed).toBe(true);
     expect(out.ctx.err()).toBe(Canceled);

@@ -115,7 +115,7 @@ export async function work(
   if (aligned) {
     // Behind a dispatcher: the results of each piece go out as [values, last]
     // messages, the last one flagged, so that the collector knows when to move
-    // on to the next worker. A piece of slow values is sent in parts (each
+    // on to the next piece. A piece of slow values is sent in parts (each
     // part at most MAX_AGE_MS old) so that the next stage is not kept waiting.
     for (;;) {
       if (ctx.err() !== undefined) return;
@@ -405,7 +405,35 @@ async function worker(
 }
 
 /** Largest piece the dispatcher hands one worker (smaller pieces, smaller ordering bubbles). */
-export const MAX_PIECE = 4;
+const MAX_PIECE = 4;
+
+/** Pieces of slow values a worker's output holds beyond its input's (see orderedCaps). */
+const LEAD = 6;
+
+/**
+ * The capacities of an ordered stage's channels, for `buffer` and `n`
+ * workers (in messages):
+ * - `ins`: a worker's input, a few pieces, so that a faster worker is handed
+ *   more of them as it makes room (`buffer` values in batches of MAX_BATCH
+ *   across the workers, at least 2);
+ * - `outs`: a worker's output, as many messages as its input plus LEAD
+ *   pieces of slow values (those come out a value per message, `work`,
+ *   aligned): with room for a few messages only, a faster worker would wait
+ *   for the collector, which waits for the slower one's piece, at every
+ *   piece;
+ * - `order`: the pieces handed out and not yet being collected, so it bounds
+ *   the values between the workers: about `buffer` (MAX_PIECE a piece), and
+ *   at least what the workers' channels hold. Much smaller, it would stop
+ *   the dispatcher while a faster worker has room.
+ */
+export function orderedCaps(
+  buffer: number,
+  n: number,
+): { ins: number; outs: number; order: number } {
+  const ins = Math.max(2, Math.ceil(buffer / (MAX_BATCH * n)));
+  const outs = ins + LEAD * MAX_PIECE;
+  return { ins, outs, order: Math.max(n * (ins + 1 + LEAD), Math.ceil(buffer / MAX_PIECE)) };
+}
 
 /** Cuts `vs` into pieces of (nearly) equal size, at least `n` of them if it can, each at most MAX_PIECE. */
 function cut(vs: unknown[], n: number): unknown[][] {
