@@ -214,22 +214,28 @@ describe('workerPool', () => {
   });
 
   it('cancel stops the workers, drops queued jobs, closes results; a parent context does the same', async () => {
-    const pool = workerPool(tasks.delayed, { workers: 2, queue: 50, results: 100 });
-    for (let i = 0; i < 40; i++) await pool.submit({ ms: 20, value: i });
-    await delay(30);
+    // Gated jobs: none ends before the gate closes, whatever the machine's load,
+    // so what is in progress and what is queued at the cancel is known.
+    const gate = chan<void>();
+    const pool = workerPool(tasks.gated, { workers: 2, queue: 50, results: 100 });
+    for (let i = 0; i < 40; i++) await pool.submit({ gate, i });
     pool.cancel();
+    gate.close(); // the two jobs in progress end; the 38 queued ones were dropped
     const rs = await collect(pool.results);
-    expect(rs.length).toBeLessThan(40);
+    expect(rs.length).toBeLessThanOrEqual(2);
     await pool.wait();
     expect(pool.ctx.err()).toBe(Canceled);
-    await expect(pool.submit({ ms: 1, value: 0 })).rejects.toThrow();
+    await expect(pool.submit({ gate, i: 0 })).rejects.toThrow();
 
     const [parent, cancel] = withCancel(background());
-    const p2 = workerPool(tasks.delayed, { workers: 2, queue: 2, ctx: parent });
-    for (let i = 0; i < 4; i++) await p2.submit({ ms: 10, value: i });
-    const blocked = p2.submit({ ms: 10, value: 99 }); // queue full: waits
+    const gate2 = chan<void>();
+    const p2 = workerPool(tasks.gated, { workers: 2, queue: 2, ctx: parent });
+    // Four accepted with a queue of 2: the workers hold two (they cannot end), two are queued.
+    for (let i = 0; i < 4; i++) await p2.submit({ gate: gate2, i });
+    const blocked = p2.submit({ gate: gate2, i: 99 }); // queue full: waits
     cancel(new Error('stop the pool'));
     await expect(blocked).rejects.toThrow('stop the pool');
+    gate2.close();
     await collect(p2.results);
     await p2.wait();
   });
