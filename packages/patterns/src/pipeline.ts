@@ -16,7 +16,7 @@
  * when its last worker has taken the last value.
  */
 import { gomaxprocs, type AnyFn, type TaskRef } from '@gocsp/core';
-import { chan, Channel, codecs } from '@gocsp/channels';
+import { chan, Channel } from '@gocsp/channels';
 import { AtomicInt32, WaitGroup } from '@gocsp/sync';
 import { Context, background, cancelWithCause, cause, withCancel } from './context.js';
 import { errors } from './errors.js';
@@ -27,7 +27,7 @@ import {
   launchAll,
   linksOf,
   markRemote,
-  orderedCaps,
+  orderedLinks,
   placement,
   routine,
   work,
@@ -226,9 +226,6 @@ function fuse(stages: Stage<unknown, unknown>[], procs: number): Stage<unknown, 
   return out;
 }
 
-/** Batch limit of the links between a dispatcher, its workers and the collector: one message per piece. */
-const PIECE = 1 << 20;
-
 function startGoStage(spec: TaskSpec | TaskSpec[], o: Required<StageOptions>, run: StageRun): void {
   const { input, output, ctx, wg, launches } = run;
   const n = o.concurrency;
@@ -241,13 +238,8 @@ function startGoStage(spec: TaskSpec | TaskSpec[], o: Required<StageOptions>, ru
     return;
   }
   // Ordered with n workers: input -> dispatcher -> ins[k] -> worker k -> outs[k] -> collector -> output,
-  // and dispatcher -> order -> collector: which worker has each piece (routines.ts).
-  const caps = orderedCaps(o.buffer, n);
-  const links = (cap: number): Link[] =>
-    Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
-  const ins = links(caps.ins);
-  const outs = links(caps.outs);
-  const order: Link = { ch: chan<number>(caps.order, { codec: codecs.int32 }), batch: 0 };
+  // and dispatcher -> order -> collector: which worker has each piece (routines.ts, orderedLinks).
+  const { ins, outs, order } = orderedLinks(o.buffer, n);
   wg.add(n + 2);
   // Workers first, so that the round-robin over the Ps spreads them.
   for (let k = 0; k < n; k++) {

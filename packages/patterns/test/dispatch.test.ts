@@ -6,23 +6,20 @@
 // the loops it drives are internal, and run here without the worker runtime
 // (the same code runs on real threads in pipeline.test.ts).
 import { describe, expect, it } from 'vitest';
-import { chan, codecs, type Channel } from '@gocsp/channels';
+import { chan, type Channel } from '@gocsp/channels';
 import { WaitGroup } from '@gocsp/sync';
 import { background, withCancel, type Context } from '../src/context.js';
 import type { Link } from '../src/internal/link.js';
-import { STAGE, collector, dispatcher, orderedCaps, work } from '../src/internal/routines.js';
+import { STAGE, collector, dispatcher, orderedLinks, work } from '../src/internal/routines.js';
 import { delay, range, rng, scale, within } from './util.js';
-
-/** The batch limit of the links between a dispatcher, its workers and the collector (pipeline.ts). */
-const PIECE = 1 << 20;
 
 type Fn = (v: unknown) => unknown;
 
 /**
  * Feeds `values` through a dispatcher, one worker per fn and a collector,
- * the way pipeline.ts wires an ordered stage (channel capacities included,
- * for the default `buffer`). The output channel, and the group the loops
- * belong to.
+ * the way pipeline.ts wires an ordered stage (the same `orderedLinks`, for
+ * the default `buffer`). The output channel, and the group the loops belong
+ * to.
  */
 function orderedStage(
   values: number[],
@@ -30,11 +27,8 @@ function orderedStage(
   ctx: Context,
 ): { out: Channel<unknown>; wg: WaitGroup } {
   const n = fns.length;
-  const caps = orderedCaps(256, n);
   const input: Link = { ch: chan<unknown>(16), batch: 0 };
-  const ins: Link[] = fns.map(() => ({ ch: chan<unknown>(caps.ins), batch: PIECE }));
-  const outs: Link[] = fns.map(() => ({ ch: chan<unknown>(caps.outs), batch: PIECE }));
-  const order: Link = { ch: chan<number>(caps.order, { codec: codecs.int32 }), batch: 0 };
+  const { ins, outs, order } = orderedLinks(256, n);
   const output: Link = { ch: chan<unknown>(16), batch: 0 };
   const wg = new WaitGroup();
   wg.add(n + 2);

@@ -43,7 +43,7 @@
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
-import { chan, onRecv, onSend, select, type Channel } from '@gocsp/channels';
+import { chan, codecs, onRecv, onSend, select, type Channel } from '@gocsp/channels';
 import { go, gomaxprocs } from '@gocsp/core';
 import * as substrate from '@gocsp/core/internal';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
@@ -426,13 +426,32 @@ const LEAD = 6;
  *   at least what the workers' channels hold. Much smaller, it would stop
  *   the dispatcher while a faster worker has room.
  */
-export function orderedCaps(
-  buffer: number,
-  n: number,
-): { ins: number; outs: number; order: number } {
+function orderedCaps(buffer: number, n: number): { ins: number; outs: number; order: number } {
   const ins = Math.max(2, Math.ceil(buffer / (MAX_BATCH * n)));
   const outs = ins + LEAD * MAX_PIECE;
   return { ins, outs, order: Math.max(n * (ins + 1 + LEAD), Math.ceil(buffer / MAX_PIECE)) };
+}
+
+/** Batch limit of the links between a dispatcher, its workers and the collector: one message per piece. */
+const PIECE = 1 << 20;
+
+/**
+ * The channels of an ordered stage of `n` workers for `buffer` (capacities:
+ * orderedCaps): each worker's input and output, and the dispatcher's `order`
+ * link to the collector.
+ */
+export function orderedLinks(
+  buffer: number,
+  n: number,
+): { ins: Link[]; outs: Link[]; order: Link } {
+  const caps = orderedCaps(buffer, n);
+  const links = (cap: number): Link[] =>
+    Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
+  return {
+    ins: links(caps.ins),
+    outs: links(caps.outs),
+    order: { ch: chan<number>(caps.order, { codec: codecs.int32 }), batch: 0 },
+  };
 }
 
 /** Cuts `vs` into pieces of (nearly) equal size, at least `n` of them if it can, each at most MAX_PIECE. */
@@ -548,6 +567,23 @@ export async function dispatcher(
 }
 
 /**
+ * For a loop that found `ch` empty: sends what `w` holds first (nothing
+ * downstream waits on values held back here), then waits for the next value
+ * of `ch`. The value, END (closed and drained, or `done`), or STOP if `w`
+ * could not send (as Reader.flushAndWait, for a channel read without a Reader).
+ */
+async function flushThenTake(
+  w: Writer,
+  ch: Channel<unknown>,
+  done: Channel<void>,
+): Promise<unknown> {
+  let f = w.flush();
+  if (f instanceof Promise) f = await f;
+  if (!f) return STOP;
+  return take(ch, done);
+}
+
+/**
  * Reads the workers' outputs in order: `framed`, their [values, last]
  * messages (see `work`, aligned), a piece at a time, from the worker that
  * `order` names for each piece (see `dispatcher`); else one value per
@@ -573,15 +609,9 @@ export async function collector(
       if (ctx.err() !== undefined) return;
       if (fresh) {
         const t = order!.ch.tryRecv();
-        let next: unknown;
-        if (t !== undefined) next = t[1] ? t[0] : END;
-        else {
-          let f = w.flush();
-          if (f instanceof Promise) f = await f;
-          if (!f) return;
-          next = take(order!.ch, done);
-          if (next instanceof Promise) next = await next;
-        }
+        const next =
+          t !== undefined ? (t[1] ? t[0] : END) : await flushThenTake(w, order!.ch, done);
+        if (next === STOP) return;
         if (next === END) break; // every piece handed out was collected
         k = next as number;
         fresh = false;
@@ -589,11 +619,8 @@ export async function collector(
       const ch = ins[k]!.ch;
       let m = ch.tryRecv();
       if (m === undefined) {
-        let f = w.flush();
-        if (f instanceof Promise) f = await f;
-        if (!f) return;
-        let got = take(ch, done);
-        if (got instanceof Promise) got = await got;
+        const got = await flushThenTake(w, ch, done);
+        if (got === STOP) return;
         if (got === END) break;
         m = [got, true];
       }
