@@ -8,10 +8,12 @@
  * - Per-job errors are results too (`{ index, ok: false, error }`), with the
  *   error's class, message, stack and properties (internal/result-codec.ts):
  *   one bad job never stops the pool, and no error is lost.
- * - Ordered results: job i goes to worker i mod `workers`'s own queue and a
- *   collector goroutine reads the workers' outputs round-robin, so results
- *   leave in submission order with bounded memory (routines.ts). Unordered:
- *   one shared queue, results as they finish.
+ * - Ordered results: a dispatcher goroutine hands each job, in index order,
+ *   to a worker with room (a faster worker takes more: the cores of a VM do
+ *   not run at one speed, and jobs differ) and tells a collector goroutine
+ *   which one, so results leave in submission order with bounded memory
+ *   (routines.ts). Unordered: the workers share the jobs channel, and
+ *   results leave as they finish.
  * - `close()` stops intake; the workers finish the queued jobs, then
  *   `results` is closed and `wait()` resolves.
  *
@@ -30,6 +32,7 @@ import {
   launchAll,
   linksOf,
   markRemote,
+  orderedPoolLinks,
   placement,
   routine,
   type Launch,
@@ -43,7 +46,12 @@ export interface WorkerPoolOptions {
   workers?: number;
   /** Jobs waiting to be taken before `submit` blocks (default `workers`). */
   queue?: number;
-  /** Results in submission order (default false: as they finish). */
+  /**
+   * Results in submission order (default false: as they finish). The pool
+   * then also holds, besides `queue`, up to 2 jobs per worker handed to it
+   * and not started, and up to 8 results per worker finished after a job
+   * still running elsewhere.
+   */
   ordered?: boolean;
   /** Capacity of the results channel (default `queue`). */
   results?: number;
@@ -151,76 +159,45 @@ export function workerPool<F extends AnyFn>(
   const results = chan<PoolResult<Awaited<ReturnType<F>>>>(resultsCap, {
     codec: resultCodec as never,
   });
-  let queues: Channel<[number, unknown]>[];
-  let queueLinks: Link[];
+  // One jobs channel, fed by submit. Unordered, the workers share it. Ordered,
+  // a dispatcher hands each job to a worker with room and names that worker
+  // on `order`, and a collector reads the results in that order
+  // (routines.ts, orderedPoolLinks).
+  const jobs = chan<[number, unknown]>(queue);
+  const jobsLink: Link = { ch: jobs, batch: 0 };
   const launches: Launch[] = [];
   if (!ordered || workers === 1) {
-    const jobs = chan<[number, unknown]>(queue);
-    queues = [jobs];
-    queueLinks = [{ ch: jobs, batch: 0 }];
     const left = new AtomicInt32(workers);
     wg.add(workers);
     for (let k = 0; k < workers; k++) {
       launches.push(
-        routine(
-          'worker',
-          spec,
-          POOL,
-          queueLinks[0]!,
-          { ch: results, batch: 0 },
-          ctx,
-          wg,
-          left,
-          false,
-        ),
+        routine('worker', spec, POOL, jobsLink, { ch: results, batch: 0 }, ctx, wg, left, false),
       );
     }
   } else {
-    const cap = Math.max(1, Math.ceil(queue / workers));
-    queues = Array.from({ length: workers }, () => chan<[number, unknown]>(cap));
-    queueLinks = queues.map((ch) => ({ ch: ch, batch: 0 }));
-    const outs = Array.from({ length: workers }, () => chan<unknown>(cap, { codec: resultCodec }));
-    wg.add(workers + 1);
+    const { ins, outs, order } = orderedPoolLinks(workers, resultCodec);
+    wg.add(workers + 2);
+    // Workers first, so that the round-robin over the Ps spreads them.
     for (let k = 0; k < workers; k++) {
-      launches.push(
-        routine(
-          'worker',
-          spec,
-          POOL,
-          queueLinks[k]!,
-          { ch: outs[k]!, batch: 0 },
-          ctx,
-          wg,
-          null,
-          false,
-        ),
-      );
+      launches.push(routine('worker', spec, POOL, ins[k]!, outs[k]!, ctx, wg, null, false));
     }
-    launches.push(
-      routine(
-        'collector',
-        outs.map((ch) => ({ ch, batch: 0 })),
-        { ch: results, batch: 0 },
-        ctx,
-        wg,
-        false,
-      ),
-    );
+    launches.push(routine('dispatcher', jobsLink, ins, order, ctx, wg));
+    launches.push(routine('collector', outs, { ch: results, batch: 0 }, ctx, wg, false, order));
   }
   // The jobs come from this thread: workers elsewhere spin briefly before parking on them.
   const groups = placement(launches);
   markRemote([
-    { group: -1, reads: [], writes: queueLinks },
+    { group: -1, reads: [], writes: [jobsLink] },
     ...launches.map((c, i) => ({ group: groups[i]!, ...linksOf(c) })),
   ]);
   launchAll(launches);
-  return new Pool(queues, results, ctx, cancel, wg);
+  return new Pool(jobs, results, ctx, cancel, wg);
 }
 
 class Pool<J, R> implements WorkerPool<J, R> {
   readonly results: Channel<PoolResult<R>>;
   readonly ctx: Context;
-  #queues: Channel<[number, unknown]>[];
+  #jobs: Channel<[number, unknown]>;
   #cancel: CancelFunc;
   #wg: WaitGroup;
   #next = 0;
@@ -228,13 +205,13 @@ class Pool<J, R> implements WorkerPool<J, R> {
   #done: Promise<void> | undefined;
 
   constructor(
-    queues: Channel<[number, unknown]>[],
+    jobs: Channel<[number, unknown]>,
     results: Channel<PoolResult<R>>,
     ctx: Context,
     cancel: CancelFunc,
     wg: WaitGroup,
   ) {
-    this.#queues = queues;
+    this.#jobs = jobs;
     this.results = results;
     this.ctx = ctx;
     this.#cancel = cancel;
@@ -245,7 +222,7 @@ class Pool<J, R> implements WorkerPool<J, R> {
     if (this.#closed) return Promise.reject(errors.poolClosed());
     if (this.ctx.err() !== undefined) return Promise.reject(toError(cause(this.ctx)));
     const i = this.#next++;
-    const q = this.#queues[i % this.#queues.length]!;
+    const q = this.#jobs;
     const rec: [number, unknown] = [i, job];
     try {
       if (q.trySend(rec)) return Promise.resolve(i);
@@ -263,8 +240,7 @@ class Pool<J, R> implements WorkerPool<J, R> {
     if (this.#closed) throw errors.poolClosed();
     if (this.ctx.err() !== undefined) return -1;
     const i = this.#next;
-    const q = this.#queues[i % this.#queues.length]!;
-    if (!q.trySend([i, job])) return -1;
+    if (!this.#jobs.trySend([i, job])) return -1;
     this.#next++;
     return i;
   }
@@ -272,7 +248,7 @@ class Pool<J, R> implements WorkerPool<J, R> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const q of this.#queues) closeQuietly(q);
+    closeQuietly(this.#jobs);
   }
 
   cancel(c?: unknown): void {

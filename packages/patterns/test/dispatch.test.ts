@@ -1,7 +1,8 @@
 // An ordered stage's dispatcher and collector (src/internal/routines.ts) with
 // two workers of unequal speed, all run on this thread: the order is kept,
 // every value comes out once, and the faster worker takes more pieces than a
-// fixed round-robin would give it. Cancellation ends every loop.
+// fixed round-robin would give it. Cancellation ends every loop. The same
+// for an ordered worker pool's (one job a piece, in index order).
 // The one test of this package that imports src rather than the built dist:
 // the loops it drives are internal, and run here without the worker runtime
 // (the same code runs on real threads in pipeline.test.ts).
@@ -10,7 +11,17 @@ import { chan, type Channel } from '@gocsp/channels';
 import { WaitGroup } from '@gocsp/sync';
 import { background, withCancel, type Context } from '../src/context.js';
 import type { Link } from '../src/internal/link.js';
-import { STAGE, collector, dispatcher, orderedLinks, work } from '../src/internal/routines.js';
+import { resultCodec } from '../src/internal/result-codec.js';
+import {
+  POOL,
+  STAGE,
+  collector,
+  dispatcher,
+  orderedLinks,
+  orderedPoolLinks,
+  work,
+  type PoolRecord,
+} from '../src/internal/routines.js';
 import { delay, range, rng, scale, within } from './util.js';
 
 type Fn = (v: unknown) => unknown;
@@ -108,5 +119,92 @@ describe('ordered stage: dispatcher and collector', () => {
     const rest = await within(drain(out), 5_000);
     expect(rest).not.toBe('pending');
     expect(await within(wg.wait(), 5_000)).toBeUndefined();
+  });
+});
+
+/**
+ * An ordered pool's dispatcher, workers (one per fn, pool mode) and
+ * collector, wired as pool.ts does (`orderedPoolLinks`), fed `jobs` as
+ * [index, job] in the order given. The results channel and the group.
+ */
+function orderedPool(
+  jobs: [number, unknown][],
+  fns: Fn[],
+  ctx: Context,
+): { out: Channel<unknown>; wg: WaitGroup } {
+  const n = fns.length;
+  const input: Link = { ch: chan<unknown>(4), batch: 0 };
+  const { ins, outs, order } = orderedPoolLinks(n, resultCodec);
+  const output: Link = { ch: chan<unknown>(4), batch: 0 };
+  const wg = new WaitGroup();
+  wg.add(n + 2);
+  fns.forEach((fn, k) => {
+    void work(fn, undefined, POOL, ins[k]!, outs[k]!, ctx).finally(() => {
+      outs[k]!.ch.close();
+      wg.done();
+    });
+  });
+  void dispatcher(input, ins, order, ctx, wg);
+  void collector(outs, output, ctx, wg, false, order);
+  void (async () => {
+    for (const j of jobs) await input.ch.send(j);
+    input.ch.close();
+  })();
+  return { out: output.ch, wg };
+}
+
+describe('ordered pool: dispatcher and collector', () => {
+  it('a slow worker takes fewer jobs than a fast one; results in index order, errors kept', async () => {
+    const n = scale(200);
+    const took = [0, 0];
+    const job =
+      (k: number, ms: number): Fn =>
+      async (v) => {
+        took[k]!++;
+        if (ms > 0) await delay(ms);
+        if ((v as number) % 7 === 3) throw new RangeError(`bad ${String(v)}`);
+        return (v as number) * 2;
+      };
+    const { out, wg } = orderedPool(
+      range(n).map((i) => [i, i]),
+      [job(0, 2), job(1, 0)],
+      background(),
+    );
+    const rs = (await drain(out)) as PoolRecord[];
+    expect(await within(wg.wait(), 5_000)).toBeUndefined();
+    expect(rs.map((r) => r.index)).toEqual(range(n));
+    for (const r of rs) {
+      if (r.index % 7 === 3) {
+        expect(r.ok).toBe(false);
+        expect(r.ok ? null : r.error).toBeInstanceOf(RangeError);
+      } else expect(r).toEqual({ index: r.index, ok: true, value: r.index * 2 });
+    }
+    expect(took[0]! + took[1]!).toBe(n);
+    // Job i to worker i mod 2 would give each half.
+    expect(took[0]!).toBeGreaterThan(0);
+    expect(took[0]!).toBeLessThan(n * 0.35);
+  });
+
+  it('jobs that come out of index order are handed out in index order', async () => {
+    // A submit can overtake an earlier one that waits for room (pool.ts);
+    // and one that failed leaves a gap, closed over when the input ends.
+    const r = rng();
+    const n = scale(300);
+    const jobs: [number, unknown][] = range(n)
+      .filter((i) => i % 50 !== 49) // gaps: submits that never arrived
+      .map((i) => [i, i]);
+    for (let i = 0; i + 1 < jobs.length; i++) {
+      if (r() < 0.3) [jobs[i], jobs[i + 1]] = [jobs[i + 1]!, jobs[i]!];
+    }
+    const fns: Fn[] = [0, 1, 2].map(() => async (v) => {
+      if (r() < 0.2) await delay(1);
+      return -(v as number);
+    });
+    const { out, wg } = orderedPool(jobs, fns, background());
+    const rs = (await drain(out)) as PoolRecord[];
+    expect(await within(wg.wait(), 5_000)).toBeUndefined();
+    const want = jobs.map(([i]) => i).sort((a, b) => a - b);
+    expect(rs.map((x) => x.index)).toEqual(want);
+    expect(rs.map((x) => (x.ok ? x.value : null))).toEqual(want.map((i) => -i));
   });
 });

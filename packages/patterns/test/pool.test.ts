@@ -121,6 +121,32 @@ describe('workerPool', () => {
     await pool.wait();
   });
 
+  it('ordered: concurrent submitters and uneven jobs; results in index order, each once', async () => {
+    // Submits that wait for room may be overtaken by later ones; the results
+    // still leave by index. Slow jobs every other one: job i to worker
+    // i mod 2 would put them all on one worker.
+    const r = rng();
+    const n = scale(200);
+    const pool = workerPool(tasks.delayed, { workers: 2, queue: 2, ordered: true });
+    const got = collect(pool.results);
+    const indexes: number[] = [];
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        for (let k = 0; k < n / 4; k++) {
+          const ms = indexes.length % 2 === 0 ? 3 : Math.floor(r() * 2);
+          indexes.push(await pool.submit({ ms, value: `v${indexes.length}` }));
+          if (r() < 0.3) await delay(0);
+        }
+      }),
+    );
+    pool.close();
+    const rs = await got;
+    await pool.wait();
+    expect(rs.map((x) => x.index)).toEqual(range(indexes.length));
+    expect([...indexes].sort((a, b) => a - b)).toEqual(range(indexes.length));
+    expect(rs.every((x) => x.ok)).toBe(true);
+  });
+
   it('unordered: a slow job does not hold the others back', async () => {
     const pool = workerPool(tasks.delayed, { workers: 3, queue: 8 });
     const got = collect(pool.results);

@@ -39,11 +39,12 @@
  *   for seconds at a time, either way round), so a fixed round-robin would
  *   hold both to the slower one's pace. Small pieces keep the workers
  *   evenly loaded and the ordering bubbles small (a slow piece holds back
- *   the pieces after it).
+ *   the pieces after it). An ordered pool uses the same pair with pieces
+ *   of one job each, handed out in index order (orderedPoolLinks).
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
-import { chan, codecs, onRecv, onSend, select, type Channel } from '@gocsp/channels';
+import { chan, codecs, onRecv, onSend, select, type Channel, type Codec } from '@gocsp/channels';
 import { go, gomaxprocs } from '@gocsp/core';
 import * as substrate from '@gocsp/core/internal';
 import { AtomicInt32, type WaitGroup } from '@gocsp/sync';
@@ -170,7 +171,10 @@ export async function work(
       if (ok instanceof Promise) ok = await ok;
       if (!ok) return;
       if (slice.due()) await yieldNow();
-    } else if (!(await emit(w, await applyJob(fn, spec, v)))) return;
+    } else {
+      if (!(await emit(w, await applyJob(fn, spec, v)))) return;
+      if (slice.due()) await yieldNow();
+    }
   }
   const f = w.flush();
   if (f instanceof Promise) await f;
@@ -454,6 +458,36 @@ export function orderedLinks(
   };
 }
 
+/** Jobs an ordered pool's worker holds besides the one it runs (see orderedPoolLinks). */
+const POOL_IN = 2;
+/** Results an ordered pool's worker can hold for the collector while an earlier job runs elsewhere. */
+const POOL_OUT = 8;
+
+/**
+ * The channels of an ordered worker pool of `n` workers: each worker's
+ * jobs (single `[index, job]` values, so the dispatcher hands out one job
+ * at a time) and results (one record per message, in `codec`), and the
+ * `order` link. A worker takes POOL_IN jobs ahead, so it never waits for
+ * the dispatcher between jobs, and few enough that a faster one is handed
+ * more of them; its results wait for the collector in room for POOL_OUT,
+ * so it runs on while a slow job holds up the results before them.
+ * `order` has room for all they hold, so it never holds up the
+ * dispatcher while a worker has room.
+ */
+export function orderedPoolLinks(
+  n: number,
+  codec: Codec<unknown>,
+): { ins: Link[]; outs: Link[]; order: Link } {
+  return {
+    ins: Array.from({ length: n }, () => ({ ch: chan<unknown>(POOL_IN), batch: 0 })),
+    outs: Array.from({ length: n }, () => ({ ch: chan<unknown>(POOL_OUT, { codec }), batch: 0 })),
+    order: {
+      ch: chan<number>(n * (POOL_IN + 1 + POOL_OUT), { codec: codecs.int32 }),
+      batch: 0,
+    },
+  };
+}
+
 /** Cuts `vs` into pieces of (nearly) equal size, at least `n` of them if it can, each at most MAX_PIECE. */
 function cut(vs: unknown[], n: number): unknown[][] {
   const pieces = Math.max(Math.min(n, vs.length), Math.ceil(vs.length / MAX_PIECE));
@@ -468,8 +502,10 @@ function cut(vs: unknown[], n: number): unknown[][] {
  * Cooperative time slices: a worker running slow tasks back to back yields
  * to the other goroutines of its P every SLICE_MS (JavaScript has no
  * preemption; without it one worker holds its P for a whole batch of slow
- * values while the other stages' workers there wait). The clock is read at
- * every value while values are slow, every 8 while they are fast.
+ * values while the other stages' workers there wait, and a pool worker with
+ * queued jobs holds off a dispatcher on its P, which the other workers wait
+ * for). The clock is read at every value while values are slow, every 8
+ * while they are fast.
  */
 class Slice {
   #t0 = performance.now();
@@ -499,7 +535,7 @@ const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
  */
 function hand(
   outs: Link[],
-  piece: unknown[],
+  piece: unknown,
   k: number,
   done: Channel<void>,
 ): number | Promise<number> {
@@ -514,7 +550,9 @@ function hand(
 /**
  * Cuts the input into pieces and hands them to the workers `outs`, each to
  * one with room (`hand`), naming on `order` the worker of each piece for the
- * collector (see the file header). Exported for its tests (test/dispatch.test.ts).
+ * collector (see the file header). Workers on single-value links (a pool's)
+ * get one value a piece, in the order of the jobs' indexes. Exported for its
+ * tests (test/dispatch.test.ts).
  * @internal
  */
 export async function dispatcher(
@@ -527,35 +565,74 @@ export async function dispatcher(
   const done = ctx.done();
   const r = new Reader(input, done);
   const n = outs.length;
+  // Workers that take single values (a pool's): each value is its own piece.
+  const unit = outs[0]!.batch === 0;
+  // A pool's jobs are [index, job], handed out in index order: a submit may
+  // overtake an earlier one still waiting for room, so one that comes early
+  // waits here for its turn.
+  const held = new Map<number, unknown>();
+  let due = 0;
   let k = 0;
+  /** Names worker `to` on `order` (or false: `done` closed first, and `to` is -1). */
+  const named = (to: number): boolean | Promise<boolean> => {
+    if (to < 0) return false;
+    k = (to + 1) % n;
+    // After the piece: every entry the collector reads names a piece
+    // already handed out, so a full `order` only waits for it to catch up.
+    return put(order.ch, to, done);
+  };
+  /** Hands `piece` to a worker with room and names it on `order`; false if `done` closed first. */
+  const give = (piece: unknown): boolean | Promise<boolean> => {
+    const to = hand(outs, piece, k, done);
+    return to instanceof Promise ? to.then(named) : named(to);
+  };
   try {
     for (;;) {
       if (ctx.err() !== undefined) return;
       let chunk = r.pollChunk();
       if (chunk === WAIT) {
-        if ((await r.wait()) === END) return;
+        if ((await r.wait()) === END) break;
         chunk = r.pollChunk();
       }
-      if (chunk === END || chunk === WAIT) return;
-      if (input.batch === 0) {
-        // Single values in: gather what is ready (up to a batch) before cutting.
-        while (chunk.length < MAX_BATCH) {
-          const more = r.pollChunk();
-          if (more === WAIT || more === END) break;
-          chunk.push(...more);
+      if (chunk === END || chunk === WAIT) break;
+      if (!unit) {
+        if (input.batch === 0) {
+          // Single values in: gather what is ready (up to a batch) before cutting.
+          while (chunk.length < MAX_BATCH) {
+            const more = r.pollChunk();
+            if (more === WAIT || more === END) break;
+            chunk.push(...more);
+          }
+        }
+        for (const piece of cut(chunk, n)) {
+          let ok = give(piece);
+          if (ok instanceof Promise) ok = await ok;
+          if (!ok) return;
+        }
+        continue;
+      }
+      for (const v of chunk) {
+        const i = (v as [number, unknown])[0];
+        if (i !== due) {
+          held.set(i, v);
+          continue;
+        }
+        for (let x: unknown = v; x !== undefined; ) {
+          let ok = give(x);
+          if (ok instanceof Promise) ok = await ok;
+          if (!ok) return;
+          x = held.get(++due);
+          held.delete(due);
         }
       }
-      for (const piece of cut(chunk, n)) {
-        let to = hand(outs, piece, k, done);
-        if (to instanceof Promise) to = await to;
-        if (to < 0) return;
-        // After the piece: every entry the collector reads names a piece
-        // already handed out, so a full `order` only waits for it to catch up.
-        let ok = put(order.ch, to, done);
-        if (ok instanceof Promise) ok = await ok;
-        if (!ok) return;
-        k = (to + 1) % n;
-      }
+    }
+    // The input ended. Jobs still waiting for their turn follow a submit that
+    // failed (the jobs channel closed under it): they go out in index order.
+    if (ctx.err() !== undefined) return;
+    for (const i of [...held.keys()].sort((a, b) => a - b)) {
+      let ok = give(held.get(i));
+      if (ok instanceof Promise) ok = await ok;
+      if (!ok) return;
     }
   } catch (e) {
     cancelWithCause(ctx, e);
@@ -584,11 +661,11 @@ async function flushThenTake(
 }
 
 /**
- * Reads the workers' outputs in order: `framed`, their [values, last]
- * messages (see `work`, aligned), a piece at a time, from the worker that
- * `order` names for each piece (see `dispatcher`); else one value per
- * message, round-robin (a pool's ordered results: job i went to worker
- * i mod N). Exported for its tests (test/dispatch.test.ts).
+ * Reads the workers' outputs in the order the dispatcher handed out the
+ * pieces: for each entry of `order` (a worker's index, see `dispatcher`),
+ * that worker's next piece - `framed`, its [values, last] messages (see
+ * `work`, aligned) up to the one flagged last; else one message (a pool's
+ * result record). Exported for its tests (test/dispatch.test.ts).
  * @internal
  */
 export async function collector(
@@ -597,46 +674,37 @@ export async function collector(
   ctx: Context,
   wg: WaitGroup,
   framed: boolean,
-  order: Link | null = null,
+  order: Link,
 ): Promise<void> {
   const done = ctx.done();
   const w = new Writer(output, done);
-  const n = ins.length;
-  // The next message starts a piece whose worker `order` names.
-  let fresh = order !== null;
   try {
-    for (let k = 0; ;) {
+    pieces: for (;;) {
       if (ctx.err() !== undefined) return;
-      if (fresh) {
-        const t = order!.ch.tryRecv();
-        const next =
-          t !== undefined ? (t[1] ? t[0] : END) : await flushThenTake(w, order!.ch, done);
-        if (next === STOP) return;
-        if (next === END) break; // every piece handed out was collected
-        k = next as number;
-        fresh = false;
-      }
-      const ch = ins[k]!.ch;
-      let m = ch.tryRecv();
-      if (m === undefined) {
-        const got = await flushThenTake(w, ch, done);
-        if (got === STOP) return;
-        if (got === END) break;
-        m = [got, true];
-      }
-      if (!m[1]) break;
-      if (!framed) {
-        let ok = w.push(m[0]);
-        if (ok instanceof Promise) ok = await ok;
-        if (!ok) return;
-        k = (k + 1) % n;
-        continue;
-      }
-      const [vs, last] = m[0] as [unknown[], number];
-      if (vs.length > 0 && !(await w.pushAll(vs))) return;
-      if (last === 1) {
-        if (order !== null) fresh = true;
-        else k = (k + 1) % n;
+      const t = order.ch.tryRecv();
+      const next = t !== undefined ? (t[1] ? t[0] : END) : await flushThenTake(w, order.ch, done);
+      if (next === STOP) return;
+      if (next === END) break; // every piece handed out was collected
+      const ch = ins[next as number]!.ch;
+      for (let last = false; !last; ) {
+        if (ctx.err() !== undefined) return;
+        let m = ch.tryRecv();
+        if (m === undefined) {
+          const got = await flushThenTake(w, ch, done);
+          if (got === STOP) return;
+          m = got === END ? [undefined, false] : [got, true];
+        }
+        // A worker's output closed before its piece ended: it stopped (cancelled).
+        if (!m[1]) break pieces;
+        if (!framed) {
+          let ok = w.push(m[0]);
+          if (ok instanceof Promise) ok = await ok;
+          if (!ok) return;
+          break;
+        }
+        const [vs, flag] = m[0] as [unknown[], number];
+        if (vs.length > 0 && !(await w.pushAll(vs))) return;
+        last = flag === 1;
       }
     }
     const f = w.flush();
@@ -741,10 +809,8 @@ export function linksOf(c: Launch): { reads: Link[]; writes: Link[] } {
       return { reads: [a[2] as Link], writes: [a[3] as Link] };
     case 'dispatcher':
       return { reads: [a[0] as Link], writes: [...(a[1] as Link[]), a[2] as Link] };
-    case 'collector': {
-      const order = a[5] as Link | null | undefined;
-      return { reads: [...(a[0] as Link[]), ...(order ? [order] : [])], writes: [a[1] as Link] };
-    }
+    case 'collector':
+      return { reads: [...(a[0] as Link[]), a[5] as Link], writes: [a[1] as Link] };
   }
 }
 
