@@ -1,6 +1,6 @@
 // Channels between real threads: hand-made worker_threads and the main thread.
 import { describe, expect, it } from 'vitest';
-import { chan, codecs, onDefault, onRecv, select, type Channel } from '@gocsp/channels';
+import { chan, codecs, onDefault, onRecv, onSend, select, type Channel } from '@gocsp/channels';
 import { delay, rng, runWorker, scale } from './util.js';
 
 describe('across threads', () => {
@@ -58,6 +58,35 @@ describe('across threads', () => {
         'ClosedChannelError',
       ]);
       expect(await Promise.all(receivers.map((r) => r.result))).toEqual([0, 0]);
+    }
+  });
+
+  it('a send that fails to encode leaves no parked receiver asleep: the next send goes through', async () => {
+    // An array passes the check before the reservation; the function deep in
+    // it fails the encoding after it, so the slot holds a hole. Only a
+    // receiver frees a hole's slot: one left asleep held the only room of
+    // this channel for good (found through an ordered worker pool).
+    // (Unbuffered as well: there the value goes to the parked receiver's node.)
+    for (const [how, cap] of [
+      ['send', 1],
+      ['trySend', 1],
+      ['select', 1],
+      ['send', 0],
+      ['trySend', 0],
+      ['select', 0],
+    ] as const) {
+      const ch = chan<unknown>(cap);
+      const w = runWorker('recvValues', { ch });
+      await w.next();
+      await delay(20); // parked in recv by now
+      const bad = [1, (): number => 0];
+      if (how === 'send') await expect(ch.send(bad)).rejects.toThrow(TypeError);
+      else if (how === 'trySend') expect(() => ch.trySend(bad)).toThrow(TypeError);
+      else await expect(select([onSend(ch, bad, () => 0)])).rejects.toThrow(TypeError);
+      const sent = await Promise.race([ch.send(2).then(() => 'sent'), delay(5_000)]);
+      expect(sent).toBe('sent');
+      ch.close();
+      expect(await w.result).toEqual([2]);
     }
   });
 

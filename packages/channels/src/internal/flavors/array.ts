@@ -34,7 +34,8 @@
  * operation treats it as full / empty (the owner's own flag check, below,
  * wakes it); a non-blocking one waits the few instructions until it is done.
  * A send that fails after its reservation (carrier.ts) publishes a HOLE,
- * which receivers skip.
+ * which receivers skip, and wakes a parked receiver as a value would: only a
+ * receiver frees the hole's slot.
  *
  * ## Invariants
  * - HEAD <= TAIL (as positions); TAIL - HEAD <= CAP; values leave in position
@@ -462,8 +463,10 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       this.carrier.put(slot + 1, p);
     } finally {
       Atomics.store(w, slot, (pos + 1) | 0);
+      // A hole too (put threw): a parked receiver must step over it, or its
+      // slot stays taken, and with it the only room of a channel of one.
+      if (fastLoad(w, this.RW) !== 0) this.wakeReceiver();
     }
-    if (fastLoad(w, this.RW) !== 0) this.wakeReceiver();
     return OK;
   }
 
