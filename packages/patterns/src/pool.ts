@@ -8,12 +8,14 @@
  * - Per-job errors are results too (`{ index, ok: false, error }`), with the
  *   error's class, message, stack and properties (internal/result-codec.ts):
  *   one bad job never stops the pool, and no error is lost.
- * - Ordered results: a dispatcher goroutine hands each job, in index order,
- *   to a worker with room (a faster worker takes more: the cores of a VM do
- *   not run at one speed, and jobs differ) and tells a collector goroutine
- *   which one, so results leave in submission order with bounded memory
- *   (routines.ts). Unordered: the workers share the jobs channel, and
- *   results leave as they finish.
+ * - Jobs enter the jobs channel in index order: a submit waiting for room
+ *   is not overtaken by a later submit or trySubmit (Pool.#waiting).
+ * - Ordered results: a dispatcher goroutine hands each job to a worker with
+ *   room (a faster worker takes more: the cores of a VM do not run at one
+ *   speed, and jobs differ) and tells a collector goroutine which one, so
+ *   results leave in submission order with bounded memory (routines.ts).
+ *   Unordered: the workers share the jobs channel, and results leave as
+ *   they finish.
  * - `close()` stops intake; the workers finish the queued jobs, then
  *   `results` is closed and `wait()` resolves.
  *
@@ -194,6 +196,13 @@ export function workerPool<F extends AnyFn>(
   return new Pool(jobs, results, ctx, cancel, wg);
 }
 
+/** A submit that waits for room in the jobs channel. */
+interface Waiting {
+  job: unknown;
+  resolve: (i: number) => void;
+  reject: (e: Error) => void;
+}
+
 class Pool<J, R> implements WorkerPool<J, R> {
   readonly results: Channel<PoolResult<R>>;
   readonly ctx: Context;
@@ -201,6 +210,14 @@ class Pool<J, R> implements WorkerPool<J, R> {
   #cancel: CancelFunc;
   #wg: WaitGroup;
   #next = 0;
+  /**
+   * Submits waiting for room, oldest first: sent one at a time by `#pump`,
+   * and no submit or trySubmit goes past them. So jobs enter the channel in
+   * index order, and an index is taken only by a job that entered it (a
+   * send that fails, a job that cannot be cloned, takes none): an ordered
+   * pool's results come out in index order with no gap to wait on.
+   */
+  #waiting: Waiting[] = [];
   #closed = false;
   #done: Promise<void> | undefined;
 
@@ -221,27 +238,51 @@ class Pool<J, R> implements WorkerPool<J, R> {
   submit(job: J): Promise<number> {
     if (this.#closed) return Promise.reject(errors.poolClosed());
     if (this.ctx.err() !== undefined) return Promise.reject(toError(cause(this.ctx)));
-    const i = this.#next++;
-    const q = this.#jobs;
-    const rec: [number, unknown] = [i, job];
-    try {
-      if (q.trySend(rec)) return Promise.resolve(i);
-    } catch (e) {
-      this.#next--;
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    if (this.#waiting.length === 0) {
+      const i = this.#next;
+      try {
+        if (this.#jobs.trySend([i, job])) {
+          this.#next = i + 1;
+          return Promise.resolve(i);
+        }
+      } catch (e) {
+        return Promise.reject(toError(e));
+      }
     }
-    return select([onSend(q, rec, () => i), onRecv(this.ctx.done(), () => -1)]).then((r) => {
-      if (r < 0) throw toError(cause(this.ctx));
-      return r;
+    return new Promise<number>((resolve, reject) => {
+      if (this.#waiting.push({ job, resolve, reject }) === 1) void this.#pump();
     });
+  }
+
+  /** Sends the waiting submits' jobs in order, each once there is room. */
+  async #pump(): Promise<void> {
+    const q = this.#waiting;
+    while (q.length > 0) {
+      const w = q[0]!;
+      const i = this.#next;
+      try {
+        if (this.#closed) throw errors.poolClosed();
+        if (this.ctx.err() !== undefined) throw toError(cause(this.ctx));
+        const r = await select([
+          onSend(this.#jobs, [i, w.job] as [number, unknown], () => i),
+          onRecv(this.ctx.done(), () => -1),
+        ]);
+        if (r < 0) throw toError(cause(this.ctx));
+        this.#next = i + 1;
+        w.resolve(i);
+      } catch (e) {
+        w.reject(this.#closed && this.ctx.err() === undefined ? errors.poolClosed() : toError(e));
+      }
+      q.shift();
+    }
   }
 
   trySubmit(job: J): number {
     if (this.#closed) throw errors.poolClosed();
-    if (this.ctx.err() !== undefined) return -1;
+    if (this.ctx.err() !== undefined || this.#waiting.length > 0) return -1;
     const i = this.#next;
     if (!this.#jobs.trySend([i, job])) return -1;
-    this.#next++;
+    this.#next = i + 1;
     return i;
   }
 

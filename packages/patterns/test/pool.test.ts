@@ -11,6 +11,7 @@ import {
   collect,
   withCancel,
   workerPool,
+  type PoolResult,
 } from '@gocsp/patterns';
 import { delay, range, rng, scale, tasks, within } from './util.js';
 
@@ -122,29 +123,56 @@ describe('workerPool', () => {
   });
 
   it('ordered: concurrent submitters and uneven jobs; results in index order, each once', async () => {
-    // Submits that wait for room may be overtaken by later ones; the results
-    // still leave by index. Slow jobs every other one: job i to worker
+    // A submit that waits for room is not overtaken by a later one: jobs
+    // enter the queue by index (without that, 2 of 6 runs of this test put
+    // results out of order). Slow jobs every other one: job i to worker
     // i mod 2 would put them all on one worker.
     const r = rng();
-    const n = scale(200);
-    const pool = workerPool(tasks.delayed, { workers: 2, queue: 2, ordered: true });
-    const got = collect(pool.results);
-    const indexes: number[] = [];
-    await Promise.all(
-      Array.from({ length: 3 }, async () => {
-        for (let k = 0; k < n / 4; k++) {
-          const ms = indexes.length % 2 === 0 ? 3 : Math.floor(r() * 2);
-          indexes.push(await pool.submit({ ms, value: `v${indexes.length}` }));
-          if (r() < 0.3) await delay(0);
-        }
-      }),
-    );
-    pool.close();
-    const rs = await got;
-    await pool.wait();
-    expect(rs.map((x) => x.index)).toEqual(range(indexes.length));
-    expect([...indexes].sort((a, b) => a - b)).toEqual(range(indexes.length));
-    expect(rs.every((x) => x.ok)).toBe(true);
+    for (const workers of [1, 2]) {
+      const n = scale(150);
+      const pool = workerPool(tasks.delayed, { workers, queue: workers, ordered: true });
+      const got = collect(pool.results);
+      const values: string[] = [];
+      await Promise.all(
+        Array.from({ length: 3 }, async () => {
+          for (let k = 0; k < n / 3; k++) {
+            const job = { ms: r() < 0.5 ? 1 : 0, value: `v${values.length}` };
+            const i = await pool.submit(job);
+            values[i] = job.value;
+            if (r() < 0.3) await delay(0);
+          }
+        }),
+      );
+      pool.close();
+      const rs = await got;
+      await pool.wait();
+      expect(rs.map((x) => x.index)).toEqual(range(values.length));
+      expect(rs.map((x) => (x.ok ? x.value : null))).toEqual(values);
+    }
+  });
+
+  it('a job that cannot be cloned takes no index, even after waiting for room; the rest go on', async () => {
+    for (const ordered of [false, true]) {
+      const pool = workerPool((x: number) => x, { workers: 2, queue: 1, results: 16, ordered });
+      const first = range(6).map((v) => pool.submit(v));
+      const bad = pool.submit((() => 0) as unknown as number); // most likely waits for room first
+      const then = [6, 7, 8].map((v) => pool.submit(v));
+      expect(await Promise.all(first)).toEqual(range(6));
+      await expect(bad).rejects.toThrow();
+      expect(await Promise.all(then)).toEqual([6, 7, 8]);
+      // Every result comes out while the pool is open: nothing waits on a lost index.
+      const rs: PoolResult<number>[] = [];
+      for (let k = 0; k < 9; k++) {
+        const r = await within(pool.results.recv(), 5_000);
+        if (r === 'pending' || r === undefined) throw new Error(`result ${k} never came`);
+        rs.push(r);
+      }
+      const indexes = rs.map((x) => x.index);
+      expect(ordered ? indexes : [...indexes].sort((a, b) => a - b)).toEqual(range(9));
+      expect(rs.every((x) => x.ok && x.value === x.index)).toBe(true);
+      pool.close();
+      await pool.wait();
+    }
   });
 
   it('unordered: a slow job does not hold the others back', async () => {

@@ -40,7 +40,7 @@
  *   hold both to the slower one's pace. Small pieces keep the workers
  *   evenly loaded and the ordering bubbles small (a slow piece holds back
  *   the pieces after it). An ordered pool uses the same pair with pieces
- *   of one job each, handed out in index order (orderedPoolLinks).
+ *   of one job each (orderedPoolLinks).
  * - `placer`: one per P, running a group of the above there (goroutines
  *   never move between threads, so where they start matters).
  */
@@ -551,8 +551,7 @@ function hand(
  * Cuts the input into pieces and hands them to the workers `outs`, each to
  * one with room (`hand`), naming on `order` the worker of each piece for the
  * collector (see the file header). Workers on single-value links (a pool's)
- * get one value a piece, in the order of the jobs' indexes. Exported for its
- * tests (test/dispatch.test.ts).
+ * get one value a piece. Exported for its tests (test/dispatch.test.ts).
  * @internal
  */
 export async function dispatcher(
@@ -567,72 +566,35 @@ export async function dispatcher(
   const n = outs.length;
   // Workers that take single values (a pool's): each value is its own piece.
   const unit = outs[0]!.batch === 0;
-  // A pool's jobs are [index, job], handed out in index order: a submit may
-  // overtake an earlier one still waiting for room, so one that comes early
-  // waits here for its turn.
-  const held = new Map<number, unknown>();
-  let due = 0;
   let k = 0;
-  /** Names worker `to` on `order` (or false: `done` closed first, and `to` is -1). */
-  const named = (to: number): boolean | Promise<boolean> => {
-    if (to < 0) return false;
-    k = (to + 1) % n;
-    // After the piece: every entry the collector reads names a piece
-    // already handed out, so a full `order` only waits for it to catch up.
-    return put(order.ch, to, done);
-  };
-  /** Hands `piece` to a worker with room and names it on `order`; false if `done` closed first. */
-  const give = (piece: unknown): boolean | Promise<boolean> => {
-    const to = hand(outs, piece, k, done);
-    return to instanceof Promise ? to.then(named) : named(to);
-  };
   try {
     for (;;) {
       if (ctx.err() !== undefined) return;
       let chunk = r.pollChunk();
       if (chunk === WAIT) {
-        if ((await r.wait()) === END) break;
+        if ((await r.wait()) === END) return;
         chunk = r.pollChunk();
       }
-      if (chunk === END || chunk === WAIT) break;
-      if (!unit) {
-        if (input.batch === 0) {
-          // Single values in: gather what is ready (up to a batch) before cutting.
-          while (chunk.length < MAX_BATCH) {
-            const more = r.pollChunk();
-            if (more === WAIT || more === END) break;
-            chunk.push(...more);
-          }
-        }
-        for (const piece of cut(chunk, n)) {
-          let ok = give(piece);
-          if (ok instanceof Promise) ok = await ok;
-          if (!ok) return;
-        }
-        continue;
-      }
-      for (const v of chunk) {
-        const i = (v as [number, unknown])[0];
-        if (i !== due) {
-          held.set(i, v);
-          continue;
-        }
-        for (let x: unknown = v; x !== undefined; ) {
-          let ok = give(x);
-          if (ok instanceof Promise) ok = await ok;
-          if (!ok) return;
-          x = held.get(++due);
-          held.delete(due);
+      if (chunk === END || chunk === WAIT) return;
+      if (input.batch === 0 && !unit) {
+        // Single values in: gather what is ready (up to a batch) before cutting.
+        while (chunk.length < MAX_BATCH) {
+          const more = r.pollChunk();
+          if (more === WAIT || more === END) break;
+          chunk.push(...more);
         }
       }
-    }
-    // The input ended. Jobs still waiting for their turn follow a submit that
-    // failed (the jobs channel closed under it): they go out in index order.
-    if (ctx.err() !== undefined) return;
-    for (const i of [...held.keys()].sort((a, b) => a - b)) {
-      let ok = give(held.get(i));
-      if (ok instanceof Promise) ok = await ok;
-      if (!ok) return;
+      for (const piece of unit ? chunk : cut(chunk, n)) {
+        let to = hand(outs, piece, k, done);
+        if (to instanceof Promise) to = await to;
+        if (to < 0) return;
+        // After the piece: every entry the collector reads names a piece
+        // already handed out, so a full `order` only waits for it to catch up.
+        let ok = put(order.ch, to, done);
+        if (ok instanceof Promise) ok = await ok;
+        if (!ok) return;
+        k = (to + 1) % n;
+      }
     }
   } catch (e) {
     cancelWithCause(ctx, e);
@@ -686,7 +648,7 @@ export async function collector(
       if (next === STOP) return;
       if (next === END) break; // every piece handed out was collected
       const ch = ins[next as number]!.ch;
-      for (let last = false; !last; ) {
+      for (let last = false; !last;) {
         if (ctx.err() !== undefined) return;
         let m = ch.tryRecv();
         if (m === undefined) {
