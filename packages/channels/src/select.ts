@@ -448,7 +448,11 @@ function park<R>(
         const fn = c.fn as (v: unknown, ok: boolean) => R;
         if (outcome === DELIVERED) return fn(a.ch.carrier.fromNode(v), true);
         if (outcome === CLOSED_OUT) return fn(undefined, false);
-        return attempt(cases, active, undefined); // RETRY
+        // RETRY: look again. If another case fires, the value this wake was
+        // for stays: the next receiver parked on that channel gets the wake.
+        const again = attempt(cases, active, undefined);
+        a.ch.passRecvWake();
+        return again;
       });
     };
     // The goroutine dump's record: one 'select' wait on these channels, in

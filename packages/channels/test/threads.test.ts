@@ -90,6 +90,84 @@ describe('across threads', () => {
     }
   });
 
+  describe('every parked peer that can go is woken', () => {
+    const settled = <T>(p: Promise<T>, ms = 3_000): Promise<T | 'timeout'> =>
+      Promise.race([p, delay(ms).then(() => 'timeout' as const)]);
+    /** Holds this thread (no event-loop turn) while another thread acts: wakes queue up meanwhile. */
+    const hold = (ms: number): void => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    };
+
+    it('a run of sends wakes one parked receiver per value', async () => {
+      const ch = chan<number>(4);
+      const ctl = chan<number>(1);
+      const w = runWorker('sendAfterGo', { ch, ctl, values: [1, 2], many: true });
+      await w.next();
+      const got = [ch.recv(), ch.recv()];
+      await delay(20);
+      await ctl.send(1);
+      expect(await settled(Promise.all(got))).toEqual([1, 2]);
+      expect(await w.result).toBe(2);
+    });
+
+    it('a run of receives serves one parked sender per slot it frees', async () => {
+      const ch = chan<number>(2);
+      await ch.send(1);
+      await ch.send(2);
+      const w = runWorker('sendAllAtOnce', { ch, values: [3, 4] });
+      await w.next();
+      await delay(50); // both sends parked: the ring is full
+      expect(await ch.recvMany(2)).toEqual([1, 2]);
+      expect(await settled(w.next())).toBe('sent');
+      expect(await ch.recvMany(2)).toEqual([3, 4]);
+      expect(await w.result).toBe(2);
+    });
+
+    it('a receiver aborted after its wake passes the wake on', async () => {
+      const ch = chan<number>(1);
+      const ctl = chan<number>(1);
+      const w = runWorker('sendAfterGo', { ch, ctl, values: [7] });
+      await w.next();
+      const ac = new AbortController();
+      const first = ch.recv({ signal: ac.signal }).catch(() => 'aborted');
+      const second = ch.recv();
+      await delay(20);
+      await ctl.send(1);
+      hold(300); // the worker sends and wakes `first`; that wake waits for this thread
+      ac.abort(); // comes after the wake: `first` will not take the value
+      expect(await first).toBe('aborted');
+      expect(await settled(second)).toBe(7);
+      await w.result;
+    });
+
+    it('a select woken for one channel that fires another passes the wake on', async () => {
+      for (let round = 0; round < scale(10); round++) {
+        const a = chan<number>(1);
+        const b = chan<number>(1);
+        const ctl = chan<number>(1);
+        const w = runWorker('sendAfterGo', { ch: a, ctl, values: [5] });
+        await w.next();
+        const sel = select([onRecv(a, (v) => `a${String(v)}`), onRecv(b, (v) => `b${String(v)}`)]);
+        const plain = a.recv();
+        await delay(20);
+        await ctl.send(1);
+        hold(200); // the worker sends on `a` and wakes the select (queued first)
+        b.trySend(9); // ready too when the select looks again: it may fire either case
+        const fired = await settled(sel);
+        if (fired === 'a5') {
+          expect(await settled(b.recv())).toBe(9);
+          plain.catch(() => {});
+          a.close();
+          expect(await settled(plain)).toBe(undefined);
+        } else {
+          expect(fired).toBe('b9');
+          expect(await settled(plain)).toBe(5);
+        }
+        await w.result;
+      }
+    });
+  });
+
   // runtime/chan_test.go TestNonblockSelectRace and TestNonblockSelectRace2,
   // with the goroutine on another thread: while main races to fill c2 (or
   // close it) and drain c1, the worker's non-blocking select must always find

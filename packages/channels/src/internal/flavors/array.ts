@@ -680,9 +680,21 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       } else op.follow(this.sendPark(a, op.signal));
       return;
     }
-    // A receiver is only ever told RETRY (file header).
-    if (op.aborted) op.reject(op.late);
-    else op.follow(this.recv(op.kind, op.signal));
+    // A receiver is only ever told RETRY (file header). One aborted after its
+    // wake will not look: the value it was woken for goes to the next one.
+    if (op.aborted) {
+      op.reject(op.late);
+      this.passRecvWake();
+    } else op.follow(this.recv(op.kind, op.signal));
+  }
+
+  /**
+   * A receiver woken (told RETRY) that will not take the value it was woken
+   * for (aborted, or a select that fired another case): if a value is there
+   * and receivers wait, wake the next one, as the publish did for it.
+   */
+  override passRecvWake(): void {
+    if (Atomics.load(this.w, this.RW) !== 0 && this.recvReady()) this.wakeReceiver();
   }
 
   sendSync(v: T): void {
@@ -813,7 +825,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         p = this.next(p);
       }
       Atomics.store(w, first, (pos + 1) | 0);
-      if (Atomics.load(w, this.RW) !== 0) this.wakeReceiver();
+      // A run of k values is k publishes: one wake each while receivers wait.
+      for (let j = 0; j < k && Atomics.load(w, this.RW) !== 0; j++) this.wakeReceiver();
       if (!failed) return k;
       this.runFailed = true; // the carrier gave the failed value's encoding back
       if (sentBefore === 0) throw failure;
@@ -855,7 +868,8 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
           if (j > 0) w[slot] = (q + this.oneLap) | 0; // plain: see trySendRun
         }
         Atomics.store(w, first, (pos + this.oneLap) | 0);
-        if (Atomics.load(w, this.SW) !== 0) this.serveSender();
+        // k slots freed: one parked sender served into each while they wait.
+        for (let j = 0; j < k && Atomics.load(w, this.SW) !== 0; j++) this.serveSender();
       }
       if (got > 0) return got;
     }
