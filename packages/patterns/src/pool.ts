@@ -70,8 +70,12 @@ export interface WorkerPool<J, R> {
   /**
    * Queues a job; resolves with its index (0, 1, 2... in submission order)
    * once it is in the queue, so it waits while the queue is full
-   * (backpressure). Rejects after `close()`, or with the cause once the pool
-   * is cancelled.
+   * (backpressure). Rejects with the cause once the pool is cancelled, or
+   * after `close()` (a submit still waiting for room when the pool closes
+   * too); a job that cannot be copied to another thread rejects with a
+   * TypeError and takes no index. The job is copied when it enters the
+   * queue: one that waits for room is copied then, so leave it unchanged
+   * until `submit` resolves.
    *
    * @example
    * ```ts
@@ -236,8 +240,8 @@ class Pool<J, R> implements WorkerPool<J, R> {
   }
 
   submit(job: J): Promise<number> {
-    if (this.#closed) return Promise.reject(errors.poolClosed());
-    if (this.ctx.err() !== undefined) return Promise.reject(toError(cause(this.ctx)));
+    const stop = this.#stopped();
+    if (stop !== undefined) return Promise.reject(stop);
     if (this.#waiting.length === 0) {
       const i = this.#next;
       try {
@@ -261,8 +265,8 @@ class Pool<J, R> implements WorkerPool<J, R> {
       const w = q[0]!;
       const i = this.#next;
       try {
-        if (this.#closed) throw errors.poolClosed();
-        if (this.ctx.err() !== undefined) throw toError(cause(this.ctx));
+        const stop = this.#stopped();
+        if (stop !== undefined) throw stop;
         const r = await select([
           onSend(this.#jobs, [i, w.job] as [number, unknown], () => i),
           onRecv(this.ctx.done(), () => -1),
@@ -271,10 +275,19 @@ class Pool<J, R> implements WorkerPool<J, R> {
         this.#next = i + 1;
         w.resolve(i);
       } catch (e) {
-        w.reject(this.#closed && this.ctx.err() === undefined ? errors.poolClosed() : toError(e));
+        // Cancelled or closed while it waited (the jobs channel closed under
+        // the send): say so; else the job's own error (it cannot be copied).
+        w.reject(this.#stopped() ?? toError(e));
       }
       q.shift();
     }
+  }
+
+  /** Why no job can be queued now: the cancellation's cause, or the pool is closed. */
+  #stopped(): Error | undefined {
+    if (this.ctx.err() !== undefined) return toError(cause(this.ctx));
+    if (this.#closed) return errors.poolClosed();
+    return undefined;
   }
 
   trySubmit(job: J): number {

@@ -294,6 +294,27 @@ describe('workerPool', () => {
     await p2.wait();
   });
 
+  it('submits waiting for room: cancel rejects each with the cause, close with "after close"', async () => {
+    for (const end of ['cancel', 'close'] as const) {
+      const gate = chan<void>();
+      const pool = workerPool(tasks.gated, { workers: 1, queue: 1 });
+      // One job running (it cannot end), one queued: the next three wait for room.
+      for (let i = 0; i < 2; i++) await pool.submit({ gate, i });
+      const waiting = [2, 3, 4].map((i) => pool.submit({ gate, i }));
+      await delay(20);
+      if (end === 'cancel') pool.cancel(new Error('stop now'));
+      else pool.close();
+      const why = await Promise.all(waiting.map((p) => p.then(String, (e: Error) => e.message)));
+      expect(why).toEqual(
+        end === 'cancel' ? ['stop now', 'stop now', 'stop now'] : Array(3).fill(why[0]),
+      );
+      if (end === 'close') expect(why[0]).toMatch(/after close/);
+      gate.close();
+      await collect(pool.results);
+      await pool.wait();
+    }
+  });
+
   it('counts: each job runs exactly once under a stress of submitters', async () => {
     const calls = new AtomicInt32();
     const pool = workerPool(tasks.counted, { workers: 4, queue: 16 });
