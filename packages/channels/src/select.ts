@@ -275,9 +275,14 @@ function attempt<R>(
     let group: number;
     try {
       group = substrate.allocBlock(world, 0);
+    } catch (e) {
+      discardAll(active, undefined);
+      return rejected(e);
+    }
+    try {
       queueAll(world, active, group);
     } catch (e) {
-      return rejected(e);
+      return rejected(e); // (queueAll gave back what it held)
     }
     // 4. Re-check.
     const w = world.i32;
@@ -321,8 +326,14 @@ function queueAll(world: substrate.World, active: Active[], group: number): void
   try {
     for (const a of active) {
       if (a.src !== undefined) continue;
-      const node = a.send ? a.ch.nodeWith(false, a.ch.carrier.toNode(a.p)) : a.ch.newNode(false);
-      a.p = undefined; // (a send's value now lives in its node)
+      let node: number;
+      if (a.send) {
+        // The value moves into its node; toNode and nodeWith give it back if
+        // they fail, so it is no longer ours to give back (discardAll below).
+        const p = a.p;
+        a.p = undefined;
+        node = a.ch.nodeWith(false, a.ch.carrier.toNode(p));
+      } else node = a.ch.newNode(false);
       w[node + N_C] = group;
       w[node + N_D] = a.index;
       a.ch.register(a.send, node);

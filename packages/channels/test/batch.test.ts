@@ -3,7 +3,18 @@
 // full or empty buffer, close and abort - on every flavor: a local channel,
 // a shared buffered one (the lock-free ring) and a shared unbuffered one.
 import { describe, expect, it } from 'vitest';
-import { ClosedChannelError, chan, codecs, toShared, type Channel } from '@gocsp/channels';
+import {
+  ClosedChannelError,
+  chan,
+  codecs,
+  onDefault,
+  onSend,
+  registerCodec,
+  select,
+  toShared,
+  type Channel,
+  type Codec,
+} from '@gocsp/channels';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../../../tools/testkit.mjs';
@@ -132,11 +143,58 @@ describe('a full shared heap in a batch', () => {
       ),
     );
     type Case = { threw: string | null; got: unknown[]; unsentDisposes: number[] };
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { middle: Case; first: Case };
+    const r = JSON.parse(out.trim().split('\n').pop()!) as {
+      middle: Case;
+      first: Case;
+      select: { threw: string | null; disposes: number[] };
+    };
     // Before the fix: the failing encoding was given back 3 times in the middle
     // of a run ([3, 1, 1]), and the rest of a run whose first value failed never ([1, 0, 0]).
     expect(r.middle).toEqual({ threw: 'CapacityError', got: [1, 2], unsentDisposes: [1, 1, 1] });
     expect(r.first).toEqual({ threw: 'CapacityError', got: [], unsentDisposes: [1, 1, 1] });
+    // A select whose send must park, with no room left for its waiter nodes: never given back before the fix.
+    expect(r.select).toEqual({ threw: 'CapacityError', disposes: [1] });
+  });
+});
+
+describe('an encoding that is never sent (shared channel, eager codec with dispose)', () => {
+  it('is given back exactly once: trySend on a full channel, send and select on a closed one', async () => {
+    const made: Uint8Array[] = [];
+    const disposed = new Map<Uint8Array, number>();
+    const codec: Codec<number> = {
+      name: 'one-byte-counted',
+      encode: (v) => {
+        const b = new Uint8Array([v]);
+        made.push(b);
+        return b;
+      },
+      decode: (b) => b[0]!,
+      dispose: (b) => void disposed.set(b, (disposed.get(b) ?? 0) + 1),
+    };
+    registerCodec(101, codec);
+    const ch = chan<number>(1, { codec });
+    toShared(ch);
+    await ch.send(1);
+    /** How often each encoding made by `f` was given back. */
+    const givenBack = async (f: () => unknown): Promise<number[]> => {
+      made.length = 0;
+      try {
+        await f();
+      } catch {
+        // expected: closed
+      }
+      return made.map((b) => disposed.get(b) ?? 0);
+    };
+    // Before the fix: never given back ([0]) on all four.
+    expect(await givenBack(() => ch.trySend(2))).toEqual([1]);
+    expect(await givenBack(() => select([onSend(ch, 3, () => 0), onDefault(() => 1)]))).toEqual([
+      1,
+    ]);
+    ch.close();
+    expect(await givenBack(() => ch.send(4))).toEqual([1]);
+    expect(await givenBack(() => ch.trySend(5))).toEqual([1]);
+    expect(await givenBack(() => select([onSend(ch, 6, () => 0)]))).toEqual([1]);
+    expect(await ch.recv()).toBe(1);
   });
 });
 

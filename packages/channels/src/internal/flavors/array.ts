@@ -555,11 +555,18 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   }
 
   trySend(p: unknown): boolean {
+    const r = this.trySendNow(p);
+    if (r === OK) return true;
+    this.carrier.discard(p); // (an eager codec's encoding, never sent)
+    if (r === R_CLOSED) throw errors.sendOnClosed();
+    return false;
+  }
+
+  /** One send without blocking: OK, R_FULL or R_CLOSED (`p` still the caller's unless OK). */
+  private trySendNow(p: unknown): number {
     for (let spins = 0; ; spins++) {
       const r = this.sendNow(p, false);
-      if (r === OK) return true;
-      if (r === R_FULL) return false;
-      if (r === R_CLOSED) throw errors.sendOnClosed();
+      if (r !== R_BUSY) return r;
       this.busyWait(spins);
     }
   }
@@ -577,10 +584,16 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     let p: unknown;
     try {
       p = this.carrier.prepare(v);
-      if (signal?.aborted) return rejected(signal.reason);
+      if (signal?.aborted) {
+        this.carrier.discard(p);
+        return rejected(signal.reason);
+      }
       r = this.sendNow(p, true);
       if (r === OK) return RESOLVED;
-      if (r === R_CLOSED) return rejected(errors.sendOnClosed());
+      if (r === R_CLOSED) {
+        this.carrier.discard(p); // (an eager codec's encoding, never sent)
+        return rejected(errors.sendOnClosed());
+      }
       // Full: the value moves into a node word, and the slow path carries that.
       return this.sendPark(this.carrier.toNode(p), signal);
     } catch (e) {
@@ -702,7 +715,10 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
     for (;;) {
       const r = this.sendNow(p, true);
       if (r === OK) return;
-      if (r === R_CLOSED) throw errors.sendOnClosed();
+      if (r === R_CLOSED) {
+        this.carrier.discard(p);
+        throw errors.sendOnClosed();
+      }
       // Full (or a slot being released): spin a moment (spare cores only) for room.
       if (!spinUntil(this.world, this.sendReadyFn, RING_POLLS, RING_PAUSE)) break;
     }
@@ -882,7 +898,14 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
   }
 
   selTrySend(p: unknown): boolean {
-    return this.trySend(p);
+    // Not trySend: select gives back the values of the cases that did not
+    // fire, but not of the one that threw (it counts as fired).
+    const r = this.trySendNow(p);
+    if (r === R_CLOSED) {
+      this.carrier.discard(p);
+      throw errors.sendOnClosed();
+    }
+    return r === OK;
   }
 
   probe(send: boolean, out: number[]): boolean {
