@@ -287,16 +287,16 @@ export abstract class SharedChan<T = unknown> {
    */
   abstract trySendRun(ps: unknown[], from: number, n: number): number;
   /**
-   * For a blocking run of sends that found the channel full: spins a moment
-   * (spare cores only) until there is room for `n` values, or the channel
-   * closed; true if so. False at once where there is no ring (zero flavor).
-   */
-  /**
    * A receiver woken to look again (RETRY) that will not take a value (a
    * select that fired another case): passes the wake on to the next parked
    * receiver if a value is waiting. Nothing where no receiver is told RETRY.
    */
   passRecvWake(): void {}
+  /**
+   * For a blocking run of sends that found the channel full: spins a moment
+   * (spare cores only) until there is room for `n` values, or the channel
+   * closed; true if so. False at once where there is no ring (zero flavor).
+   */
   waitRoom(n: number): boolean {
     void n;
     return false;
