@@ -444,6 +444,11 @@ export class Channel<T = unknown> {
    * waiting. An empty array means the channel is closed and drained. On a
    * buffered channel the values are taken with one release for the run.
    *
+   * A value its codec cannot decode (the codec's `decode` threw) is lost,
+   * as with `recv`, and recvMany throws that error; the values it did
+   * receive in the same call are on the error's `received` property, in
+   * order (a non-object error is wrapped in an Error with it as `cause`).
+   *
    * @example
    * ```ts
    * for (let got = await ch.recvMany(64); got.length > 0; got = await ch.recvMany(64)) {
@@ -457,13 +462,17 @@ export class Channel<T = unknown> {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as is
     if (signal?.aborted) return Promise.reject(signal.reason);
     const out: T[] = [];
-    const r = this.#tryRecvRun(max, out);
-    if (r !== EMPTY) return out;
-    const [v, ok] = await this.recvOk(opts);
-    if (!ok) return out;
-    out.push(v);
-    if (max > 1) this.#tryRecvRun(max - 1, out);
-    return out;
+    try {
+      const r = this.#tryRecvRun(max, out);
+      if (r !== EMPTY) return out;
+      const [v, ok] = await this.recvOk(opts);
+      if (!ok) return out;
+      out.push(v);
+      if (max > 1) this.#tryRecvRun(max - 1, out);
+      return out;
+    } catch (e) {
+      throw withReceived(e, out);
+    }
   }
 
   /**
@@ -479,13 +488,17 @@ export class Channel<T = unknown> {
     assertMayBlock();
     const sh = this.#sh ?? this.#promote();
     const out: T[] = [];
-    const r = this.#tryRecvRun(max, out);
-    if (r !== EMPTY) return out;
-    const v = sh.recvSync();
-    if (v === CLOSED) return out;
-    out.push(v);
-    if (max > 1) this.#tryRecvRun(max - 1, out);
-    return out;
+    try {
+      const r = this.#tryRecvRun(max, out);
+      if (r !== EMPTY) return out;
+      const v = sh.recvSync();
+      if (v === CLOSED) return out;
+      out.push(v);
+      if (max > 1) this.#tryRecvRun(max - 1, out);
+      return out;
+    } catch (e) {
+      throw withReceived(e, out);
+    }
   }
 
   /**
@@ -612,6 +625,29 @@ function* chunks<T>(values: Iterable<T>, chunk: T[]): Generator<number> {
 }
 
 /** A ClosedChannelError met by a batch learns how many values went before it. */
+/**
+ * A receive of a run failed (a value its codec could not decode): the
+ * values received before and after it in the same call go with the error,
+ * as `received`, so that none is lost.
+ */
+function withReceived(e: unknown, received: unknown[]): unknown {
+  if (received.length === 0) return e;
+  const err =
+    typeof e === 'object' && e !== null
+      ? e
+      : new Error(`recvMany: a value could not be decoded: ${String(e)}`, { cause: e });
+  try {
+    Object.defineProperty(err, 'received', {
+      value: received,
+      configurable: true,
+      writable: true,
+    });
+  } catch {
+    // A frozen error: it goes as it is.
+  }
+  return err;
+}
+
 function countSent(e: unknown, sent: number): unknown {
   if (e instanceof ClosedChannelError) e.sent = sent;
   return e;

@@ -198,6 +198,43 @@ describe('an encoding that is never sent (shared channel, eager codec with dispo
   });
 });
 
+describe('a value that fails to decode in a run', () => {
+  it('recvMany throws its error with the values it received on it; nothing else is lost', async () => {
+    const codec: Codec<string> = {
+      name: 'strict-text',
+      encode: (v) => new TextEncoder().encode(v),
+      decode: (b) => {
+        const s = new TextDecoder().decode(b);
+        if (s === 'bad') throw new RangeError('cannot decode "bad"');
+        return s;
+      },
+    };
+    registerCodec(102, codec);
+    for (const shared of [true, false]) {
+      const ch = chan<string>(8, { codec });
+      if (shared) toShared(ch);
+      for (const v of ['a', 'bad', 'c', 'd']) await ch.send(v);
+      ch.close();
+      const got: string[] = [];
+      const errors: unknown[] = [];
+      for (;;) {
+        try {
+          const run = await ch.recvMany(8);
+          if (run.length === 0) break;
+          got.push(...run);
+        } catch (e) {
+          errors.push(e);
+          got.push(...((e as { received?: string[] }).received ?? []));
+        }
+      }
+      // Before: the shared channel lost 'a' (on no error) and 'c', 'd' (released undecoded).
+      expect(got).toEqual(['a', 'c', 'd']);
+      expect(errors.length).toBe(1);
+      expect(errors[0]).toBeInstanceOf(RangeError);
+    }
+  });
+});
+
 describe('a value the codec refuses in the middle of a batch', () => {
   it('the values before it are sent, it throws the codec error, none after it is sent', async () => {
     for (const c of [chan<unknown>(10), shared(chan<unknown>(10))]) {

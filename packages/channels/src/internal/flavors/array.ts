@@ -868,16 +868,28 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
       const pos = this.pos;
       let got = 0;
       let taken = 0;
+      // A value that fails to decode is lost (as with recv), not the run:
+      // the others are taken and the first error thrown after the release
+      // (the facade hands the caller what was received, on the error).
+      let failed = false;
+      let failure: unknown;
       try {
         for (let p = pos; taken < k; taken++, p = this.next(p)) {
-          const v = this.carrier.take(this.slotOf(p) + 1);
+          let v: T | typeof HOLE;
+          try {
+            v = this.carrier.take(this.slotOf(p) + 1);
+          } catch (e) {
+            if (!failed) failure = e;
+            failed = true;
+            continue;
+          }
           if (v !== HOLE) {
             out.push(v);
             got++;
           }
         }
       } finally {
-        // After a decode that threw, the values it did not reach are given back, not received.
+        // Should the loop stop early (not for a decode: see above), the values it did not reach are given back.
         for (let j = 0, q = pos; j < k; j++, q = this.next(q)) {
           const slot = this.slotOf(q);
           if (j > taken) this.carrier.drop(slot + 1);
@@ -887,6 +899,7 @@ export class ArrayChan<T = unknown> extends SharedChan<T> {
         // k slots freed: one parked sender served into each while they wait.
         for (let j = 0; j < k && Atomics.load(w, this.SW) !== 0; j++) this.serveSender();
       }
+      if (failed) throw failure;
       if (got > 0) return got;
     }
   }
