@@ -624,7 +624,6 @@ function* chunks<T>(values: Iterable<T>, chunk: T[]): Generator<number> {
   if (chunk.length > 0) yield chunk.length;
 }
 
-/** A ClosedChannelError met by a batch learns how many values went before it. */
 /**
  * A receive of a run failed (a value its codec could not decode): the
  * values received before and after it in the same call go with the error,
@@ -648,6 +647,7 @@ function withReceived(e: unknown, received: unknown[]): unknown {
   return err;
 }
 
+/** A ClosedChannelError met by a batch learns how many values went before it. */
 function countSent(e: unknown, sent: number): unknown {
   if (e instanceof ClosedChannelError) e.sent = sent;
   return e;
