@@ -246,7 +246,7 @@ function startGoStage(spec: TaskSpec | TaskSpec[], o: Required<StageOptions>, ru
     launches.push(routine('worker', spec, STAGE, ins[k]!, outs[k]!, ctx, wg, null, true));
   }
   launches.push(routine('dispatcher', input, ins, order, ctx, wg));
-  launches.push(routine('collector', outs, output, ctx, wg, true, order));
+  launches.push(routine('collector', outs, output, ctx, wg, order));
 }
 
 /**

@@ -188,7 +188,7 @@ export function workerPool<F extends AnyFn>(
       launches.push(routine('worker', spec, POOL, ins[k]!, outs[k]!, ctx, wg, null, false));
     }
     launches.push(routine('dispatcher', jobsLink, ins, order, ctx, wg));
-    launches.push(routine('collector', outs, { ch: results, batch: 0 }, ctx, wg, false, order));
+    launches.push(routine('collector', outs, { ch: results, batch: 0 }, ctx, wg, order));
   }
   // The jobs come from this thread: workers elsewhere spin briefly before parking on them.
   const groups = placement(launches);
@@ -242,17 +242,13 @@ class Pool<J, R> implements WorkerPool<J, R> {
   submit(job: J): Promise<number> {
     const stop = this.#stopped();
     if (stop !== undefined) return Promise.reject(stop);
-    if (this.#waiting.length === 0) {
-      const i = this.#next;
-      try {
-        if (this.#jobs.trySend([i, job])) {
-          this.#next = i + 1;
-          return Promise.resolve(i);
-        }
-      } catch (e) {
-        return Promise.reject(toError(e));
-      }
+    let i: number;
+    try {
+      i = this.#queueNow(job);
+    } catch (e) {
+      return Promise.reject(toError(e));
     }
+    if (i >= 0) return Promise.resolve(i);
     return new Promise<number>((resolve, reject) => {
       if (this.#waiting.push({ job, resolve, reject }) === 1) void this.#pump();
     });
@@ -292,7 +288,16 @@ class Pool<J, R> implements WorkerPool<J, R> {
 
   trySubmit(job: J): number {
     if (this.#closed) throw errors.poolClosed();
-    if (this.ctx.err() !== undefined || this.#waiting.length > 0) return -1;
+    if (this.ctx.err() !== undefined) return -1;
+    return this.#queueNow(job);
+  }
+
+  /**
+   * Queues `job` now if no submit waits for room and there is room: its
+   * index, or -1. Throws (taking no index) if the job cannot be copied.
+   */
+  #queueNow(job: unknown): number {
+    if (this.#waiting.length > 0) return -1;
     const i = this.#next;
     if (!this.#jobs.trySend([i, job])) return -1;
     this.#next = i + 1;

@@ -2,7 +2,7 @@
 // two workers of unequal speed, all run on this thread: the order is kept,
 // every value comes out once, and the faster worker takes more pieces than a
 // fixed round-robin would give it. Cancellation ends every loop. The same
-// for an ordered worker pool's (one job a piece, in index order).
+// for an ordered worker pool's (one job a piece).
 // The one test of this package that imports src rather than the built dist:
 // the loops it drives are internal, and run here without the worker runtime
 // (the same code runs on real threads in pipeline.test.ts).
@@ -28,29 +28,31 @@ type Fn = (v: unknown) => unknown;
 
 /**
  * Feeds `values` through a dispatcher, one worker per fn and a collector,
- * the way pipeline.ts wires an ordered stage (the same `orderedLinks`, for
- * the default `buffer`). The output channel, and the group the loops belong
- * to.
+ * wired as pipeline.ts wires an ordered stage (`orderedLinks`, for the
+ * default `buffer`), or as pool.ts wires an ordered pool (`pool`:
+ * `orderedPoolLinks`, workers in pool mode, values as [index, job]). The
+ * output channel, and the group the loops belong to.
  */
-function orderedStage(
-  values: number[],
+function ordered(
+  values: unknown[],
   fns: Fn[],
   ctx: Context,
+  pool = false,
 ): { out: Channel<unknown>; wg: WaitGroup } {
   const n = fns.length;
   const input: Link = { ch: chan<unknown>(16), batch: 0 };
-  const { ins, outs, order } = orderedLinks(256, n);
+  const { ins, outs, order } = pool ? orderedPoolLinks(n, resultCodec) : orderedLinks(256, n);
   const output: Link = { ch: chan<unknown>(16), batch: 0 };
   const wg = new WaitGroup();
   wg.add(n + 2);
   fns.forEach((fn, k) => {
-    void work(fn, undefined, STAGE, ins[k]!, outs[k]!, ctx, true).finally(() => {
+    void work(fn, undefined, pool ? POOL : STAGE, ins[k]!, outs[k]!, ctx, !pool).finally(() => {
       outs[k]!.ch.close();
       wg.done();
     });
   });
   void dispatcher(input, ins, order, ctx, wg);
-  void collector(outs, output, ctx, wg, true, order);
+  void collector(outs, output, ctx, wg, order);
   void (async () => {
     for (const v of values) await input.ch.send(v);
     input.ch.close();
@@ -80,7 +82,7 @@ describe('ordered stage: dispatcher and collector', () => {
       took[1]!++;
       return (v as number) * 2;
     };
-    const { out, wg } = orderedStage(range(n), [slow, fast], background());
+    const { out, wg } = ordered(range(n), [slow, fast], background());
     expect(await drain(out)).toEqual(range(n).map((i) => i * 2));
     expect(await within(wg.wait(), 5_000)).toBeUndefined();
     expect(took[0]! + took[1]!).toBe(n);
@@ -100,7 +102,7 @@ describe('ordered stage: dispatcher and collector', () => {
       if (d > 0) await delay(d);
       return -(v as number);
     });
-    const { out, wg } = orderedStage(range(n), fns, background());
+    const { out, wg } = ordered(range(n), fns, background());
     expect(await drain(out)).toEqual(range(n).map((i) => -i));
     expect(await within(wg.wait(), 5_000)).toBeUndefined();
   });
@@ -111,7 +113,7 @@ describe('ordered stage: dispatcher and collector', () => {
       await delay(1);
       return v;
     };
-    const { out, wg } = orderedStage(range(scale(1_000)), [slow, slow], ctx);
+    const { out, wg } = ordered(range(scale(1_000)), [slow, slow], ctx);
     const first: unknown[] = [];
     for (let i = 0; i < 20; i++) first.push((await out.recvOk())[0]);
     expect(first).toEqual(range(20));
@@ -121,37 +123,6 @@ describe('ordered stage: dispatcher and collector', () => {
     expect(await within(wg.wait(), 5_000)).toBeUndefined();
   });
 });
-
-/**
- * An ordered pool's dispatcher, workers (one per fn, pool mode) and
- * collector, wired as pool.ts does (`orderedPoolLinks`), fed `jobs` as
- * [index, job] in the order given. The results channel and the group.
- */
-function orderedPool(
-  jobs: [number, unknown][],
-  fns: Fn[],
-  ctx: Context,
-): { out: Channel<unknown>; wg: WaitGroup } {
-  const n = fns.length;
-  const input: Link = { ch: chan<unknown>(4), batch: 0 };
-  const { ins, outs, order } = orderedPoolLinks(n, resultCodec);
-  const output: Link = { ch: chan<unknown>(4), batch: 0 };
-  const wg = new WaitGroup();
-  wg.add(n + 2);
-  fns.forEach((fn, k) => {
-    void work(fn, undefined, POOL, ins[k]!, outs[k]!, ctx).finally(() => {
-      outs[k]!.ch.close();
-      wg.done();
-    });
-  });
-  void dispatcher(input, ins, order, ctx, wg);
-  void collector(outs, output, ctx, wg, false, order);
-  void (async () => {
-    for (const j of jobs) await input.ch.send(j);
-    input.ch.close();
-  })();
-  return { out: output.ch, wg };
-}
 
 describe('ordered pool: dispatcher and collector', () => {
   it('a slow worker takes fewer jobs than a fast one; results in index order, errors kept', async () => {
@@ -165,10 +136,11 @@ describe('ordered pool: dispatcher and collector', () => {
         if ((v as number) % 7 === 3) throw new RangeError(`bad ${String(v)}`);
         return (v as number) * 2;
       };
-    const { out, wg } = orderedPool(
+    const { out, wg } = ordered(
       range(n).map((i) => [i, i]),
       [job(0, 2), job(1, 0)],
       background(),
+      true,
     );
     const rs = (await drain(out)) as PoolRecord[];
     expect(await within(wg.wait(), 5_000)).toBeUndefined();

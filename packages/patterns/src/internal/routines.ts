@@ -170,11 +170,8 @@ export async function work(
       let ok = w.push(out);
       if (ok instanceof Promise) ok = await ok;
       if (!ok) return;
-      if (slice.due()) await yieldNow();
-    } else {
-      if (!(await emit(w, await applyJob(fn, spec, v)))) return;
-      if (slice.due()) await yieldNow();
-    }
+    } else if (!(await emit(w, await applyJob(fn, spec, v)))) return;
+    if (slice.due()) await yieldNow();
   }
   const f = w.flush();
   if (f instanceof Promise) await f;
@@ -449,13 +446,21 @@ export function orderedLinks(
   n: number,
 ): { ins: Link[]; outs: Link[]; order: Link } {
   const caps = orderedCaps(buffer, n);
-  const links = (cap: number): Link[] =>
-    Array.from({ length: n }, () => ({ ch: chan<unknown>(cap), batch: PIECE }));
   return {
-    ins: links(caps.ins),
-    outs: links(caps.outs),
-    order: { ch: chan<number>(caps.order, { codec: codecs.int32 }), batch: 0 },
+    ins: workerLinks(n, caps.ins, PIECE),
+    outs: workerLinks(n, caps.outs, PIECE),
+    order: orderLink(caps.order),
   };
+}
+
+/** One link per worker, each a channel of `cap` messages (in `codec`, if given). */
+function workerLinks(n: number, cap: number, batch: number, codec?: Codec<unknown>): Link[] {
+  return Array.from({ length: n }, () => ({ ch: chan<unknown>(cap, { codec }), batch }));
+}
+
+/** The dispatcher's link to the collector: which worker has each piece. */
+function orderLink(cap: number): Link {
+  return { ch: chan<number>(cap, { codec: codecs.int32 }), batch: 0 };
 }
 
 /** Jobs an ordered pool's worker holds besides the one it runs (see orderedPoolLinks). */
@@ -479,12 +484,9 @@ export function orderedPoolLinks(
   codec: Codec<unknown>,
 ): { ins: Link[]; outs: Link[]; order: Link } {
   return {
-    ins: Array.from({ length: n }, () => ({ ch: chan<unknown>(POOL_IN), batch: 0 })),
-    outs: Array.from({ length: n }, () => ({ ch: chan<unknown>(POOL_OUT, { codec }), batch: 0 })),
-    order: {
-      ch: chan<number>(n * (POOL_IN + 1 + POOL_OUT), { codec: codecs.int32 }),
-      batch: 0,
-    },
+    ins: workerLinks(n, POOL_IN, 0),
+    outs: workerLinks(n, POOL_OUT, 0, codec),
+    order: orderLink(n * (POOL_IN + 1 + POOL_OUT)),
   };
 }
 
@@ -625,9 +627,10 @@ async function flushThenTake(
 /**
  * Reads the workers' outputs in the order the dispatcher handed out the
  * pieces: for each entry of `order` (a worker's index, see `dispatcher`),
- * that worker's next piece - `framed`, its [values, last] messages (see
- * `work`, aligned) up to the one flagged last; else one message (a pool's
- * result record). Exported for its tests (test/dispatch.test.ts).
+ * that worker's next piece - on batch links (a stage's), its [values, last]
+ * messages (see `work`, aligned) up to the one flagged last; on
+ * single-value links (a pool's), one message, a result record. Exported
+ * for its tests (test/dispatch.test.ts).
  * @internal
  */
 export async function collector(
@@ -635,11 +638,12 @@ export async function collector(
   output: Link,
   ctx: Context,
   wg: WaitGroup,
-  framed: boolean,
   order: Link,
 ): Promise<void> {
   const done = ctx.done();
   const w = new Writer(output, done);
+  // Pieces of values in [values, last] messages (as the dispatcher cut them), or single records.
+  const framed = ins[0]!.batch !== 0;
   try {
     pieces: for (;;) {
       if (ctx.err() !== undefined) return;
@@ -772,7 +776,7 @@ export function linksOf(c: Launch): { reads: Link[]; writes: Link[] } {
     case 'dispatcher':
       return { reads: [a[0] as Link], writes: [...(a[1] as Link[]), a[2] as Link] };
     case 'collector':
-      return { reads: [...(a[0] as Link[]), a[5] as Link], writes: [a[1] as Link] };
+      return { reads: [...(a[0] as Link[]), a[4] as Link], writes: [a[1] as Link] };
   }
 }
 
